@@ -1,0 +1,154 @@
+// Package store owns Lifeline's bbolt file: cases, their audit log, people,
+// chats, the channel directory, seen messages, the outbox and small
+// key/value state. Nothing else opens the file.
+package store
+
+import (
+	"errors"
+	"time"
+
+	"github.com/lifeline-aid/lifeline/triage"
+)
+
+// ErrNotFound is returned when a record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Status is a case's place in its life cycle.
+type Status string
+
+// Case statuses: new → verifying → verified → in_progress → resolved, and
+// closed (with a reason) from any open state.
+const (
+	StatusNew        Status = "new"
+	StatusVerifying  Status = "verifying"
+	StatusVerified   Status = "verified"
+	StatusInProgress Status = "in_progress"
+	StatusResolved   Status = "resolved"
+	StatusClosed     Status = "closed"
+)
+
+// Open reports whether a case in this status still needs work.
+func (s Status) Open() bool { return s != StatusResolved && s != StatusClosed }
+
+// MessageKey identifies one incoming platform message; ingestion records it
+// before anything else so a redelivered update changes nothing.
+type MessageKey struct {
+	Chat string // "platform:chat-id"
+	ID   string // platform message id, unique within the chat
+}
+
+// Source is one message that contributed to a case (the first plea and its
+// merged reposts).
+type Source struct {
+	Chat   string    `json:"chat"`
+	Msg    string    `json:"msg"`
+	Sender string    `json:"sender,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+// Case is one tracked request.
+type Case struct {
+	ID          int64             `json:"id"` // short human number, "#42"
+	Asker       string            `json:"asker,omitempty"`      // person ref "platform:id"
+	AskerName   string            `json:"asker_name,omitempty"` // display name when seen
+	SourceChat  string            `json:"source_chat,omitempty"`
+	SourceMsg   string            `json:"source_msg,omitempty"`
+	Sources     []Source          `json:"sources,omitempty"` // every message merged in, first included
+	Text        string            `json:"text"`
+	Assessment  triage.Assessment `json:"assessment"`
+	Category    triage.Category   `json:"category"`
+	Urgency     triage.Urgency    `json:"urgency"`
+	Status      Status            `json:"status"`
+	CloseReason string            `json:"close_reason,omitempty"`
+	Assignees   []string          `json:"assignees,omitempty"` // person refs
+	Room        string            `json:"room,omitempty"`      // chat ref of the rescue room
+	MergedInto  int64             `json:"merged_into,omitempty"`
+	Phones      []string          `json:"phones,omitempty"`
+	Address     string            `json:"address,omitempty"`
+	Language    string            `json:"language,omitempty"`
+	Created     time.Time         `json:"created"`
+	Updated     time.Time         `json:"updated"`
+	// FirstResponse is when a volunteer first acted (claim, verify, note...).
+	FirstResponse time.Time `json:"first_response,omitempty"`
+	// Finished is when the case was resolved or closed.
+	Finished time.Time `json:"finished,omitempty"`
+	// Purged is set once retention removed the personal fields.
+	Purged bool `json:"purged,omitempty"`
+}
+
+// Event is one append-only audit record: who did what to which case, when.
+type Event struct {
+	ID    uint64    `json:"id"`
+	Case  int64     `json:"case"`
+	At    time.Time `json:"at"`
+	Actor string    `json:"actor"` // person ref, or "lifeline" for the bot itself
+	Kind  string    `json:"kind"`  // created, merged, status, note, assign, urgency, room, broadcast, delivery_failed, message...
+	From  string    `json:"from,omitempty"`
+	To    string    `json:"to,omitempty"`
+	Note  string    `json:"note,omitempty"`
+}
+
+// Person is a platform identity and what it may do.
+type Person struct {
+	Ref         string    `json:"ref"` // "platform:id"
+	Name        string    `json:"name,omitempty"`
+	Roles       []string  `json:"roles,omitempty"` // admin, coordinator, volunteer
+	Skills      []string  `json:"skills,omitempty"`
+	OnDuty      bool      `json:"on_duty,omitempty"`
+	Language    string    `json:"language,omitempty"`
+	Unreachable bool      `json:"unreachable,omitempty"` // blocked the bot
+	PrivacyTold bool      `json:"privacy_told,omitempty"`
+	Aliases     []string  `json:"aliases,omitempty"` // the same human on other platforms
+	Updated     time.Time `json:"updated"`
+}
+
+// ChatRole is what the bot does in a chat.
+type ChatRole string
+
+// Chat roles from the design.
+const (
+	RoleIntake       ChatRole = "intake"
+	RoleCoordination ChatRole = "coordination"
+	RoleBroadcast    ChatRole = "broadcast"
+	RoleRoom         ChatRole = "room"
+	RolePrivate      ChatRole = "private"
+)
+
+// Chat is a platform chat the bot knows about.
+type Chat struct {
+	Ref      string    `json:"ref"` // "platform:id"
+	Role     ChatRole  `json:"role"`
+	Name     string    `json:"name,omitempty"`
+	Language string    `json:"language,omitempty"`
+	Active   bool      `json:"active"`         // false once the bot was removed
+	Case     int64     `json:"case,omitempty"` // for rooms
+	Updated  time.Time `json:"updated"`
+}
+
+// DirEntry is one place or person in the channels directory.
+type DirEntry struct {
+	ID       int64     `json:"id"`
+	Name     string    `json:"name"`
+	Category string    `json:"category"`
+	District string    `json:"district,omitempty"`
+	Phone    string    `json:"phone,omitempty"`
+	Hours    string    `json:"hours,omitempty"`
+	Status   string    `json:"status,omitempty"`
+	Notes    string    `json:"notes,omitempty"`
+	Updated  time.Time `json:"updated"`
+}
+
+// OutboxItem is one message waiting to reach a chat. Payload is opaque to
+// the store (the engine encodes its outgoing message there).
+type OutboxItem struct {
+	ID        uint64    `json:"id"`
+	Chat      string    `json:"chat"` // destination chat ref
+	Kind      string    `json:"kind"` // alert, reply, broadcast, digest...
+	Case      int64     `json:"case,omitempty"`
+	Payload   []byte    `json:"payload"`
+	DedupeKey string    `json:"dedupe_key,omitempty"`
+	Attempts  int       `json:"attempts"`
+	NextAt    time.Time `json:"next_at"`
+	Created   time.Time `json:"created"`
+	LastError string    `json:"last_error,omitempty"`
+}
