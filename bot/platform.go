@@ -34,7 +34,24 @@ type Message struct {
 	Mentioned bool
 	// Callback is set when a person pressed a button instead of typing.
 	Callback *Callback
+	// Kind is KindText for ordinary messages; the others are membership
+	// events the adapter observed.
+	Kind MessageKind
+	// NewChat is the chat's new ref for KindMigrated (a Telegram group
+	// upgraded to a supergroup).
+	NewChat string
 }
+
+// MessageKind tells ordinary messages from membership events.
+type MessageKind int
+
+// Message kinds.
+const (
+	KindText     MessageKind = iota
+	KindJoined               // the bot was added to Chat
+	KindLeft                 // the bot was removed from Chat: mark it inactive
+	KindMigrated             // Chat moved to NewChat
+)
 
 // Platform returns the platform prefix of the chat ref.
 func (m Message) Platform() string { return PlatformOf(m.Chat) }
@@ -117,6 +134,9 @@ type RoomRequest struct {
 type Room struct {
 	Chat   string // chat ref where room messages go
 	Thread string // topic or thread inside Chat, if any
+	// Bridged is set when the asker is not a member of Chat (a forum topic):
+	// the engine then relays between the asker's private chat and the room.
+	Bridged bool
 	// Invites are per-person links or notes the engine should deliver
 	// privately (person ref → text), for platforms that cannot add members.
 	Invites map[string]string
