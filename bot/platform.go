@@ -80,8 +80,11 @@ type OutMessage struct {
 	Buttons [][]Button `json:"buttons,omitempty"`
 	// EditOf, when set, replaces the text of an earlier bot message.
 	EditOf string `json:"edit_of,omitempty"`
-	// Answer acknowledges a button press (Callback.ID) with a short toast.
-	Answer string `json:"answer,omitempty"`
+	// CallbackID, when set, acknowledges that button press (Callback.ID);
+	// Answer is the short toast shown to the person who pressed it. A
+	// message with only these two fields sends nothing to the chat.
+	CallbackID string `json:"callback_id,omitempty"`
+	Answer     string `json:"answer,omitempty"`
 }
 
 // Sender delivers one message. It returns the platform id of the sent
