@@ -1,0 +1,106 @@
+package store
+
+import (
+	"encoding/binary"
+	"math"
+	"math/bits"
+	"time"
+)
+
+// Keys are built so that bbolt's byte order is the order the engine asks
+// for: integers are big-endian, times are nanoseconds with the sign bit
+// flipped (so times before 1970 still sort first), and variable-length
+// parts are length-prefixed so one key can never be a prefix of another.
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func idKey(id int64) []byte { return u64(uint64(id)) }
+
+func keyID(b []byte) int64 { return int64(binary.BigEndian.Uint64(b)) }
+
+// timeBits maps a time to an order-preserving uint64. The zero time maps to
+// 0 so "no time set" sorts (and falls due) first.
+func timeBits(t time.Time) uint64 {
+	if t.IsZero() {
+		return 0
+	}
+	// UnixNano is undefined outside about 1678..2262; clamp rather than wrap.
+	switch {
+	case t.Unix() <= math.MinInt64/int64(time.Second)+1:
+		return 1
+	case t.Unix() >= math.MaxInt64/int64(time.Second)-1:
+		return math.MaxUint64
+	}
+	return uint64(t.UnixNano()) ^ (1 << 63)
+}
+
+// lpString appends a uvarint length and the string.
+func lpString(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+// seenKey is len(chat) chat id: the chat is length-prefixed so that
+// ("a","bc") and ("ab","c") can never collide.
+func seenKey(k MessageKey) []byte {
+	b := make([]byte, 0, len(k.Chat)+len(k.ID)+2)
+	b = lpString(b, k.Chat)
+	return append(b, k.ID...)
+}
+
+// refPrefix is the prefix of an index keyed by a string then a case id.
+func refPrefix(s string) []byte { return lpString(make([]byte, 0, len(s)+10), s) }
+
+func refKey(s string, id int64) []byte {
+	return binary.BigEndian.AppendUint64(refPrefix(s), uint64(id))
+}
+
+// openKey orders open cases by urgency (highest first, hence the inverted
+// byte), then by creation time (oldest first), then id.
+func openKey(c *Case) []byte {
+	b := make([]byte, 0, 17)
+	b = append(b, 0xff-byte(c.Urgency))
+	b = binary.BigEndian.AppendUint64(b, timeBits(c.Created))
+	return binary.BigEndian.AppendUint64(b, uint64(c.ID))
+}
+
+// staleKey orders open cases by last update, oldest first.
+func staleKey(c *Case) []byte {
+	b := make([]byte, 0, 16)
+	b = binary.BigEndian.AppendUint64(b, timeBits(c.Updated))
+	return binary.BigEndian.AppendUint64(b, uint64(c.ID))
+}
+
+// bandKey is band number, 16-bit band value, case id; the value stored under
+// it is the full fingerprint so candidates are checked without decoding
+// the case.
+func bandKey(band int, v uint16, id int64) []byte {
+	b := make([]byte, 0, 11)
+	b = append(b, byte(band), byte(v>>8), byte(v))
+	return binary.BigEndian.AppendUint64(b, uint64(id))
+}
+
+// dueKey orders outbox items by next attempt time, then id.
+func dueKey(t time.Time, id uint64) []byte {
+	b := make([]byte, 0, 16)
+	b = binary.BigEndian.AppendUint64(b, timeBits(t))
+	return binary.BigEndian.AppendUint64(b, id)
+}
+
+// bands splits a 64-bit SimHash into four 16-bit bands. Two fingerprints
+// within Hamming distance 3 differ in at most three bands, so they share
+// at least one band exactly: looking up all four bands finds every
+// near-duplicate. (Same contract as triage.Bands.)
+func bands(fp uint64) [4]uint16 {
+	return [4]uint16{uint16(fp >> 48), uint16(fp >> 32), uint16(fp >> 16), uint16(fp)}
+}
+
+// nearDuplicate reports whether two fingerprints are within Hamming
+// distance 3 (same contract as triage.NearDuplicate).
+func nearDuplicate(a, b uint64) bool { return bits.OnesCount64(a^b) <= 3 }
+
+func popcount(x uint64) int { return bits.OnesCount64(x) }

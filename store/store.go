@@ -1,0 +1,290 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// Errors a caller may want to tell apart with errors.Is.
+var (
+	// ErrLocked means another process holds the database file's lock.
+	ErrLocked = errors.New("database is locked by another process")
+	// ErrNotLifeline means the file exists but is not a Lifeline database.
+	ErrNotLifeline = errors.New("not a Lifeline database")
+	// ErrNotWritable means the data directory or file may not be written.
+	ErrNotWritable = errors.New("not writable")
+	// ErrDiskFull means a write failed because the disk has no space left.
+	ErrDiskFull = errors.New("disk is full")
+	// ErrTooNew means the file was written by a newer Lifeline.
+	ErrTooNew = errors.New("database written by a newer Lifeline")
+	// ErrClosed means the store was used after Close.
+	ErrClosed = errors.New("store is closed")
+)
+
+// Bucket names. They are created together in one transaction at open.
+var (
+	bMeta      = []byte("meta")
+	bCases     = []byte("cases")
+	bEvents    = []byte("events") // case id + event id -> Event
+	bSeen      = []byte("seen")   // seenKey -> time
+	bPeople    = []byte("people")
+	bChats     = []byte("chats")
+	bDir       = []byte("dir")
+	bOutbox    = []byte("outbox")
+	bOutDue    = []byte("outbox_due")    // dueKey -> nil
+	bOutDedupe = []byte("outbox_dedupe") // dedupe key -> item id (kept after delivery)
+	bDead      = []byte("outbox_dead")   // id -> deadLetter
+	bState     = []byte("state")
+	bIdxOpen   = []byte("idx_open")   // openKey -> nil, open cases only
+	bIdxStale  = []byte("idx_stale")  // staleKey -> nil, open cases only
+	bIdxPhone  = []byte("idx_phone")  // refKey(phone) -> nil, every unpurged case
+	bIdxFP     = []byte("idx_fp")     // bandKey -> fingerprint, open cases only
+	bIdxAsker  = []byte("idx_asker")  // refKey(asker) -> nil, every unpurged case
+
+	allBuckets = [][]byte{bMeta, bCases, bEvents, bSeen, bPeople, bChats, bDir,
+		bOutbox, bOutDue, bOutDedupe, bDead, bState,
+		bIdxOpen, bIdxStale, bIdxPhone, bIdxFP, bIdxAsker}
+
+	keySchema = []byte("schema")
+	keyApp    = []byte("app")
+	appName   = []byte("lifeline")
+)
+
+// Options tune Open. The zero value is ready to use.
+type Options struct {
+	// LockTimeout bounds the wait for the file lock held by another
+	// process; 0 means 2s. Open never waits forever.
+	LockTimeout time.Duration
+	// NoSync skips fsync on commit: faster, and a power cut may lose the
+	// last transactions (a process crash does not). For tests and bulk loads.
+	NoSync bool
+	// Logger receives migrations, purges and backups; nil discards.
+	Logger *slog.Logger
+}
+
+// Store is Lifeline's bbolt database. It is safe for concurrent use: many
+// readers and one writer at a time, as bbolt allows.
+type Store struct {
+	db      *bolt.DB
+	path    string
+	log     *slog.Logger
+	version int
+}
+
+// Open opens or creates the database at path, creating its directory,
+// its buckets and its schema version, and migrating an older file.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, classifyOpenError(path, fmt.Errorf("create data directory: %w", err))
+		}
+	}
+	existed := false
+	if fi, err := os.Stat(path); err == nil {
+		existed = fi.Size() > 0
+		if fi.IsDir() {
+			return nil, fmt.Errorf("open store %s: is a directory: %w", path, ErrNotLifeline)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      opts.LockTimeout,
+		NoSync:       opts.NoSync,
+		FreelistType: bolt.FreelistMapType,
+		// A large initial map means growing the file rarely has to wait
+		// for readers to finish (bbolt remaps under an exclusive lock).
+		InitialMmapSize: 256 << 20,
+	})
+	if err != nil {
+		return nil, classifyOpenError(path, err)
+	}
+	s := &Store{db: db, path: path, log: log.With("db", path)}
+	if err := s.init(existed); err != nil {
+		_ = db.Close()
+		return nil, classifyOpenError(path, err)
+	}
+	return s, nil
+}
+
+// classifyOpenError turns what bbolt and the OS report into the errors an
+// operator can act on, keeping the cause wrapped.
+func classifyOpenError(path string, err error) error {
+	switch {
+	case errors.Is(err, berrors.ErrTimeout):
+		return fmt.Errorf("open store %s: %w (probably another Lifeline is running with the same data directory; stop it, or use `lifeline backup` to copy a running database): %w", path, ErrLocked, err)
+	case errors.Is(err, ErrNotLifeline), errors.Is(err, ErrTooNew), errors.Is(err, ErrLocked):
+		return fmt.Errorf("open store %s: %w", path, err)
+	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
+		errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrInvalidMapping):
+		return fmt.Errorf("open store %s: %w: the file is not a bbolt database (or is damaged): %w", path, ErrNotLifeline, err)
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return fmt.Errorf("open store %s: %w: free some space on the disk holding it: %w", path, ErrDiskFull, err)
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
+		return fmt.Errorf("open store %s: %w: directory %s or the file is not writable by this user: %w", path, ErrNotWritable, filepath.Dir(path), err)
+	}
+	return fmt.Errorf("open store %s: %w", path, err)
+}
+
+// init creates the buckets and the schema version on a new file, checks
+// the meta bucket on an existing one and runs pending migrations, all in
+// one transaction so a crash leaves either the old or the new layout.
+func (s *Store) init(existed bool) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		version := CurrentSchema
+		switch {
+		case meta == nil && existed && hasAnyBucket(tx):
+			return fmt.Errorf("%w: it is a bbolt file without Lifeline's %q bucket", ErrNotLifeline, bMeta)
+		case meta == nil:
+			// A new (or never initialised) file: create the current layout.
+			m, err := tx.CreateBucket(bMeta)
+			if err != nil {
+				return fmt.Errorf("create meta bucket: %w", err)
+			}
+			if err := m.Put(keyApp, appName); err != nil {
+				return fmt.Errorf("write meta: %w", err)
+			}
+			if err := m.Put(keySchema, u64(uint64(CurrentSchema))); err != nil {
+				return fmt.Errorf("write schema version: %w", err)
+			}
+		default:
+			if app := meta.Get(keyApp); app != nil && string(app) != string(appName) {
+				return fmt.Errorf("%w: meta bucket names application %q", ErrNotLifeline, app)
+			}
+			v := meta.Get(keySchema)
+			if len(v) != 8 {
+				return fmt.Errorf("%w: meta bucket has no schema version", ErrNotLifeline)
+			}
+			version = int(keyID(v))
+			if version > CurrentSchema {
+				return fmt.Errorf("%w: schema version %d, this build knows up to %d", ErrTooNew, version, CurrentSchema)
+			}
+		}
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		for version < CurrentSchema {
+			m, ok := migrations[version]
+			if !ok {
+				return fmt.Errorf("no migration from schema version %d", version)
+			}
+			if err := m(tx); err != nil {
+				return fmt.Errorf("migrate schema %d to %d: %w", version, version+1, err)
+			}
+			s.log.Info("migrated database schema", "from", version, "to", version+1)
+			version++
+			if err := tx.Bucket(bMeta).Put(keySchema, u64(uint64(version))); err != nil {
+				return fmt.Errorf("write schema version: %w", err)
+			}
+		}
+		s.version = version
+		return nil
+	})
+}
+
+func hasAnyBucket(tx *bolt.Tx) bool {
+	found := false
+	_ = tx.ForEach(func([]byte, *bolt.Bucket) error { found = true; return errStop })
+	return found
+}
+
+var errStop = errors.New("stop")
+
+// Close releases the file and its lock.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store %s: %w", s.path, err)
+	}
+	return nil
+}
+
+// Path returns the database file's path.
+func (s *Store) Path() string { return s.path }
+
+// SchemaVersion returns the schema version of the open file (always
+// CurrentSchema once Open has migrated it).
+func (s *Store) SchemaVersion() int { return s.version }
+
+// Update runs fn in one read-write transaction, committed if fn returns nil.
+func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.writeErr(s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) }))
+}
+
+// Batch runs fn in a read-write transaction shared with concurrent Batch
+// callers, so many small writes share one fsync. fn may run more than once
+// (when another call in the batch fails), so it must be idempotent and must
+// not leak state from a failed run; it returns once its transaction is
+// committed.
+func (s *Store) Batch(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.writeErr(s.db.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) }))
+}
+
+// View runs fn in a read-only transaction: a consistent snapshot that does
+// not block the writer.
+func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+}
+
+// writeErr names a full disk or closed database instead of a bare errno.
+func (s *Store) writeErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return fmt.Errorf("write %s: %w: free some space, the change was not saved: %w", s.path, ErrDiskFull, err)
+	case errors.Is(err, berrors.ErrDatabaseNotOpen):
+		return fmt.Errorf("write %s: %w", s.path, ErrClosed)
+	}
+	return err
+}
+
+// GetState returns a small state value, or nil, nil when absent.
+func (s *Store) GetState(ctx context.Context, key string) ([]byte, error) {
+	var v []byte
+	err := s.View(ctx, func(tx *Tx) error {
+		var err error
+		v, err = tx.GetState(key)
+		return err
+	})
+	return v, err
+}
+
+// PutState stores a small state value (adapter offsets, identity maps,
+// the last digest run). A nil value deletes the key.
+func (s *Store) PutState(ctx context.Context, key string, val []byte) error {
+	return s.Update(ctx, func(tx *Tx) error { return tx.PutState(key, val) })
+}
+
+func isDiskFull(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+}

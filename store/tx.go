@@ -1,0 +1,524 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Tx is one transaction handed to Update, Batch or View. Every method that
+// writes a record also updates that record's secondary indexes in the same
+// transaction, so an index never disagrees with the records on disk. Values
+// returned are copies: they stay valid after the transaction ends.
+type Tx struct {
+	tx *bolt.Tx
+}
+
+func (tx *Tx) b(name []byte) *bolt.Bucket { return tx.tx.Bucket(name) }
+
+func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+	raw := b.Get(key)
+	if raw == nil {
+		return false, nil
+	}
+	// json.Unmarshal copies strings and byte slices, so nothing returned
+	// points into bbolt's memory map.
+	if err := json.Unmarshal(raw, v); err != nil {
+		return true, fmt.Errorf("decode %s record %x: %w", b.Tx().DB().Path(), key, err)
+	}
+	return true, nil
+}
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode record: %w", err)
+	}
+	return b.Put(key, raw)
+}
+
+// ---- seen messages
+
+// MarkSeen records an incoming message; first is false when it was
+// already recorded (a redelivery), in which case nothing is written.
+func (tx *Tx) MarkSeen(k MessageKey, at time.Time) (first bool, err error) {
+	b := tx.b(bSeen)
+	key := seenKey(k)
+	if b.Get(key) != nil {
+		return false, nil
+	}
+	if err := b.Put(key, u64(timeBits(at))); err != nil {
+		return false, fmt.Errorf("mark message %s/%s seen: %w", k.Chat, k.ID, err)
+	}
+	return true, nil
+}
+
+// Seen reports whether a message was already recorded.
+func (tx *Tx) Seen(k MessageKey) (bool, error) {
+	return tx.b(bSeen).Get(seenKey(k)) != nil, nil
+}
+
+// ---- cases
+
+// indexEntry is one secondary index key (and value) a case owns.
+type indexEntry struct {
+	bucket []byte
+	key    []byte
+	val    []byte
+}
+
+// caseIndex lists every index entry a case should have. Deriving them from
+// the record alone is what lets PutCase remove stale keys exactly and lets
+// the consistency checks rebuild the expected index.
+func caseIndex(c *Case) []indexEntry {
+	var out []indexEntry
+	if c.Status.Open() {
+		out = append(out,
+			indexEntry{bIdxOpen, openKey(c), nil},
+			indexEntry{bIdxStale, staleKey(c), nil})
+		if fp := c.Assessment.Fingerprint; fp != 0 {
+			for i, v := range bands(fp) {
+				out = append(out, indexEntry{bIdxFP, bandKey(i, v, c.ID), u64(fp)})
+			}
+		}
+	}
+	if !c.Purged {
+		for i, p := range c.Phones {
+			if p != "" && !slices.Contains(c.Phones[:i], p) {
+				out = append(out, indexEntry{bIdxPhone, refKey(p, c.ID), nil})
+			}
+		}
+		if c.Asker != "" {
+			out = append(out, indexEntry{bIdxAsker, refKey(c.Asker, c.ID), nil})
+		}
+	}
+	return out
+}
+
+// writeCase stores c and moves its index entries from old's (nil for a new
+// case) to its own.
+func (tx *Tx) writeCase(old, c *Case) error {
+	keep := map[string]bool{}
+	for _, e := range caseIndex(c) {
+		keep[string(e.bucket)+"\x00"+string(e.key)] = true
+	}
+	if old != nil {
+		for _, e := range caseIndex(old) {
+			if keep[string(e.bucket)+"\x00"+string(e.key)] {
+				continue
+			}
+			if err := tx.b(e.bucket).Delete(e.key); err != nil {
+				return fmt.Errorf("unindex case #%d from %s: %w", c.ID, e.bucket, err)
+			}
+		}
+	}
+	for _, e := range caseIndex(c) {
+		val := e.val
+		if val == nil {
+			val = []byte{}
+		}
+		if err := tx.b(e.bucket).Put(e.key, val); err != nil {
+			return fmt.Errorf("index case #%d in %s: %w", c.ID, e.bucket, err)
+		}
+	}
+	if err := putJSON(tx.b(bCases), idKey(c.ID), c); err != nil {
+		return fmt.Errorf("write case #%d: %w", c.ID, err)
+	}
+	return nil
+}
+
+// CreateCase stores a new case under the next sequential id (1, 2, 3…,
+// short enough for people to type "#42"), setting c.ID, a missing status
+// (new) and missing Created/Updated times.
+func (tx *Tx) CreateCase(c *Case) error {
+	b := tx.b(bCases)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("allocate case id: %w", err)
+	}
+	c.ID = int64(seq)
+	if c.Status == "" {
+		c.Status = StatusNew
+	}
+	if c.Created.IsZero() {
+		c.Created = time.Now()
+	}
+	if c.Updated.IsZero() {
+		c.Updated = c.Created
+	}
+	return tx.writeCase(nil, c)
+}
+
+// PutCase updates an existing case and its index entries. It returns
+// ErrNotFound when the case does not exist. A zero Updated is set to now.
+func (tx *Tx) PutCase(c *Case) error {
+	old, err := tx.Case(c.ID)
+	if err != nil {
+		return fmt.Errorf("update case: %w", err)
+	}
+	if c.Updated.IsZero() {
+		c.Updated = time.Now()
+	}
+	return tx.writeCase(old, c)
+}
+
+// Case returns one case; the error wraps ErrNotFound when it does not exist.
+func (tx *Tx) Case(id int64) (*Case, error) {
+	c := new(Case)
+	ok, err := getJSON(tx.b(bCases), idKey(id), c)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("case #%d: %w", id, ErrNotFound)
+	}
+	return c, nil
+}
+
+// FindOpenByPhone returns the newest open case that has this phone number,
+// or nil, nil when there is none.
+func (tx *Tx) FindOpenByPhone(phone string) (*Case, error) {
+	if phone == "" {
+		return nil, nil
+	}
+	var found *Case
+	err := tx.reverseRef(bIdxPhone, phone, func(id int64) (bool, error) {
+		c, err := tx.Case(id)
+		if err != nil {
+			return false, fmt.Errorf("phone index: %w", err)
+		}
+		if c.Status.Open() {
+			found = c
+			return false, nil
+		}
+		return true, nil
+	})
+	return found, err
+}
+
+// reverseRef visits the case ids filed under ref in a ref index, newest
+// (highest id) first, while fn returns true.
+func (tx *Tx) reverseRef(bucket []byte, ref string, fn func(id int64) (bool, error)) error {
+	prefix := refPrefix(ref)
+	cur := tx.b(bucket).Cursor()
+	k, _ := cur.Seek(binary.BigEndian.AppendUint64(bytes.Clone(prefix), math.MaxUint64))
+	if k == nil {
+		k, _ = cur.Last()
+	} else {
+		k, _ = cur.Prev()
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = cur.Prev() {
+		more, err := fn(keyID(k[len(prefix):]))
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
+
+// FindOpenByFingerprint returns the open case whose text fingerprint is
+// nearest to fp within Hamming distance 3 (the newest on a tie), or nil,
+// nil. It looks up each 16-bit band of fp, which finds every case within
+// that distance without scanning all open cases.
+func (tx *Tx) FindOpenByFingerprint(fp uint64) (*Case, error) {
+	if fp == 0 {
+		return nil, nil
+	}
+	bestID, bestDist := int64(0), 65
+	cur := tx.b(bIdxFP).Cursor()
+	for i, v := range bands(fp) {
+		prefix := []byte{byte(i), byte(v >> 8), byte(v)}
+		for k, val := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, val = cur.Next() {
+			if len(val) != 8 || len(k) != 11 {
+				continue
+			}
+			other := binary.BigEndian.Uint64(val)
+			if !nearDuplicate(fp, other) {
+				continue
+			}
+			d, id := popcount(fp^other), keyID(k[3:])
+			if d < bestDist || (d == bestDist && id > bestID) {
+				bestID, bestDist = id, d
+			}
+		}
+	}
+	if bestID == 0 {
+		return nil, nil
+	}
+	c, err := tx.Case(bestID)
+	if err != nil {
+		return nil, fmt.Errorf("fingerprint index: %w", err)
+	}
+	if !c.Status.Open() {
+		return nil, nil
+	}
+	return c, nil
+}
+
+// OpenCases lists open cases, most urgent first and, within one urgency,
+// oldest first, keeping those keep accepts (all when keep is nil), up to
+// limit (no limit when limit <= 0). It reads only the cases it returns or
+// rejects, so the first page is fast however many cases exist.
+func (tx *Tx) OpenCases(limit int, keep func(*Case) bool) ([]*Case, error) {
+	var out []*Case
+	cur := tx.b(bIdxOpen).Cursor()
+	for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
+		if len(k) != 17 {
+			continue
+		}
+		c, err := tx.Case(keyID(k[9:]))
+		if err != nil {
+			return out, fmt.Errorf("open case index: %w", err)
+		}
+		if keep != nil && !keep(c) {
+			continue
+		}
+		out = append(out, c)
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+	}
+	return out, nil
+}
+
+// StaleCases calls fn with each open case last updated before the given
+// time, least recently updated first, until fn returns false.
+func (tx *Tx) StaleCases(before time.Time, fn func(*Case) bool) error {
+	limit := timeBits(before)
+	cur := tx.b(bIdxStale).Cursor()
+	for k, _ := cur.First(); k != nil; k, _ = cur.Next() {
+		if len(k) != 16 {
+			continue
+		}
+		if binary.BigEndian.Uint64(k) >= limit {
+			return nil
+		}
+		c, err := tx.Case(keyID(k[8:]))
+		if err != nil {
+			return fmt.Errorf("stale case index: %w", err)
+		}
+		if !fn(c) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// ForEachCase calls fn with every case in id order; an error from fn stops
+// the walk and is returned.
+func (tx *Tx) ForEachCase(fn func(*Case) error) error {
+	return tx.b(bCases).ForEach(func(k, v []byte) error {
+		c := new(Case)
+		if err := json.Unmarshal(v, c); err != nil {
+			return fmt.Errorf("decode case %x: %w", k, err)
+		}
+		return fn(c)
+	})
+}
+
+// CasesByAsker returns the cases a person asked for, newest first.
+func (tx *Tx) CasesByAsker(person string) ([]*Case, error) {
+	var out []*Case
+	if person == "" {
+		return nil, nil
+	}
+	err := tx.reverseRef(bIdxAsker, person, func(id int64) (bool, error) {
+		c, err := tx.Case(id)
+		if err != nil {
+			return false, fmt.Errorf("asker index: %w", err)
+		}
+		out = append(out, c)
+		return true, nil
+	})
+	return out, err
+}
+
+// ---- events
+
+// AppendEvent adds an audit record for e.Case, assigning e.ID from a
+// store-wide sequence (and e.At when zero).
+func (tx *Tx) AppendEvent(e *Event) error {
+	b := tx.b(bEvents)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return fmt.Errorf("allocate event id: %w", err)
+	}
+	e.ID = seq
+	if e.At.IsZero() {
+		e.At = time.Now()
+	}
+	key := binary.BigEndian.AppendUint64(idKey(e.Case), e.ID)
+	if err := putJSON(b, key, e); err != nil {
+		return fmt.Errorf("append event to case #%d: %w", e.Case, err)
+	}
+	return nil
+}
+
+// Events returns a case's audit log in the order it was written.
+func (tx *Tx) Events(caseID int64) ([]Event, error) {
+	var out []Event
+	prefix := idKey(caseID)
+	cur := tx.b(bEvents).Cursor()
+	for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
+		var e Event
+		if err := json.Unmarshal(v, &e); err != nil {
+			return out, fmt.Errorf("decode event %x: %w", k, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// ---- people, chats, directory
+
+// Person returns a person by "platform:id"; the error wraps ErrNotFound.
+func (tx *Tx) Person(ref string) (*Person, error) {
+	p := new(Person)
+	ok, err := getJSON(tx.b(bPeople), []byte(ref), p)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("person %s: %w", ref, ErrNotFound)
+	}
+	return p, nil
+}
+
+// PutPerson creates or replaces a person.
+func (tx *Tx) PutPerson(p *Person) error {
+	if p.Ref == "" {
+		return errors.New("put person: empty ref")
+	}
+	if err := putJSON(tx.b(bPeople), []byte(p.Ref), p); err != nil {
+		return fmt.Errorf("put person %s: %w", p.Ref, err)
+	}
+	return nil
+}
+
+// ForEachPerson calls fn with every person, ordered by ref.
+func (tx *Tx) ForEachPerson(fn func(*Person) error) error {
+	return tx.b(bPeople).ForEach(func(k, v []byte) error {
+		p := new(Person)
+		if err := json.Unmarshal(v, p); err != nil {
+			return fmt.Errorf("decode person %q: %w", k, err)
+		}
+		return fn(p)
+	})
+}
+
+// Chat returns a chat by "platform:id"; the error wraps ErrNotFound.
+func (tx *Tx) Chat(ref string) (*Chat, error) {
+	c := new(Chat)
+	ok, err := getJSON(tx.b(bChats), []byte(ref), c)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("chat %s: %w", ref, ErrNotFound)
+	}
+	return c, nil
+}
+
+// PutChat creates or replaces a chat.
+func (tx *Tx) PutChat(c *Chat) error {
+	if c.Ref == "" {
+		return errors.New("put chat: empty ref")
+	}
+	if err := putJSON(tx.b(bChats), []byte(c.Ref), c); err != nil {
+		return fmt.Errorf("put chat %s: %w", c.Ref, err)
+	}
+	return nil
+}
+
+// ForEachChat calls fn with every chat, ordered by ref.
+func (tx *Tx) ForEachChat(fn func(*Chat) error) error {
+	return tx.b(bChats).ForEach(func(k, v []byte) error {
+		c := new(Chat)
+		if err := json.Unmarshal(v, c); err != nil {
+			return fmt.Errorf("decode chat %q: %w", k, err)
+		}
+		return fn(c)
+	})
+}
+
+// PutDirEntry creates (when e.ID is 0, assigning it) or replaces a
+// directory entry.
+func (tx *Tx) PutDirEntry(e *DirEntry) error {
+	b := tx.b(bDir)
+	if e.ID == 0 {
+		seq, err := b.NextSequence()
+		if err != nil {
+			return fmt.Errorf("allocate directory id: %w", err)
+		}
+		e.ID = int64(seq)
+	} else if uint64(e.ID) > b.Sequence() {
+		// Keep the sequence ahead of imported ids so new ones never collide.
+		if err := b.SetSequence(uint64(e.ID)); err != nil {
+			return fmt.Errorf("advance directory id: %w", err)
+		}
+	}
+	if err := putJSON(b, idKey(e.ID), e); err != nil {
+		return fmt.Errorf("put directory entry %d: %w", e.ID, err)
+	}
+	return nil
+}
+
+// DeleteDirEntry removes a directory entry; the error wraps ErrNotFound
+// when it does not exist.
+func (tx *Tx) DeleteDirEntry(id int64) error {
+	b := tx.b(bDir)
+	if b.Get(idKey(id)) == nil {
+		return fmt.Errorf("directory entry %d: %w", id, ErrNotFound)
+	}
+	if err := b.Delete(idKey(id)); err != nil {
+		return fmt.Errorf("delete directory entry %d: %w", id, err)
+	}
+	return nil
+}
+
+// ForEachDirEntry calls fn with every directory entry in id order.
+func (tx *Tx) ForEachDirEntry(fn func(*DirEntry) error) error {
+	return tx.b(bDir).ForEach(func(k, v []byte) error {
+		e := new(DirEntry)
+		if err := json.Unmarshal(v, e); err != nil {
+			return fmt.Errorf("decode directory entry %x: %w", k, err)
+		}
+		return fn(e)
+	})
+}
+
+// ---- state
+
+// GetState returns a copy of a state value, or nil, nil when absent.
+func (tx *Tx) GetState(key string) ([]byte, error) {
+	v := tx.b(bState).Get([]byte(key))
+	if v == nil {
+		return nil, nil
+	}
+	return bytes.Clone(v), nil
+}
+
+// PutState stores a state value; nil deletes the key.
+func (tx *Tx) PutState(key string, val []byte) error {
+	if key == "" {
+		return errors.New("put state: empty key")
+	}
+	b := tx.b(bState)
+	var err error
+	if val == nil {
+		err = b.Delete([]byte(key))
+	} else {
+		err = b.Put([]byte(key), val)
+	}
+	if err != nil {
+		return fmt.Errorf("put state %q: %w", key, err)
+	}
+	return nil
+}
