@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
 )
 
 // Backup writes a consistent copy of the whole database to w while the bot
@@ -230,4 +229,3 @@ func RequestBackup(ctx context.Context, socketPath, outPath string) error {
 	}
 	return nil
 }
-

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
@@ -65,11 +66,13 @@ func (s *Store) Purge(ctx context.Context, now time.Time, retention time.Duratio
 		for k, v := cur.First(); k != nil; {
 			// Version 0 wrote no time: those entries are kept.
 			if len(v) == 8 && binary.BigEndian.Uint64(v) < limit {
+				kc := bytes.Clone(k)
 				if err := cur.Delete(); err != nil {
 					return fmt.Errorf("forget seen message: %w", err)
 				}
-				// Delete moves the cursor; re-seek from the deleted key.
-				k, v = cur.Seek(k)
+				// After Delete, Next may skip a key; re-seek from the
+				// deleted one instead.
+				k, v = cur.Seek(kc)
 				continue
 			}
 			k, v = cur.Next()

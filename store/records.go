@@ -48,7 +48,7 @@ type Source struct {
 
 // Case is one tracked request.
 type Case struct {
-	ID          int64             `json:"id"` // short human number, "#42"
+	ID          int64             `json:"id"`                   // short human number, "#42"
 	Asker       string            `json:"asker,omitempty"`      // person ref "platform:id"
 	AskerName   string            `json:"asker_name,omitempty"` // display name when seen
 	SourceChat  string            `json:"source_chat,omitempty"`

@@ -45,11 +45,11 @@ var (
 	bOutDedupe = []byte("outbox_dedupe") // dedupe key -> item id (kept after delivery)
 	bDead      = []byte("outbox_dead")   // id -> deadLetter
 	bState     = []byte("state")
-	bIdxOpen   = []byte("idx_open")   // openKey -> nil, open cases only
-	bIdxStale  = []byte("idx_stale")  // staleKey -> nil, open cases only
-	bIdxPhone  = []byte("idx_phone")  // refKey(phone) -> nil, every unpurged case
-	bIdxFP     = []byte("idx_fp")     // bandKey -> fingerprint, open cases only
-	bIdxAsker  = []byte("idx_asker")  // refKey(asker) -> nil, every unpurged case
+	bIdxOpen   = []byte("idx_open")  // openKey -> nil, open cases only
+	bIdxStale  = []byte("idx_stale") // staleKey -> nil, open cases only
+	bIdxPhone  = []byte("idx_phone") // refKey(phone) -> nil, every unpurged case
+	bIdxFP     = []byte("idx_fp")    // bandKey -> fingerprint, open cases only
+	bIdxAsker  = []byte("idx_asker") // refKey(asker) -> nil, every unpurged case
 
 	allBuckets = [][]byte{bMeta, bCases, bEvents, bSeen, bPeople, bChats, bDir,
 		bOutbox, bOutDue, bOutDedupe, bDead, bState,

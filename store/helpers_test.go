@@ -1,0 +1,141 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// openTest opens a fresh store in a temporary directory, closed at cleanup.
+func openTest(t testing.TB, opts Options) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "lifeline.db"), opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func update(t testing.TB, s *Store, fn func(*Tx) error) {
+	t.Helper()
+	if err := s.Update(context.Background(), fn); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+}
+
+func view(t testing.TB, s *Store, fn func(*Tx) error) {
+	t.Helper()
+	if err := s.View(context.Background(), fn); err != nil {
+		t.Fatalf("View: %v", err)
+	}
+}
+
+var t0 = time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
+
+// checkConsistency rebuilds every secondary index from the records and
+// compares it with what is on disk, key for key, in both directions.
+func checkConsistency(tx *Tx) error {
+	want := map[string]map[string]string{}
+	add := func(bucket, key, val []byte) {
+		m := want[string(bucket)]
+		if m == nil {
+			m = map[string]string{}
+			want[string(bucket)] = m
+		}
+		m[string(key)] = string(val)
+	}
+	var maxCase int64
+	err := tx.ForEachCase(func(c *Case) error {
+		maxCase = max(maxCase, c.ID)
+		for _, e := range caseIndex(c) {
+			add(e.bucket, e.key, e.val)
+		}
+		if c.Status == "" {
+			return fmt.Errorf("case #%d has no status", c.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if seq := tx.b(bCases).Sequence(); uint64(maxCase) > seq {
+		return fmt.Errorf("case sequence %d behind case #%d", seq, maxCase)
+	}
+	dedupe := map[string]uint64{}
+	err = tx.b(bOutbox).ForEach(func(k, v []byte) error {
+		var it OutboxItem
+		if err := json.Unmarshal(v, &it); err != nil {
+			return err
+		}
+		if it.ID != binary.BigEndian.Uint64(k) {
+			return fmt.Errorf("outbox key %x holds item %d", k, it.ID)
+		}
+		add(bOutDue, dueKey(it.NextAt, it.ID), nil)
+		if it.DedupeKey != "" {
+			dedupe[it.DedupeKey] = it.ID
+		}
+		if it.Case != 0 && tx.b(bCases).Get(idKey(it.Case)) == nil {
+			return fmt.Errorf("outbox item %d for missing case #%d", it.ID, it.Case)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for key, id := range dedupe {
+		got := tx.b(bOutDedupe).Get([]byte(key))
+		if len(got) != 8 || binary.BigEndian.Uint64(got) != id {
+			return fmt.Errorf("dedupe key %q -> %x, want item %d", key, got, id)
+		}
+	}
+	for _, name := range [][]byte{bIdxOpen, bIdxStale, bIdxPhone, bIdxFP, bIdxAsker, bOutDue} {
+		w := want[string(name)]
+		n := 0
+		err := tx.b(name).ForEach(func(k, v []byte) error {
+			n++
+			wv, ok := w[string(k)]
+			if !ok {
+				return fmt.Errorf("index %s has stray key %x", name, k)
+			}
+			if !bytes.Equal([]byte(wv), v) {
+				return fmt.Errorf("index %s key %x = %x, want %x", name, k, v, wv)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if n != len(w) {
+			return fmt.Errorf("index %s has %d keys, want %d", name, n, len(w))
+		}
+	}
+	return tx.b(bEvents).ForEach(func(k, v []byte) error {
+		var e Event
+		if err := json.Unmarshal(v, &e); err != nil {
+			return err
+		}
+		if len(k) != 16 || keyID(k) != e.Case || binary.BigEndian.Uint64(k[8:]) != e.ID {
+			return fmt.Errorf("event key %x holds case %d event %d", k, e.Case, e.ID)
+		}
+		if tx.b(bCases).Get(idKey(e.Case)) == nil {
+			return fmt.Errorf("event %d for missing case #%d", e.ID, e.Case)
+		}
+		return nil
+	})
+}
+
+func mustConsistent(t testing.TB, s *Store) {
+	t.Helper()
+	view(t, s, func(tx *Tx) error {
+		if err := checkConsistency(tx); err != nil {
+			t.Fatalf("inconsistent store: %v", err)
+		}
+		return nil
+	})
+}
