@@ -1,0 +1,237 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/lifeline-aid/lifeline/bot"
+)
+
+// maxUnits is the longest text we send in one message, in the UTF-16 code
+// units Telegram counts (its limit is 4,096 after entity parsing).
+const maxUnits = 4000
+
+// maxCallbackData is Telegram's limit on callback_data, in bytes.
+const maxCallbackData = 64
+
+// maxToast is Telegram's limit on an answerCallbackQuery text.
+const maxToast = 200
+
+// Send delivers one message. Text is escaped for HTML parse mode, so user
+// text never turns into markup, and split on line boundaries when longer
+// than one Telegram message; the buttons go under the last part, whose id
+// is returned. With EditOf the earlier message is edited in place instead,
+// with the given buttons (none removes them).
+//
+// With Answer (a Callback.ID) and no EditOf, the message is a toast: Text
+// is shown to the person who pressed the button and nothing is posted.
+// With Answer and EditOf, the edit is made and the press acknowledged.
+//
+// Errors: 429 is a *bot.RetryAfterError; 403 and 400 (blocked, kicked,
+// chat not found, bad request) are bot.ErrPermanent; 5xx and network
+// errors are plain, for the outbox to retry.
+func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
+	if m.Answer != "" && m.EditOf == "" {
+		return "", a.answer(ctx, m.Answer, m.Text)
+	}
+	chat, err := chatID(m.Chat)
+	if err != nil {
+		return "", fmt.Errorf("send to %s: %w", m.Chat, bot.Permanent(err))
+	}
+	markup, err := inlineKeyboard(m.Buttons)
+	if err != nil {
+		return "", fmt.Errorf("send to %s: %w", m.Chat, bot.Permanent(err))
+	}
+	thread := 0
+	if m.Thread != "" {
+		if thread, err = strconv.Atoi(m.Thread); err != nil {
+			return "", fmt.Errorf("send to %s: thread %q: %w", m.Chat, m.Thread, bot.Permanent(err))
+		}
+	}
+	if m.EditOf != "" {
+		id, err := a.edit(ctx, chat, m, markup)
+		if err != nil {
+			return "", fmt.Errorf("edit message %s in %s: %w", m.EditOf, m.Chat, err)
+		}
+		if m.Answer != "" {
+			if err := a.answer(ctx, m.Answer, ""); err != nil {
+				a.log.Warn("acknowledge button press", "callback", m.Answer, "err", err)
+			}
+		}
+		return id, nil
+	}
+	parts := Split(m.Text, maxUnits)
+	var id string
+	for i, part := range parts {
+		p := &tgbot.SendMessageParams{
+			ChatID:             chat,
+			MessageThreadID:    thread,
+			Text:               EscapeHTML(part),
+			ParseMode:          models.ParseModeHTML,
+			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()},
+		}
+		if i == len(parts)-1 && markup != nil {
+			p.ReplyMarkup = markup
+		}
+		sent, err := a.api.SendMessage(ctx, p)
+		if err != nil {
+			if i > 0 {
+				// The earlier parts are out; a retry repeats them, which
+				// beats losing the rest of the message.
+				err = fmt.Errorf("part %d of %d: %w", i+1, len(parts), err)
+			}
+			return "", fmt.Errorf("send to %s: %w", m.Chat, a.classify(err))
+		}
+		id = strconv.Itoa(sent.ID)
+	}
+	return id, nil
+}
+
+// edit replaces the text (and keyboard) of an earlier bot message. An edit
+// that changes nothing is a success: the card already shows the state.
+func (a *Adapter) edit(ctx context.Context, chat any, m bot.OutMessage, markup *models.InlineKeyboardMarkup) (string, error) {
+	msgID, err := strconv.Atoi(m.EditOf)
+	if err != nil {
+		return "", bot.Permanent(fmt.Errorf("message id %q is not a number", m.EditOf))
+	}
+	text := m.Text
+	if parts := Split(text, maxUnits-1); len(parts) > 1 {
+		// An edit cannot grow into two messages; keep what fits.
+		text = parts[0] + "…"
+	}
+	p := &tgbot.EditMessageTextParams{
+		ChatID:             chat,
+		MessageID:          msgID,
+		Text:               EscapeHTML(text),
+		ParseMode:          models.ParseModeHTML,
+		LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()},
+	}
+	if markup != nil {
+		p.ReplyMarkup = markup
+	}
+	if _, err := a.api.EditMessageText(ctx, p); err != nil {
+		if strings.Contains(err.Error(), "message is not modified") {
+			return m.EditOf, nil
+		}
+		return "", a.classify(err)
+	}
+	return m.EditOf, nil
+}
+
+// classify maps a Bot API error onto the outbox's retry classes.
+func (a *Adapter) classify(err error) error {
+	err = a.mask(err)
+	var tooMany *tgbot.TooManyRequestsError
+	if errors.As(err, &tooMany) {
+		after := max(tooMany.RetryAfter, 1)
+		return &bot.RetryAfterError{After: time.Duration(after) * time.Second, Err: err}
+	}
+	var migrated *tgbot.MigrateError
+	if errors.As(err, &migrated) {
+		// The group became a supergroup; the migration update rebinds it.
+		return bot.Permanent(fmt.Errorf("chat migrated to %s: %w", Ref(int64(migrated.MigrateToChatID)), err))
+	}
+	if errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorBadRequest) {
+		return bot.Permanent(err)
+	}
+	return err
+}
+
+// inlineKeyboard builds the keyboard for buttons; nil for none.
+func inlineKeyboard(buttons [][]bot.Button) (*models.InlineKeyboardMarkup, error) {
+	var rows [][]models.InlineKeyboardButton
+	for _, row := range buttons {
+		var r []models.InlineKeyboardButton
+		for _, b := range row {
+			if b.Data == "" || len(b.Data) > maxCallbackData {
+				return nil, fmt.Errorf("button %q: callback data must be 1-%d bytes, got %d", b.Label, maxCallbackData, len(b.Data))
+			}
+			r = append(r, models.InlineKeyboardButton{Text: b.Label, CallbackData: b.Data})
+		}
+		if len(r) > 0 {
+			rows = append(rows, r)
+		}
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}, nil
+}
+
+var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// EscapeHTML escapes the three characters Telegram's HTML parse mode
+// treats as markup, so text shows exactly as written.
+func EscapeHTML(s string) string { return htmlEscaper.Replace(s) }
+
+// Split cuts text into parts of at most limit UTF-16 code units, on line
+// boundaries where it can, then on spaces, then anywhere between runes.
+func Split(text string, limit int) []string {
+	if units(text) <= limit {
+		return []string{text}
+	}
+	var parts []string
+	var cur strings.Builder
+	curUnits := 0
+	flush := func() {
+		if s := strings.TrimRight(cur.String(), "\n"); s != "" {
+			parts = append(parts, s)
+		}
+		cur.Reset()
+		curUnits = 0
+	}
+	for line := range strings.SplitAfterSeq(text, "\n") {
+		n := units(line)
+		if curUnits+n > limit {
+			flush()
+		}
+		for n > limit {
+			head := cutUnits(line, limit)
+			parts = append(parts, strings.TrimRight(head, "\n"))
+			line = line[len(head):]
+			n = units(line)
+		}
+		cur.WriteString(line)
+		curUnits += n
+	}
+	flush()
+	return parts
+}
+
+// cutUnits returns the longest prefix of s within limit units, ending
+// after a space if there is one in its second half.
+func cutUnits(s string, limit int) string {
+	n, end, space := 0, 0, -1
+	for i, r := range s {
+		w := utf16.RuneLen(r)
+		if n+w > limit {
+			break
+		}
+		n += w
+		end = i + utf8.RuneLen(r)
+		if r == ' ' && n > limit/2 {
+			space = end
+		}
+	}
+	if space > 0 {
+		return s[:space]
+	}
+	return s[:end]
+}
+
+func units(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
