@@ -70,6 +70,8 @@ const (
 	CatTransport        Category = "transport"
 	CatInformation      Category = "information"
 	CatRescue           Category = "rescue"
+	CatMissingPerson    Category = "missing_person"
+	CatShelter          Category = "shelter"
 	CatOther            Category = "other"
 	CatNone             Category = ""
 )

@@ -1,0 +1,404 @@
+package triage
+
+import (
+	"sort"
+	"unicode/utf8"
+)
+
+// Decision thresholds. They are code rather than lexicon data because they
+// define how the kinds combine, not what any word means.
+const (
+	// negationGap is how far (bytes) after a negation a cue is still
+	// cancelled: "不需要 胰岛素", "no need for food".
+	negationGap = 7
+	// criticalAsk is how much a life-threatening cue counts as a plea on
+	// its own: "我爸昏迷了" in a mutual-aid group is a call for help even
+	// without the word 求助.
+	criticalAsk = 1.5
+)
+
+// Assess reads one message and returns its triage. It never fails: odd or
+// huge input is truncated to MaxRunes and assessed as far as it goes.
+func (e *Engine) Assess(text string) Assessment {
+	sc := e.pool.Get().(*scratch)
+	defer e.pool.Put(sc)
+	sc.buf = normalize(sc.buf[:0], text)
+	buf := sc.buf
+	sc.hits = sc.hits[:0]
+	clear(sc.present)
+	sc.labels = sc.labels[:0]
+
+	e.trie.Walk(buf, func(end, n, pat int64) bool {
+		start := end - n + 1
+		stop := end + 1
+		for _, pi := range e.pats[pat] {
+			if pi.wordStart && start > 0 {
+				r, _ := utf8.DecodeLastRune(buf[:start])
+				if isWordRune(r) {
+					continue
+				}
+			}
+			if pi.wordEnd && int(stop) < len(buf) {
+				r, _ := utf8.DecodeRune(buf[stop:])
+				if isWordRune(r) {
+					continue
+				}
+			}
+			sc.hits = append(sc.hits, hit{sig: pi.sig, pat: int32(pat), start: int32(start), end: int32(stop)})
+		}
+		return len(sc.hits) < maxHits
+	})
+	hits := sc.hits
+	dropShadowed(hits)
+	e.dropNegatedAndTopics(buf, hits)
+
+	var a Assessment
+	a.Language = detectLanguage(buf)
+	a.Fingerprint = fingerprint(buf)
+
+	var (
+		needW, askW, lackW, urgW, subjW, vulW, negW float64
+		base                                        Urgency
+		cat                                         Category
+		catW                                        float64
+		lastResolved, lastPlea                      int32 = -1, -1
+		needLabel                                   []int32 // hit indexes of distinct needs
+		otherLabel                                  []int32
+		negLabel                                    []int32
+	)
+	for i := range hits {
+		h := &hits[i]
+		if h.dropped {
+			continue
+		}
+		s := &e.sigs[h.sig]
+		switch s.kind {
+		case KindNeed, KindAsk, KindLack, KindUrgent:
+			if h.start > lastPlea {
+				lastPlea = h.start
+			}
+		case KindResolved:
+			if h.start > lastResolved {
+				lastResolved = h.start
+			}
+		}
+		if sc.present[h.sig] {
+			continue
+		}
+		sc.present[h.sig] = true
+		w := s.weight
+		switch s.kind {
+		case KindNeed:
+			needW += w
+			if s.urgency > base || s.urgency == base && w > catW {
+				base, cat, catW = s.urgency, s.category, w
+			}
+			needLabel = append(needLabel, int32(i))
+		case KindAsk:
+			askW += w
+		case KindLack:
+			lackW += w
+			otherLabel = append(otherLabel, int32(i))
+		case KindUrgent:
+			urgW += w
+		case KindSubject:
+			subjW += w
+		case KindVulnerable:
+			vulW += w
+			a.Vulnerable = appendUnique(a.Vulnerable, s.group)
+			otherLabel = append(otherLabel, int32(i))
+		case KindScam:
+			a.Scam = true
+			negLabel = append(negLabel, int32(i))
+		case KindResolved:
+			a.Resolved = true
+			negW += w
+			negLabel = append(negLabel, int32(i))
+		default:
+			if s.kind.negative() {
+				negW += w
+				negLabel = append(negLabel, int32(i))
+			}
+		}
+	}
+
+	a.Phones = extractPhones(buf, a.Phones)
+	a.Durations = e.extractDurations(buf, hits, a.Durations)
+	a.Places = e.extractPlaces(buf, hits, a.Places)
+
+	askEq := askW + lackW + urgW
+	if base == Critical {
+		askEq += criticalAsk
+	}
+	evidence := needW + askEq + 0.5*vulW + 0.5*subjW
+	if len(a.Phones) > 0 {
+		evidence += 0.5
+	}
+	a.IsRequest = needW > 0 && askEq > 0 && evidence > negW
+	// The latest statement wins: "已入院，谢谢大家" after a plea withdraws
+	// it, but a fresh plea after a resolved one ("父亲已入院，母亲还在发烧
+	// 求助") stands.
+	if a.Resolved && lastResolved > lastPlea {
+		a.IsRequest = false
+	}
+
+	var ruleLabels []string
+	if a.IsRequest {
+		a.Urgency = max(Normal, base)
+		if cat == CatNone {
+			cat = CatOther
+		}
+		a.Category = cat
+		for ri := range e.rules {
+			r := &e.rules[ri]
+			if !e.ruleMatches(r, sc, &a) {
+				continue
+			}
+			evidence += r.weight
+			if r.urgency > a.Urgency {
+				a.Urgency = r.urgency
+				if r.category != CatNone {
+					a.Category = r.category
+				}
+			}
+			if r.label != "" {
+				ruleLabels = append(ruleLabels, r.label)
+			}
+		}
+		if a.Resolved && a.Urgency > Normal {
+			// Part of the need is already met; keep the case but not as
+			// an emergency the text no longer states.
+			a.Urgency = Normal
+		}
+		a.Score = round2(evidence - negW + 2*float64(a.Urgency))
+	} else {
+		a.Score = round2(evidence - negW)
+	}
+
+	// Signals, strongest first: needs by urgency and weight, then rule
+	// labels, durations, vulnerable groups and lacks; for non-requests the
+	// cues that argued against.
+	sort.SliceStable(needLabel, func(i, j int) bool {
+		si, sj := &e.sigs[hits[needLabel[i]].sig], &e.sigs[hits[needLabel[j]].sig]
+		if si.urgency != sj.urgency {
+			return si.urgency > sj.urgency
+		}
+		return si.weight > sj.weight
+	})
+	for _, i := range needLabel {
+		a.Signals = appendUnique(a.Signals, e.label(&hits[i]))
+	}
+	for _, l := range ruleLabels {
+		a.Signals = appendUnique(a.Signals, l)
+	}
+	for _, d := range a.Durations {
+		a.Signals = appendUnique(a.Signals, d)
+	}
+	for _, i := range otherLabel {
+		a.Signals = appendUnique(a.Signals, e.label(&hits[i]))
+	}
+	if !a.IsRequest || a.Scam || a.Resolved {
+		for _, i := range negLabel {
+			a.Signals = appendUnique(a.Signals, e.label(&hits[i]))
+		}
+	}
+	if len(a.Signals) > maxSignals {
+		a.Signals = a.Signals[:maxSignals]
+	}
+	return a
+}
+
+// maxSignals keeps the explanation readable.
+const maxSignals = 8
+
+func (e *Engine) label(h *hit) string {
+	if l := e.sigs[h.sig].label; l != "" {
+		return l
+	}
+	return e.pats[h.pat][0].label
+}
+
+func (e *Engine) ruleMatches(r *compiledRule, sc *scratch, a *Assessment) bool {
+	has := func(id int) bool {
+		if id >= 0 {
+			return sc.present[id]
+		}
+		switch id {
+		case pseudoDuration:
+			return len(a.Durations) > 0
+		case pseudoPhone:
+			return len(a.Phones) > 0
+		case pseudoPlace:
+			return len(a.Places) > 0
+		case pseudoVulnerable:
+			return len(a.Vulnerable) > 0
+		}
+		var k Kind
+		switch id {
+		case pseudoAsk:
+			k = KindAsk
+		case pseudoLack:
+			k = KindLack
+		case pseudoUrgent:
+			k = KindUrgent
+		case pseudoSubject:
+			k = KindSubject
+		}
+		for i, p := range sc.present {
+			if p && e.sigs[i].kind == k {
+				return true
+			}
+		}
+		return false
+	}
+	for _, id := range r.all {
+		if !has(id) {
+			return false
+		}
+	}
+	if len(r.any) > 0 {
+		ok := false
+		for _, id := range r.any {
+			if has(id) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, id := range r.none {
+		if has(id) {
+			return false
+		}
+	}
+	return true
+}
+
+// dropShadowed applies longest-match-wins: a hit lying inside a longer hit
+// is dropped, so "不需要" is a negation and not the plea "需要", and "in
+// need" (news) is not "need" (ask).
+func dropShadowed(hits []hit) {
+	// Walk reports hits ordered by end; a shadowing hit ends at or after
+	// the one it contains, and hits are few, so a short backwards scan
+	// suffices.
+	for i := range hits {
+		for j := range hits {
+			if i == j || hits[j].sig == hits[i].sig && hits[j].start == hits[i].start && hits[j].end == hits[i].end {
+				continue
+			}
+			if hits[j].start <= hits[i].start && hits[j].end >= hits[i].end &&
+				hits[j].end-hits[j].start > hits[i].end-hits[i].start {
+				hits[i].dropped = true
+				break
+			}
+		}
+	}
+}
+
+// dropNegatedAndTopics drops cues cancelled by a negation just before them
+// and pleas inside Weibo-style #topic# tags, which name a discussion
+// ("#武汉求助#") rather than make a request.
+func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) {
+	for i := range hits {
+		h := &hits[i]
+		if h.dropped || e.sigs[h.sig].kind != KindNegation {
+			continue
+		}
+		for j := range hits {
+			o := &hits[j]
+			if o.dropped || j == i || e.sigs[o.sig].kind == KindNegation {
+				continue
+			}
+			switch e.sigs[o.sig].kind {
+			case KindNeed, KindAsk, KindLack, KindUrgent, KindVulnerable:
+			default:
+				continue
+			}
+			if o.start >= h.start && o.start <= h.end+negationGap &&
+				(o.start <= h.end || !sentenceBreak(buf[h.end:o.start])) {
+				o.dropped = true
+			}
+		}
+	}
+	// Topic tags: #...# with no space or sentence punctuation inside, as
+	// Weibo writes them. Twitter's #word hashtags have no closing # and are
+	// single words, which word-boundary patterns already ignore.
+	for i := 0; i < len(buf); i++ {
+		if buf[i] != '#' {
+			continue
+		}
+		j := i + 1
+		for j < len(buf) && j-i < 120 && buf[j] != '#' && buf[j] != ' ' && buf[j] != '\n' {
+			j++
+		}
+		if j >= len(buf) || buf[j] != '#' || j == i+1 {
+			continue
+		}
+		for k := range hits {
+			h := &hits[k]
+			if int(h.start) > i && int(h.end) <= j {
+				switch e.sigs[h.sig].kind {
+				case KindNeed, KindAsk, KindLack, KindUrgent, KindSubject, KindVulnerable:
+					h.dropped = true
+				}
+			}
+		}
+		i = j
+	}
+}
+
+func sentenceBreak(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case '.', '!', '?', ';', '\n':
+			return true
+		}
+	}
+	return false
+}
+
+// detectLanguage picks "zh" when Han characters outnumber Latin letters
+// (weighting Han x3: one character carries about a word), else "en".
+func detectLanguage(buf []byte) string {
+	han, latin := 0, 0
+	for i := 0; i < len(buf); {
+		c := buf[i]
+		if c < utf8.RuneSelf {
+			if c >= 'a' && c <= 'z' {
+				latin++
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(buf[i:])
+		if isHan(r) {
+			han++
+		}
+		i += size
+	}
+	switch {
+	case han == 0 && latin == 0:
+		return ""
+	case han*3 >= latin:
+		return "zh"
+	}
+	return "en"
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func round2(f float64) float64 {
+	if f < 0 {
+		return -round2(-f)
+	}
+	return float64(int64(f*100+0.5)) / 100
+}

@@ -1,0 +1,256 @@
+package triage
+
+import (
+	_ "embed"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	ahocorasick "github.com/BobuSumisu/aho-corasick"
+)
+
+//go:embed lexicon.yaml
+var embeddedLexicon []byte
+
+// maxHits bounds the matches collected for one message; beyond it extra
+// matches add nothing to the decision and only cost time.
+const maxHits = 512
+
+// Pseudo signal IDs usable in rules: facts found by extraction or by kind
+// rather than by one signal.
+const (
+	pseudoDuration = -1 - iota
+	pseudoPhone
+	pseudoPlace
+	pseudoVulnerable
+	pseudoAsk
+	pseudoLack
+	pseudoUrgent
+	pseudoSubject
+)
+
+var pseudoIDs = map[string]int{
+	"@duration": pseudoDuration, "@phone": pseudoPhone, "@place": pseudoPlace,
+	"@vulnerable": pseudoVulnerable, "@ask": pseudoAsk, "@lack": pseudoLack,
+	"@urgent": pseudoUrgent, "@subject": pseudoSubject,
+}
+
+type sigInfo struct {
+	id       string
+	kind     Kind
+	category Category
+	urgency  Urgency
+	weight   float64
+	group    string
+	label    string
+}
+
+// patInfo is one lexicon pattern as compiled: which signal it belongs to,
+// the human word shown for it, and whether its ends must fall on word
+// boundaries (Latin-script patterns).
+type patInfo struct {
+	sig       int32
+	label     string
+	wordStart bool
+	wordEnd   bool
+}
+
+type compiledRule struct {
+	id       string
+	all      []int
+	any      []int
+	none     []int
+	urgency  Urgency
+	weight   float64
+	category Category
+	label    string
+}
+
+// Engine assesses texts against a compiled lexicon. It is immutable after
+// NewEngine and safe for concurrent use.
+type Engine struct {
+	sigs  []sigInfo
+	pats  [][]patInfo // by Aho-Corasick pattern number
+	trie  *ahocorasick.Trie
+	rules []compiledRule
+	pool  sync.Pool
+}
+
+type hit struct {
+	sig        int32
+	pat        int32
+	start, end int32
+	dropped    bool
+}
+
+// scratch is per-call working memory, pooled so a steady stream of
+// messages allocates little beyond the Assessment itself.
+type scratch struct {
+	buf     []byte
+	hits    []hit
+	present []bool
+	labels  []string
+}
+
+var (
+	defaultOnce   sync.Once
+	defaultEngine *Engine
+)
+
+// Default returns the engine built from the embedded lexicon, built once.
+// The embedded lexicon is tested, so failing to compile it is a programming
+// error and panics.
+func Default() *Engine {
+	defaultOnce.Do(func() {
+		e, err := NewEngine()
+		if err != nil {
+			panic(fmt.Sprintf("triage: embedded lexicon: %v", err))
+		}
+		defaultEngine = e
+	})
+	return defaultEngine
+}
+
+// Assess assesses text with the Default engine.
+func Assess(text string) Assessment { return Default().Assess(text) }
+
+// NewEngine compiles the embedded lexicon overlaid with extra lexicons, in
+// order: entries with a known ID override it, new IDs extend it.
+func NewEngine(extra ...*Lexicon) (*Engine, error) {
+	base, err := parseLexicon(embeddedLexicon, "embedded lexicon")
+	if err != nil {
+		return nil, err
+	}
+	sigs, rules := base.Signals, base.Rules
+	for _, lx := range extra {
+		if lx == nil {
+			continue
+		}
+		sigs, rules = merge(sigs, rules, lx)
+	}
+	return compile(sigs, rules)
+}
+
+func compile(sigs []Signal, rules []Rule) (*Engine, error) {
+	e := &Engine{}
+	ids := make(map[string]int, len(sigs))
+	patIndex := map[string]int{}
+	tb := ahocorasick.NewTrieBuilder()
+	for _, s := range sigs {
+		if s.Disable {
+			continue
+		}
+		where := func(format string, a ...any) error {
+			return fmt.Errorf("lexicon: signal %q (line %d): %s", s.ID, s.line, fmt.Sprintf(format, a...))
+		}
+		switch {
+		case s.Kind == "":
+			return nil, where("no kind")
+		case s.Kind == KindNeed && s.Category == CatNone:
+			return nil, where("need signal needs a category")
+		case s.Kind == KindVulnerable && s.Group == "":
+			return nil, where("vulnerable signal needs a group")
+		}
+		if s.Weight == 0 {
+			s.Weight = 1
+		}
+		idx := int32(len(e.sigs))
+		ids[s.ID] = int(idx)
+		e.sigs = append(e.sigs, sigInfo{id: s.ID, kind: s.Kind, category: s.Category,
+			urgency: s.Urgency, weight: s.Weight, group: s.Group, label: s.Label})
+		langs := make([]string, 0, len(s.Patterns))
+		for l := range s.Patterns {
+			langs = append(langs, l)
+		}
+		sort.Strings(langs) // deterministic pattern numbering
+		for _, l := range langs {
+			for _, p := range s.Patterns[l] {
+				norm := normalizeString(p)
+				pi := patInfo{sig: idx}
+				if strings.HasPrefix(norm, "*") {
+					norm = strings.TrimLeft(norm, "*")
+				} else {
+					pi.wordStart = startsWord(norm)
+				}
+				if strings.HasSuffix(norm, "*") {
+					norm = strings.TrimRight(norm, "*")
+				} else {
+					pi.wordEnd = endsWord(norm)
+				}
+				norm = strings.TrimSpace(norm)
+				if norm == "" {
+					return nil, where("pattern %q is empty after normalisation", p)
+				}
+				pi.label = norm
+				n, ok := patIndex[norm]
+				if !ok {
+					n = len(e.pats)
+					patIndex[norm] = n
+					e.pats = append(e.pats, nil)
+					tb.AddString(norm)
+				}
+				e.pats[n] = append(e.pats[n], pi)
+			}
+		}
+	}
+	e.trie = tb.Build()
+	resolve := func(r Rule, names []string) ([]int, error) {
+		out := make([]int, 0, len(names))
+		for _, n := range names {
+			if p, ok := pseudoIDs[n]; ok {
+				out = append(out, p)
+				continue
+			}
+			i, ok := ids[n]
+			if !ok {
+				return nil, fmt.Errorf("lexicon: rule %q (line %d): unknown signal %q", r.ID, r.line, n)
+			}
+			out = append(out, i)
+		}
+		return out, nil
+	}
+	for _, r := range rules {
+		if r.Disable {
+			continue
+		}
+		cr := compiledRule{id: r.ID, urgency: r.Urgency, weight: r.Weight, category: r.Category, label: r.Label}
+		var err error
+		if cr.all, err = resolve(r, r.All); err != nil {
+			return nil, err
+		}
+		if cr.any, err = resolve(r, r.Any); err != nil {
+			return nil, err
+		}
+		if cr.none, err = resolve(r, r.None); err != nil {
+			return nil, err
+		}
+		e.rules = append(e.rules, cr)
+	}
+	n := len(e.sigs)
+	e.pool.New = func() any {
+		return &scratch{buf: make([]byte, 0, 1024), hits: make([]hit, 0, 64), present: make([]bool, n)}
+	}
+	return e, nil
+}
+
+func startsWord(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return isWordRune(r) && !isHan(r)
+}
+
+func endsWord(s string) bool {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return isWordRune(r) && !isHan(r)
+}
+
+// isWordRune is a letter or digit of a space-separated script; Latin
+// patterns must not match inside such a word ("need" in "needle").
+func isWordRune(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z'
+	}
+	return !isHan(r) && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}

@@ -1,0 +1,280 @@
+// Package eval measures the triage engine against labelled TSV data; the
+// `lifeline eval` subcommand calls Run.
+//
+// A data file has a header row naming at least the columns "text" and
+// "label". Labels are urgency levels (critical, high, normal, none) or
+// binary (request, none). Output: per-class precision / recall / F1, the
+// confusion matrix, and two summary rows: "request" (label ≠ none vs
+// prediction ≠ none) and "urgent" (label ∈ {critical, high} vs prediction
+// ∈ {critical, high}). With -json the last line is one JSON object.
+package eval
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/lifeline-aid/lifeline/triage"
+)
+
+// Metrics is precision, recall and F1 for one binary question.
+type Metrics struct {
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
+	Support   int     `json:"support"`
+	TP        int     `json:"tp"`
+	FP        int     `json:"fp"`
+	FN        int     `json:"fn"`
+}
+
+func metrics(tp, fp, fn int) Metrics {
+	m := Metrics{TP: tp, FP: fp, FN: fn, Support: tp + fn}
+	if tp+fp > 0 {
+		m.Precision = float64(tp) / float64(tp+fp)
+	}
+	if tp+fn > 0 {
+		m.Recall = float64(tp) / float64(tp+fn)
+	}
+	if m.Precision+m.Recall > 0 {
+		m.F1 = 2 * m.Precision * m.Recall / (m.Precision + m.Recall)
+	}
+	m.Precision, m.Recall, m.F1 = round4(m.Precision), round4(m.Recall), round4(m.F1)
+	return m
+}
+
+func round4(f float64) float64 { return float64(int64(f*10000+0.5)) / 10000 }
+
+// Report is the result of one evaluation; it is also the -json object.
+type Report struct {
+	N       int                `json:"n"`
+	Request Metrics            `json:"request"`
+	Urgent  *Metrics           `json:"urgent,omitempty"`
+	Classes map[string]Metrics `json:"classes,omitempty"`
+	// Confusion[label][predicted] counts rows (urgency files only).
+	Confusion     map[string]map[string]int `json:"confusion,omitempty"`
+	UnknownLabels int                       `json:"unknown_labels"`
+	Binary        bool                      `json:"binary"`
+}
+
+var levels = []string{"critical", "high", "normal", "none"}
+
+// Evaluate assesses every row of a TSV stream with the engine. source names
+// the stream in error messages.
+func Evaluate(r io.Reader, source string, eng *triage.Engine) (*Report, error) {
+	// Plain line splitting rather than encoding/csv: tweets and chat
+	// messages open quotes they never close, and a CSV reader would glue
+	// thousands of rows into one field.
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
+	if !sc.Scan() {
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("%s: read header: %w", source, err)
+		}
+		return nil, fmt.Errorf("%s: empty file, want a header with text and label columns", source)
+	}
+	header := strings.Split(strings.TrimRight(sc.Text(), "\r"), "\t")
+	textCol, labelCol := -1, -1
+	for i, h := range header {
+		switch strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))) {
+		case "text":
+			textCol = i
+		case "label":
+			labelCol = i
+		}
+	}
+	if textCol < 0 || labelCol < 0 {
+		return nil, fmt.Errorf("%s: header %q lacks a %q and a %q column", source, strings.Join(header, "\t"), "text", "label")
+	}
+	type row struct{ label, pred string }
+	var rows []row
+	binary := true
+	unknown := 0
+	line := 1
+	for sc.Scan() {
+		line++
+		text := strings.TrimRight(sc.Text(), "\r")
+		if text == "" {
+			continue
+		}
+		rec := strings.Split(text, "\t")
+		if len(rec) <= textCol || len(rec) <= labelCol {
+			unknown++ // a short row has no usable label
+			continue
+		}
+		label := strings.ToLower(strings.TrimSpace(rec[labelCol]))
+		switch label {
+		case "critical", "high", "normal":
+			binary = false
+		case "request", "none":
+		default:
+			unknown++
+			continue
+		}
+		rows = append(rows, row{label: label, pred: eng.Assess(unquote(rec[textCol])).Urgency.String()})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: line %d: %w", source, line+1, err)
+	}
+	rep := &Report{N: len(rows), UnknownLabels: unknown, Binary: binary}
+	var tp, fp, fn int
+	for _, r := range rows {
+		l, p := r.label != "none", r.pred != "none"
+		switch {
+		case l && p:
+			tp++
+		case p:
+			fp++
+		case l:
+			fn++
+		}
+	}
+	rep.Request = metrics(tp, fp, fn)
+	if binary {
+		return rep, nil
+	}
+	urgent := func(s string) bool { return s == "critical" || s == "high" }
+	tp, fp, fn = 0, 0, 0
+	rep.Confusion = map[string]map[string]int{}
+	for _, lv := range levels {
+		rep.Confusion[lv] = map[string]int{}
+	}
+	for _, r := range rows {
+		rep.Confusion[r.label][r.pred]++
+		l, p := urgent(r.label), urgent(r.pred)
+		switch {
+		case l && p:
+			tp++
+		case p:
+			fp++
+		case l:
+			fn++
+		}
+	}
+	u := metrics(tp, fp, fn)
+	rep.Urgent = &u
+	rep.Classes = map[string]Metrics{}
+	for _, c := range levels {
+		tp, fp, fn = 0, 0, 0
+		for _, r := range rows {
+			switch {
+			case r.label == c && r.pred == c:
+				tp++
+			case r.pred == c:
+				fp++
+			case r.label == c:
+				fn++
+			}
+		}
+		rep.Classes[c] = metrics(tp, fp, fn)
+	}
+	return rep, nil
+}
+
+// unquote undoes CSV-style quoting of a whole field ("a ""b"" c"), which
+// some TSV writers apply; anything else is returned as is.
+func unquote(s string) string {
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		inner := s[1 : len(s)-1]
+		if !strings.Contains(strings.ReplaceAll(inner, `""`, ""), `"`) {
+			return strings.ReplaceAll(inner, `""`, `"`)
+		}
+	}
+	return s
+}
+
+// Run is the `lifeline eval` subcommand: it parses flags from args, runs
+// the evaluation and writes the report to stdout.
+func Run(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("eval", flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	data := fs.String("data", "", "labelled TSV file with text and label columns")
+	asJSON := fs.Bool("json", false, "end the output with one JSON line")
+	lexicon := fs.String("lexicon", "", "extra lexicon file (YAML) overlaid on the embedded one")
+	if err := fs.Parse(args); err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	if *data == "" {
+		return errors.New("eval: -data FILE.tsv is required")
+	}
+	var extra []*triage.Lexicon
+	if *lexicon != "" {
+		lx, err := triage.LoadLexiconFile(*lexicon)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		extra = append(extra, lx)
+	}
+	eng, err := triage.NewEngine(extra...)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	f, err := os.Open(*data)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	defer f.Close()
+	rep, err := Evaluate(f, *data, eng)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	if err := rep.WriteText(stdout, *data); err != nil {
+		return err
+	}
+	if *asJSON {
+		b, err := json.Marshal(rep)
+		if err != nil {
+			return fmt.Errorf("eval: encode json: %w", err)
+		}
+		if _, err := fmt.Fprintf(stdout, "%s\n", b); err != nil {
+			return fmt.Errorf("eval: write: %w", err)
+		}
+	}
+	return nil
+}
+
+// WriteText prints the human-readable report.
+func (rep *Report) WriteText(w io.Writer, source string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s: %d rows", source, rep.N)
+	if rep.UnknownLabels > 0 {
+		fmt.Fprintf(tw, ", %d rows with unknown labels skipped", rep.UnknownLabels)
+	}
+	fmt.Fprintf(tw, "\n\n\tprecision\trecall\tf1\tsupport\t\n")
+	row := func(name string, m Metrics) {
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%d\t\n", name, m.Precision, m.Recall, m.F1, m.Support)
+	}
+	if !rep.Binary {
+		for _, c := range levels {
+			row(c, rep.Classes[c])
+		}
+	}
+	row("request", rep.Request)
+	if rep.Urgent != nil {
+		row("urgent", *rep.Urgent)
+	}
+	if rep.Confusion != nil {
+		fmt.Fprintf(tw, "\nlabel \\ predicted\t")
+		for _, p := range levels {
+			fmt.Fprintf(tw, "%s\t", p)
+		}
+		fmt.Fprintln(tw)
+		for _, l := range levels {
+			fmt.Fprintf(tw, "%s\t", l)
+			for _, p := range levels {
+				fmt.Fprintf(tw, "%d\t", rep.Confusion[l][p])
+			}
+			fmt.Fprintln(tw)
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("eval: write: %w", err)
+	}
+	return nil
+}

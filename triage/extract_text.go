@@ -1,0 +1,170 @@
+package triage
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// zhNumerals are the characters that can make up a Chinese count before a
+// unit: 两周, 三天, 十几天, 半个月, 一个多月.
+const zhNumerals = "零一二两三四五六七八九十百千半几多数"
+
+// enNumbers are English count words before a unit ("two weeks", "a few days").
+var enNumbers = map[string]bool{
+	"a": true, "an": true, "one": true, "two": true, "three": true, "four": true, "five": true,
+	"six": true, "seven": true, "eight": true, "nine": true, "ten": true, "eleven": true,
+	"twelve": true, "few": true, "several": true, "many": true, "couple": true, "48": true,
+}
+
+// zhLackHeads start the Chinese phrase that follows a duration and says
+// what has been missing ("两周没透析", "三天未进食").
+const zhLackHeads = "没未无不断停缺"
+
+// extractDurations finds numeral + unit spans around duration-kind hits.
+func (e *Engine) extractDurations(b []byte, hits []hit, out []string) []string {
+	for i := range hits {
+		h := &hits[i]
+		if h.dropped || e.sigs[h.sig].kind != KindDuration || len(out) >= maxDurations {
+			continue
+		}
+		start := int(h.start)
+		j := start
+		// Chinese: numeral characters directly before the unit.
+		for j > 0 {
+			r, size := utf8.DecodeLastRune(b[:j])
+			if !(r >= '0' && r <= '9' || r == '.' || strings.ContainsRune(zhNumerals, r)) {
+				break
+			}
+			j -= size
+		}
+		if j == start {
+			// English: "3 days", "two weeks", "a few days".
+			k := start
+			if k > 0 && b[k-1] == ' ' {
+				k--
+			}
+			w := k
+			for w > 0 && isWordByte(b[w-1]) {
+				w--
+			}
+			word := string(b[w:k])
+			if w == k || !(enNumbers[word] || isDigits(word)) {
+				continue
+			}
+			j = w
+			if word == "few" || word == "couple" {
+				if w >= 2 && b[w-1] == ' ' && b[w-2] == 'a' && (w == 2 || b[w-3] == ' ') {
+					j = w - 2
+				}
+			}
+		}
+		if j == start || strings.Trim(string(b[j:start]), ".") == "" {
+			continue
+		}
+		end := int(h.end)
+		// A preceding lack cue joins the phrase ("断药三天").
+		for k := range hits {
+			o := &hits[k]
+			if !o.dropped && int(o.end) == j && e.sigs[o.sig].kind == KindLack && isHanAt(b, int(o.start)) {
+				j = int(o.start)
+				break
+			}
+		}
+		// And so does a following "没/未 + verb" ("两周没透析").
+		if r, _ := utf8.DecodeRune(b[end:]); strings.ContainsRune(zhLackHeads, r) {
+			n := 0
+			for end < len(b) && n < 4 {
+				r, size := utf8.DecodeRune(b[end:])
+				if !isHan(r) {
+					break
+				}
+				end += size
+				n++
+			}
+		}
+		out = appendUnique(out, string(b[j:end]))
+	}
+	return out
+}
+
+func isHanAt(b []byte, i int) bool {
+	r, _ := utf8.DecodeRune(b[i:])
+	return isHan(r)
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// zhPlaceStops end a place fragment when scanning back from its suffix:
+// function words and verbs that sit before addresses ("住在", "家在", "位于").
+const zhPlaceStops = "在住于是的到从往去我家了和与及也还就都被把给向对他她它们请求需要急"
+
+// maxPlaceRunes bounds how far back a Chinese place name reaches.
+const maxPlaceRunes = 8
+
+// enPlaceStops are words that cannot begin an English place name.
+var enPlaceStops = map[string]bool{
+	"the": true, "a": true, "an": true, "this": true, "that": true, "our": true, "my": true,
+	"in": true, "at": true, "of": true, "on": true, "to": true, "from": true, "near": true,
+	"every": true, "each": true, "any": true, "some": true, "same": true, "his": true, "her": true,
+	"their": true, "your": true, "and": true, "or": true, "main": true, "is": true, "are": true,
+}
+
+// extractPlaces turns address-suffix hits (区, 路, 小区, "district") into
+// fragments such as "汉阳区" or "gongabu road", in text order.
+func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
+	prevEnd := -1
+	for i := range hits {
+		h := &hits[i]
+		if h.dropped || e.sigs[h.sig].kind != KindPlace || len(out) >= maxPlaces {
+			continue
+		}
+		start := int(h.start)
+		if isHanAt(b, start) {
+			j, n := start, 0
+			for j > 0 && j > prevEnd && n < maxPlaceRunes {
+				r, size := utf8.DecodeLastRune(b[:j])
+				if !(isHan(r) || r >= '0' && r <= '9' || r >= 'a' && r <= 'z') || strings.ContainsRune(zhPlaceStops, r) {
+					break
+				}
+				j -= size
+				n++
+			}
+			if n == 0 {
+				continue
+			}
+			prevEnd = int(h.end)
+			out = appendUnique(out, string(b[j:h.end]))
+			continue
+		}
+		// English: up to two non-stop words before the suffix word.
+		j := start
+		words := 0
+		for words < 2 {
+			k := j
+			if k > 0 && b[k-1] == ' ' {
+				k--
+			}
+			w := k
+			for w > 0 && isWordByte(b[w-1]) {
+				w--
+			}
+			if w == k || enPlaceStops[string(b[w:k])] {
+				break
+			}
+			j = w
+			words++
+		}
+		if words == 0 {
+			continue
+		}
+		out = appendUnique(out, string(b[j:h.end]))
+	}
+	return out
+}

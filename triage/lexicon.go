@@ -1,0 +1,376 @@
+package triage
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Kind says what a matched signal means for the assessment. The engine's
+// logic is written against kinds, never against words, so supporting a new
+// language only needs new patterns in the lexicon.
+type Kind string
+
+// Signal kinds.
+const (
+	// KindNeed names a need (dialysis, insulin, food, trapped...). Its
+	// Category and Urgency describe the request when it is one.
+	KindNeed Kind = "need"
+	// KindAsk is an explicit plea: 求助, 急需, "please help", "need".
+	KindAsk Kind = "ask"
+	// KindLack says something is missing or running out: 断药, 没有, "out of".
+	KindLack Kind = "lack"
+	// KindUrgent intensifies: 紧急, 危急, "urgent", "asap".
+	KindUrgent Kind = "urgent"
+	// KindSubject names the person asking or affected (我妈, 患者, "my father").
+	KindSubject Kind = "subject"
+	// KindVulnerable names a vulnerable group; Group is its canonical name.
+	KindVulnerable Kind = "vulnerable"
+	// KindNegation cancels a cue that follows it closely (不需要, "no need").
+	KindNegation Kind = "negation"
+	// KindOffer is an offer of help (可以提供, "available", "we are providing").
+	KindOffer Kind = "offer"
+	// KindNews is reporting about others (据报道, 通报, "according to").
+	KindNews Kind = "news"
+	// KindThanks is gratitude (谢谢大家, "thank you").
+	KindThanks Kind = "thanks"
+	// KindResolved says the need is met or withdrawn (已解决, 已经送医).
+	KindResolved Kind = "resolved"
+	// KindAd is advertising (包邮, 优惠, "discount").
+	KindAd Kind = "ad"
+	// KindJoke marks jokes and banter (哈哈, 段子, "lol").
+	KindJoke Kind = "joke"
+	// KindRules is a question about the group's rules (群规, "can I post").
+	KindRules Kind = "rules"
+	// KindScam pushes money: 转账, 收款码, 报名费, "registration fee".
+	KindScam Kind = "scam"
+	// KindDuration is a time unit (天, 周, "days"); a numeral before it
+	// makes a duration ("两周", "3 days").
+	KindDuration Kind = "duration"
+	// KindPlace is an address suffix (区, 路, 小区, "district", "road").
+	KindPlace Kind = "place"
+)
+
+var knownKinds = map[Kind]bool{
+	KindNeed: true, KindAsk: true, KindLack: true, KindUrgent: true, KindSubject: true,
+	KindVulnerable: true, KindNegation: true, KindOffer: true, KindNews: true,
+	KindThanks: true, KindResolved: true, KindAd: true, KindJoke: true, KindRules: true,
+	KindScam: true, KindDuration: true, KindPlace: true,
+}
+
+var knownCategories = map[Category]bool{
+	CatMedicalEmergency: true, CatDialysis: true, CatCancer: true, CatChronicMedicine: true,
+	CatMaternalInfant: true, CatMentalHealth: true, CatElderlyAlone: true, CatFoodSupplies: true,
+	CatPet: true, CatTransport: true, CatInformation: true, CatRescue: true,
+	CatMissingPerson: true, CatShelter: true, CatOther: true,
+}
+
+// negative kinds argue that a text is not a request.
+func (k Kind) negative() bool {
+	switch k {
+	case KindOffer, KindNews, KindThanks, KindResolved, KindAd, KindJoke, KindRules:
+		return true
+	}
+	return false
+}
+
+// Lexicon is the data behind the engine: signals (cue words per language)
+// and rules (combinations of signals that raise urgency). The embedded
+// lexicon is one; config may name more that extend or override it.
+type Lexicon struct {
+	Version int      `yaml:"version"`
+	Signals []Signal `yaml:"signals"`
+	Rules   []Rule   `yaml:"rules"`
+	// Source names where the lexicon came from, for error messages.
+	Source string `yaml:"-"`
+}
+
+// Signal is one cue: a set of patterns per language with one meaning.
+//
+// Patterns are matched after normalisation (Simplified script, lower case,
+// half width). A pattern made of Latin letters must stand as whole words;
+// a trailing "*" lets the last word run on ("bleed*" matches "bleeding"),
+// a leading "*" lets the first word start anywhere.
+type Signal struct {
+	// ID names the signal; rules refer to it, and a later lexicon entry with
+	// the same ID overrides this one. Entries in different languages may
+	// share an ID on purpose: they are one cue.
+	ID       string              `yaml:"id"`
+	Kind     Kind                `yaml:"kind"`
+	Category Category            `yaml:"category,omitempty"`
+	Urgency  Urgency             `yaml:"urgency,omitempty"`
+	Weight   float64             `yaml:"weight,omitempty"`
+	Group    string              `yaml:"group,omitempty"`
+	Label    string              `yaml:"label,omitempty"`
+	Patterns map[string][]string `yaml:"patterns"`
+	// Disable removes an entry of the same ID inherited from an earlier lexicon.
+	Disable bool `yaml:"disable,omitempty"`
+
+	line int
+}
+
+// Rule raises urgency (and adds weight) when signals occur together.
+// All, Any and None hold signal IDs or the pseudo IDs "@duration",
+// "@phone", "@place", "@vulnerable", "@ask", "@lack" and "@urgent".
+type Rule struct {
+	ID       string   `yaml:"id"`
+	All      []string `yaml:"all,omitempty"`
+	Any      []string `yaml:"any,omitempty"`
+	None     []string `yaml:"none,omitempty"`
+	Urgency  Urgency  `yaml:"urgency,omitempty"`
+	Weight   float64  `yaml:"weight,omitempty"`
+	Category Category `yaml:"category,omitempty"`
+	Label    string   `yaml:"label,omitempty"`
+	Disable  bool     `yaml:"disable,omitempty"`
+
+	line int
+}
+
+var signalFields = fieldSet("id", "kind", "category", "urgency", "weight", "group", "label", "patterns", "disable")
+var ruleFields = fieldSet("id", "all", "any", "none", "urgency", "weight", "category", "label", "disable")
+
+func fieldSet(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+// UnmarshalYAML decodes a signal and remembers its line for error messages.
+// Unknown keys are errors: a typo like "paterns" must not silently disable
+// an entry.
+func (s *Signal) UnmarshalYAML(n *yaml.Node) error {
+	if err := checkFields(n, signalFields); err != nil {
+		return err
+	}
+	type plain Signal
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*s = Signal(p)
+	s.line = n.Line
+	return nil
+}
+
+// UnmarshalYAML decodes a rule and remembers its line for error messages.
+func (r *Rule) UnmarshalYAML(n *yaml.Node) error {
+	if err := checkFields(n, ruleFields); err != nil {
+		return err
+	}
+	type plain Rule
+	var p plain
+	if err := n.Decode(&p); err != nil {
+		return err
+	}
+	*r = Rule(p)
+	r.line = n.Line
+	return nil
+}
+
+func checkFields(n *yaml.Node, allowed map[string]bool) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: entry must be a mapping", n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		if !allowed[k.Value] {
+			return fmt.Errorf("line %d: unknown field %q", k.Line, k.Value)
+		}
+	}
+	return nil
+}
+
+// LoadLexiconFile reads and validates a lexicon file (YAML).
+func LoadLexiconFile(path string) (*Lexicon, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load lexicon: %w", err)
+	}
+	lx, err := parseLexicon(data, path)
+	if err != nil {
+		return nil, err
+	}
+	return lx, nil
+}
+
+// ParseLexicon decodes and validates a lexicon from YAML.
+func ParseLexicon(data []byte) (*Lexicon, error) {
+	return parseLexicon(data, "lexicon")
+}
+
+func parseLexicon(data []byte, source string) (*Lexicon, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	lx := &Lexicon{Source: source}
+	if err := dec.Decode(lx); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: empty lexicon", source)
+		}
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	lx.Source = source
+	if err := lx.validate(); err != nil {
+		return nil, err
+	}
+	return lx, nil
+}
+
+// validate checks each entry on its own; cross-references between rules and
+// signals are checked when lexicons are merged (NewEngine), because an extra
+// lexicon may refer to signals of the embedded one.
+func (lx *Lexicon) validate() error {
+	if lx.Version != 0 && lx.Version != 1 {
+		return fmt.Errorf("%s: unsupported version %d (want 1)", lx.Source, lx.Version)
+	}
+	if len(lx.Signals) == 0 && len(lx.Rules) == 0 {
+		return fmt.Errorf("%s: no signals and no rules", lx.Source)
+	}
+	seen := map[string]bool{}
+	for i := range lx.Signals {
+		s := &lx.Signals[i]
+		where := func(format string, a ...any) error {
+			return fmt.Errorf("%s: line %d: signal %q: %s", lx.Source, s.line, s.ID, fmt.Sprintf(format, a...))
+		}
+		if s.ID == "" {
+			return fmt.Errorf("%s: line %d: signal #%d has no id", lx.Source, s.line, i+1)
+		}
+		if strings.HasPrefix(s.ID, "@") {
+			return where("ids starting with @ are reserved")
+		}
+		if seen[s.ID] {
+			return where("duplicate id (one entry holds every language's patterns)")
+		}
+		seen[s.ID] = true
+		if s.Disable {
+			continue
+		}
+		// An empty kind is allowed: the entry then overrides an inherited
+		// one of the same ID (NewEngine checks the merged result).
+		if s.Kind != "" && !knownKinds[s.Kind] {
+			return where("unknown kind %q", s.Kind)
+		}
+		if s.Category != CatNone && !knownCategories[s.Category] {
+			return where("unknown category %q", s.Category)
+		}
+		if s.Weight < 0 || s.Weight > 100 {
+			return where("weight %v out of range 0..100", s.Weight)
+		}
+		if s.Kind == "" && len(s.Patterns) == 0 {
+			return where("no kind and no patterns")
+		}
+		for lang, ps := range s.Patterns {
+			if lang == "" || len(lang) > 8 {
+				return where("bad language code %q", lang)
+			}
+			for j, p := range ps {
+				if strings.Trim(normalizeString(p), " *") == "" {
+					return where("pattern %d for %s is empty after normalisation", j+1, lang)
+				}
+			}
+		}
+	}
+	seenRule := map[string]bool{}
+	for i := range lx.Rules {
+		r := &lx.Rules[i]
+		if r.ID == "" {
+			return fmt.Errorf("%s: line %d: rule #%d has no id", lx.Source, r.line, i+1)
+		}
+		if seenRule[r.ID] {
+			return fmt.Errorf("%s: line %d: rule %q: duplicate id", lx.Source, r.line, r.ID)
+		}
+		seenRule[r.ID] = true
+		if r.Disable {
+			continue
+		}
+		if len(r.All) == 0 && len(r.Any) == 0 {
+			return fmt.Errorf("%s: line %d: rule %q: needs all or any", lx.Source, r.line, r.ID)
+		}
+		if r.Category != CatNone && !knownCategories[r.Category] {
+			return fmt.Errorf("%s: line %d: rule %q: unknown category %q", lx.Source, r.line, r.ID, r.Category)
+		}
+		if r.Weight < 0 || r.Weight > 100 {
+			return fmt.Errorf("%s: line %d: rule %q: weight %v out of range 0..100", lx.Source, r.line, r.ID, r.Weight)
+		}
+	}
+	return nil
+}
+
+// merge overlays extra onto base by ID: a signal or rule with a known ID
+// replaces the earlier one (patterns per language are replaced one language
+// at a time, so an extra file can add a language to an existing cue), a new
+// ID is appended, and Disable removes the entry.
+func merge(base []Signal, baseRules []Rule, extra *Lexicon) ([]Signal, []Rule) {
+	for _, s := range extra.Signals {
+		idx := -1
+		for i := range base {
+			if base[i].ID == s.ID {
+				idx = i
+				break
+			}
+		}
+		switch {
+		case s.Disable:
+			if idx >= 0 {
+				base = append(base[:idx:idx], base[idx+1:]...)
+			}
+		case idx < 0:
+			base = append(base, s)
+		default:
+			old := base[idx]
+			if s.Kind == "" {
+				s.Kind = old.Kind
+			}
+			if s.Category == CatNone {
+				s.Category = old.Category
+			}
+			if s.Urgency == None {
+				s.Urgency = old.Urgency
+			}
+			if s.Weight == 0 {
+				s.Weight = old.Weight
+			}
+			if s.Group == "" {
+				s.Group = old.Group
+			}
+			if s.Label == "" {
+				s.Label = old.Label
+			}
+			pats := make(map[string][]string, len(old.Patterns)+len(s.Patterns))
+			for l, p := range old.Patterns {
+				pats[l] = p
+			}
+			for l, p := range s.Patterns {
+				pats[l] = p
+			}
+			s.Patterns = pats
+			base[idx] = s
+		}
+	}
+	for _, r := range extra.Rules {
+		idx := -1
+		for i := range baseRules {
+			if baseRules[i].ID == r.ID {
+				idx = i
+				break
+			}
+		}
+		switch {
+		case r.Disable:
+			if idx >= 0 {
+				baseRules = append(baseRules[:idx:idx], baseRules[idx+1:]...)
+			}
+		case idx < 0:
+			baseRules = append(baseRules, r)
+		default:
+			baseRules[idx] = r
+		}
+	}
+	return base, baseRules
+}
