@@ -1,0 +1,3 @@
+package bot
+
+func cmdBroadcast(cc *cmdCtx) error { return refuse("broadcast is not available yet") }

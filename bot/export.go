@@ -1,0 +1,3 @@
+package bot
+
+func cmdExport(cc *cmdCtx) error { return refuse("export is not available yet") }

@@ -1,0 +1,465 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/lifeline-aid/lifeline/store"
+)
+
+// OutboxOptions tune delivery. Zero values take the defaults.
+type OutboxOptions struct {
+	// MaxAttempts before a message that keeps failing is dropped (default 12,
+	// about an hour of backoff).
+	MaxAttempts int
+	// BaseBackoff doubles per attempt up to MaxBackoff (defaults 2s, 10m).
+	BaseBackoff time.Duration
+	MaxBackoff  time.Duration
+	// Jitter returns a factor in [0,1) that spreads retries; default random.
+	Jitter func() float64
+	// Idle is the longest the worker sleeps when nothing is due (default 30s);
+	// new messages wake it at once.
+	Idle time.Duration
+	// NoFold disables folding a burst of alerts into one message.
+	NoFold bool
+}
+
+// outbox drains the store's durable queue through the platforms. A message
+// is removed from the queue only after its platform accepted it, so a crash
+// never loses one; the window between "sent" and "removed" is one local
+// transaction, which is as close to exactly-once as a chat API allows.
+type outbox struct {
+	e      *Engine
+	opts   OutboxOptions
+	lim    *limiter
+	wakeCh chan struct{}
+	passMu sync.Mutex
+	// failing remembers items already logged as failing, so a repeating
+	// failure is logged once, not at every attempt.
+	failing sync.Map
+}
+
+func newOutbox(e *Engine, o OutboxOptions) *outbox {
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 12
+	}
+	if o.BaseBackoff <= 0 {
+		o.BaseBackoff = 2 * time.Second
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = 10 * time.Minute
+	}
+	if o.Jitter == nil {
+		o.Jitter = rand.Float64
+	}
+	if o.Idle <= 0 {
+		o.Idle = 30 * time.Second
+	}
+	return &outbox{e: e, opts: o, lim: newLimiter(), wakeCh: make(chan struct{}, 1)}
+}
+
+func (o *outbox) wake() {
+	select {
+	case o.wakeCh <- struct{}{}:
+	default:
+	}
+}
+
+func (o *outbox) run(ctx context.Context) error {
+	for {
+		wait, err := o.pass(ctx)
+		if err != nil && ctx.Err() == nil {
+			o.e.log.Error("outbox pass", "err", err)
+			wait = o.opts.BaseBackoff
+		}
+		if wait <= 0 || wait > o.opts.Idle {
+			wait = o.opts.Idle
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-o.wakeCh:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// drain delivers until the queue is empty or ctx ends.
+func (o *outbox) drain(ctx context.Context) error {
+	for {
+		wait, err := o.pass(ctx)
+		if err != nil {
+			return err
+		}
+		var pending int
+		if err := o.e.store.View(ctx, func(tx *store.Tx) error {
+			pending, err = tx.PendingOutbox()
+			return err
+		}); err != nil {
+			return fmt.Errorf("count outbox: %w", err)
+		}
+		if pending == 0 {
+			return nil
+		}
+		if wait <= 0 {
+			wait = 10 * time.Millisecond
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("outbox drain stopped with %d messages pending: %w", pending, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// pass sends what is due and the limits allow, and says how long until the
+// next thing could be sent (0: nothing known).
+func (o *outbox) pass(ctx context.Context) (time.Duration, error) {
+	o.passMu.Lock()
+	defer o.passMu.Unlock()
+	now := o.e.now()
+	var due []store.OutboxItem
+	roles := map[string]store.ChatRole{}
+	var nextDue time.Time
+	err := o.e.store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if due, err = tx.DueOutbox(now, 1000); err != nil {
+			return err
+		}
+		for _, it := range due {
+			if _, ok := roles[it.Chat]; ok {
+				continue
+			}
+			c, err := tx.Chat(it.Chat)
+			switch {
+			case err == nil:
+				roles[it.Chat] = c.Role
+			case errors.Is(err, store.ErrNotFound):
+				roles[it.Chat] = ""
+			default:
+				return err
+			}
+		}
+		t, ok, err := tx.NextOutboxDue()
+		if ok && t.After(now) {
+			nextDue = t
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("read outbox: %w", err)
+	}
+	// Group by platform, then by chat, keeping queue order inside a chat.
+	byPlatform := map[string]map[string][]store.OutboxItem{}
+	var chatOrder = map[string][]string{}
+	for _, it := range due {
+		p := PlatformOf(it.Chat)
+		if byPlatform[p] == nil {
+			byPlatform[p] = map[string][]store.OutboxItem{}
+		}
+		if _, ok := byPlatform[p][it.Chat]; !ok {
+			chatOrder[p] = append(chatOrder[p], it.Chat)
+		}
+		byPlatform[p][it.Chat] = append(byPlatform[p][it.Chat], it)
+	}
+	// Platforms deliver in parallel so a slow one (WeChat's pacing) never
+	// holds up another.
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		wait time.Duration
+	)
+	for p, chats := range byPlatform {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := o.deliverPlatform(ctx, p, chatOrder[p], chats, roles)
+			mu.Lock()
+			if w > 0 && (wait == 0 || w < wait) {
+				wait = w
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if !nextDue.IsZero() {
+		if d := nextDue.Sub(o.e.now()); d > 0 && (wait == 0 || d < wait) {
+			wait = d
+		}
+	}
+	return wait, ctx.Err()
+}
+
+func (o *outbox) rates(p Platform, role store.ChatRole) (global, chat Rate) {
+	l := p.Limits()
+	if role == store.RolePrivate {
+		return l.Global, l.PerPrivate
+	}
+	return l.Global, l.PerGroup
+}
+
+func (o *outbox) deliverPlatform(ctx context.Context, name string, order []string, chats map[string][]store.OutboxItem, roles map[string]store.ChatRole) (wait time.Duration) {
+	p, ok := o.e.platform(name)
+	if !ok {
+		for _, chat := range order {
+			for _, it := range chats[chat] {
+				o.giveUp(ctx, it, fmt.Errorf("platform %q is not enabled", name))
+			}
+		}
+		return 0
+	}
+	note := func(w time.Duration) {
+		if w > 0 && (wait == 0 || w < wait) {
+			wait = w
+		}
+	}
+	globalKey := "p:" + name
+	for _, chat := range order {
+		items := chats[chat]
+		gRate, cRate := o.rates(p, roles[chat])
+		chatKey := "c:" + chat
+		if !o.opts.NoFold {
+			now := o.e.now()
+			avail := min(o.lim.available(globalKey, gRate, now), o.lim.available(chatKey, cRate, now))
+			items = o.fold(ctx, items, avail)
+		}
+		for _, it := range items {
+			if ctx.Err() != nil {
+				return wait
+			}
+			now := o.e.now()
+			if w := max(o.lim.wait(globalKey, gRate, now), o.lim.wait(chatKey, cRate, now)); w > 0 {
+				note(w)
+				break // keep this chat's order: nothing later may overtake
+			}
+			o.lim.take(globalKey, gRate, now)
+			o.lim.take(chatKey, cRate, now)
+			if w := o.send(ctx, p, it, chatKey); w > 0 {
+				note(w)
+				break
+			}
+		}
+	}
+	return wait
+}
+
+// foldedItem is a queue entry that stands for several alerts sent as one.
+const foldedKind = "alert-folded"
+
+// fold merges a burst of alerts for one chat into a single message when
+// the chat's budget cannot carry them one by one, so volunteers see every
+// urgent case now instead of over the next ten minutes.
+func (o *outbox) fold(ctx context.Context, items []store.OutboxItem, avail int) []store.OutboxItem {
+	var alerts []store.OutboxItem
+	for _, it := range items {
+		if it.Kind == "alert" {
+			alerts = append(alerts, it)
+		}
+	}
+	if len(alerts) < 2 || len(alerts) <= avail {
+		return items
+	}
+	lang := o.e.opts.Language
+	var lines []string
+	err := o.e.store.View(ctx, func(tx *store.Tx) error {
+		if c, err := tx.Chat(alerts[0].Chat); err == nil {
+			lang = o.e.lang(c)
+		}
+		for _, it := range alerts {
+			c, err := tx.Case(it.Case)
+			if err != nil {
+				return err
+			}
+			lines = append(lines, caseLine(c, lang, unmasked))
+		}
+		return nil
+	})
+	if err != nil {
+		o.e.log.Warn("fold alerts: read cases", "err", err)
+		return items
+	}
+	text := tr(lang, "%d urgent cases arrived at once (folded to stay within this chat's rate limit):", len(alerts)) +
+		"\n" + strings.Join(lines, "\n") + "\n" + tr(lang, "Use /case N for the full card.")
+	payload, _ := json.Marshal(OutMessage{Chat: alerts[0].Chat, Text: text})
+	folded := store.OutboxItem{Chat: alerts[0].Chat, Kind: foldedKind, Payload: payload}
+	ids := make([]string, len(alerts))
+	for i, it := range alerts {
+		ids[i] = fmt.Sprint(it.ID)
+	}
+	// The folded entry remembers its members in DedupeKey so send can
+	// complete them all; it is never stored itself.
+	folded.DedupeKey = strings.Join(ids, ",")
+	out := []store.OutboxItem{folded}
+	for _, it := range items {
+		if it.Kind != "alert" {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// send delivers one item and records the outcome. It returns how long this
+// chat must wait before the next send (after a 429), or 0.
+func (o *outbox) send(ctx context.Context, p Platform, it store.OutboxItem, chatKey string) time.Duration {
+	var m OutMessage
+	if err := json.Unmarshal(it.Payload, &m); err != nil {
+		o.giveUp(ctx, it, fmt.Errorf("decode outbox payload: %w", err))
+		return 0
+	}
+	msgID, err := p.Send(ctx, m)
+	members := []uint64{it.ID}
+	if it.Kind == foldedKind {
+		members = members[:0]
+		for _, s := range strings.Split(it.DedupeKey, ",") {
+			var id uint64
+			fmt.Sscan(s, &id)
+			members = append(members, id)
+		}
+	}
+	log := o.e.log.With("chat", it.Chat, "kind", it.Kind, "case", it.Case)
+	var ra *RetryAfterError
+	switch {
+	case err == nil:
+		o.failing.Delete(it.ID)
+		if err := o.e.store.Update(ctx, func(tx *store.Tx) error {
+			for _, id := range members {
+				if err := tx.CompleteOutbox(id); err != nil {
+					return err
+				}
+			}
+			if it.Kind == "alert" && msgID != "" {
+				// Remember the card so later changes can edit it in place.
+				return tx.PutState(cardKey(it.Case, it.Chat), []byte(msgID))
+			}
+			return nil
+		}); err != nil {
+			log.Error("record delivery", "err", err)
+		}
+		return 0
+	case errors.As(err, &ra):
+		after := max(ra.After, time.Second)
+		until := o.e.now().Add(after)
+		o.lim.pause(chatKey, until)
+		log.Warn("platform asked to slow down", "retry_after", after)
+		o.reschedule(ctx, members, until, it.Attempts, err) // a 429 is not a failed attempt
+		return after
+	case errors.Is(err, ErrPermanent):
+		for _, id := range members {
+			it.ID = id
+			o.giveUp(ctx, it, err)
+		}
+		o.e.markUnreachable(ctx, it.Chat, err)
+		return 0
+	case ctx.Err() != nil:
+		return 0
+	default:
+		attempts := it.Attempts + 1
+		if attempts >= o.opts.MaxAttempts {
+			for _, id := range members {
+				it.ID = id
+				o.giveUp(ctx, it, fmt.Errorf("after %d attempts: %w", attempts, err))
+			}
+			return 0
+		}
+		if _, logged := o.failing.LoadOrStore(it.ID, true); !logged {
+			log.Warn("send failed, will retry", "err", err)
+		}
+		o.reschedule(ctx, members, o.e.now().Add(o.backoff(attempts)), attempts, err)
+		return 0
+	}
+}
+
+func cardKey(caseID int64, chat string) string { return fmt.Sprintf("card:%d:%s", caseID, chat) }
+
+// backoff is exponential with full jitter over its upper half, so many
+// failed sends don't retry in lockstep.
+func (o *outbox) backoff(attempt int) time.Duration {
+	d := o.opts.BaseBackoff << min(attempt-1, 20)
+	if d > o.opts.MaxBackoff || d <= 0 {
+		d = o.opts.MaxBackoff
+	}
+	return d/2 + time.Duration(o.opts.Jitter()*float64(d/2))
+}
+
+func (o *outbox) reschedule(ctx context.Context, ids []uint64, next time.Time, attempts int, cause error) {
+	err := o.e.store.Update(ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			if err := tx.RescheduleOutbox(id, next, attempts, cause.Error()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		o.e.log.Error("reschedule outbox", "err", err)
+	}
+}
+
+// giveUp drops an item that can never be delivered, records why on its
+// case and logs it once.
+func (o *outbox) giveUp(ctx context.Context, it store.OutboxItem, cause error) {
+	o.failing.Delete(it.ID)
+	o.e.log.Error("delivery abandoned", "chat", it.Chat, "kind", it.Kind, "case", it.Case, "err", cause)
+	err := o.e.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.DropOutbox(it.ID, cause.Error()); err != nil {
+			return err
+		}
+		if it.Case == 0 {
+			return nil
+		}
+		return tx.AppendEvent(&store.Event{Case: it.Case, At: o.e.now(), Actor: Actor, Kind: "delivery_failed", To: it.Chat, Note: cause.Error()})
+	})
+	if err != nil {
+		o.e.log.Error("record abandoned delivery", "err", err)
+	}
+}
+
+// markUnreachable records that the bot can no longer reach a chat (kicked
+// from a group, blocked by a person), so it stops trying.
+func (e *Engine) markUnreachable(ctx context.Context, chat string, cause error) {
+	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.Chat(chat)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			return err
+		}
+		c.Active, c.Updated = false, e.now()
+		if err := tx.PutChat(c); err != nil {
+			return err
+		}
+		if c.Role != store.RolePrivate {
+			return nil
+		}
+		owner, err := tx.GetState(dmOwnerKey(chat))
+		if err != nil || owner == nil {
+			return err
+		}
+		p, err := tx.Person(string(owner))
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return nil
+			}
+			return err
+		}
+		p.Unreachable, p.Updated = true, e.now()
+		return tx.PutPerson(p)
+	})
+	if err != nil {
+		e.log.Error("mark chat unreachable", "chat", chat, "err", err)
+		return
+	}
+	e.log.Warn("chat unreachable, delivery stopped", "chat", chat, "err", cause)
+}
