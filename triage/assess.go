@@ -15,6 +15,9 @@ const (
 	// its own: "我爸昏迷了" in a mutual-aid group is a call for help even
 	// without the word 求助.
 	criticalAsk = 1.5
+	// minAsk is the plea evidence a request needs: one real ask word, or
+	// two weak cues together.
+	minAsk = 1
 )
 
 // Assess reads one message and returns its triage. It never fails: odd or
@@ -61,7 +64,7 @@ func (e *Engine) Assess(text string) Assessment {
 		base                                        Urgency
 		cat                                         Category
 		catW                                        float64
-		lastResolved, lastPlea                      int32 = -1, -1
+		lastResolved, lastPlea                      int32   = -1, -1
 		needLabel                                   []int32 // hit indexes of distinct needs
 		otherLabel                                  []int32
 		negLabel                                    []int32
@@ -126,15 +129,22 @@ func (e *Engine) Assess(text string) Assessment {
 	a.Durations = e.extractDurations(buf, hits, a.Durations)
 	a.Places = e.extractPlaces(buf, hits, a.Places)
 
-	askEq := askW + lackW + urgW
-	if base == Critical {
+	askEq := askW + urgW
+	if subjW > 0 || vulW > 0 {
+		// "没有吃的了" / "we have no food" is a plea when someone is
+		// named; "cities without power" in a news line is not.
+		askEq += lackW
+	}
+	if base == Critical && (subjW > 0 || len(a.Phones) > 0) {
+		// Only when someone concrete is affected or reachable: "5人被困"
+		// in a news item is not a plea, "我爸昏迷了" is.
 		askEq += criticalAsk
 	}
 	evidence := needW + askEq + 0.5*vulW + 0.5*subjW
 	if len(a.Phones) > 0 {
 		evidence += 0.5
 	}
-	a.IsRequest = needW > 0 && askEq > 0 && evidence > negW
+	a.IsRequest = needW > 0 && askEq >= minAsk && evidence > negW
 	// The latest statement wins: "已入院，谢谢大家" after a plea withdraws
 	// it, but a fresh plea after a resolved one ("父亲已入院，母亲还在发烧
 	// 求助") stands.
