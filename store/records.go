@@ -69,9 +69,9 @@ type Case struct {
 	Created     time.Time         `json:"created"`
 	Updated     time.Time         `json:"updated"`
 	// FirstResponse is when a volunteer first acted (claim, verify, note...).
-	FirstResponse time.Time `json:"first_response,omitempty"`
+	FirstResponse time.Time `json:"first_response,omitzero"`
 	// Finished is when the case was resolved or closed.
-	Finished time.Time `json:"finished,omitempty"`
+	Finished time.Time `json:"finished,omitzero"`
 	// Purged is set once retention removed the personal fields.
 	Purged bool `json:"purged,omitempty"`
 }

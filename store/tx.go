@@ -21,7 +21,23 @@ type Tx struct {
 	tx *bolt.Tx
 }
 
-func (tx *Tx) b(name []byte) *bolt.Bucket { return tx.tx.Bucket(name) }
+func (tx *Tx) b(name []byte) *bolt.Bucket {
+	b := tx.tx.Bucket(name)
+	if fill, ok := appendFill[string(name)]; ok && b != nil {
+		b.FillPercent = fill
+	}
+	return b
+}
+
+// appendFill raises bbolt's page fill (default 0.5) for buckets whose keys
+// mostly grow at the end: records under sequential ids, and indexes
+// ordered by time. With the default, every page split leaves a half-empty
+// page behind, which doubles the file for records of about 1 KB.
+var appendFill = map[string]float64{
+	string(bCases): 0.9, string(bEvents): 0.9, string(bOutbox): 0.9,
+	string(bDead): 0.9, string(bDir): 0.9, string(bIdxStale): 0.9,
+	string(bIdxOpen): 0.9, string(bOutDue): 0.9,
+}
 
 func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 	raw := b.Get(key)
