@@ -1,6 +1,3 @@
-// Package store owns Lifeline's bbolt file: cases, their audit log, people,
-// chats, the channel directory, seen messages, the outbox and small
-// key/value state. Nothing else opens the file.
 package store
 
 import (

@@ -1,0 +1,45 @@
+// Package store owns Lifeline's bbolt file: cases, their audit log, people,
+// chats, the channel directory, seen messages, the outbox and small
+// key/value state. Nothing else opens the file.
+//
+// # Layout
+//
+// Records are JSON values (simple to inspect with `bbolt get`) under
+// big-endian integer or string keys, one bucket per record type. Secondary
+// indexes are key-only buckets written in the same transaction as their
+// record, so they can never disagree with it after a crash:
+//
+//   - idx_open: open cases by urgency (highest first), then creation time
+//   - idx_stale: open cases by last update, for stale digests
+//   - idx_phone, idx_asker: cases by phone number and by asker
+//   - idx_fp: open cases by each 16-bit band of their SimHash fingerprint,
+//     so near-duplicates (Hamming distance ≤ 3) are found by four lookups
+//   - outbox_due: pending outbox items by next attempt time
+//
+// The meta bucket holds the schema version; Open runs the migrations in
+// migrations from the file's version up to CurrentSchema in one
+// transaction.
+//
+// # Ingestion
+//
+// Tx.Ingest records an incoming message, creates or merges its case and
+// queues its alerts in one transaction, and a message seen before changes
+// nothing; outbox dedupe keys are remembered after delivery, so neither a
+// crash nor a redelivered update ever alerts twice. Store.Ingest runs it
+// through bbolt's Batch so concurrent messages share one fsync.
+//
+// # Backup and restore
+//
+// The running bot holds an exclusive lock on the file, so another process
+// cannot open it. Store.Backup and Store.BackupFile copy it from inside
+// the bot without stopping writes (one read transaction, a consistent
+// snapshot); ServeBackups offers that copy on a unix socket and
+// RequestBackup (behind `lifeline backup -o OUT`) fetches it. When the bot
+// is not running, copying the file with cp is also a valid backup.
+//
+// To restore: stop the bot, move the database file in data_dir aside,
+// copy the backup file in its place (same name, readable and writable by
+// the bot's user), and start the bot. Messages received after the backup
+// was taken are not in it; outbox items pending in the backup are sent
+// when the bot starts.
+package store
