@@ -17,7 +17,7 @@ const (
 	criticalAsk = 1.5
 	// minAsk is the plea evidence a request needs: one real ask word, or
 	// two weak cues together.
-	minAsk = 1
+	minAsk = 1.5
 )
 
 // Assess reads one message and returns its triage. It never fails: odd or
@@ -130,9 +130,10 @@ func (e *Engine) Assess(text string) Assessment {
 	a.Places = e.extractPlaces(buf, hits, a.Places)
 
 	askEq := askW + urgW
-	if subjW > 0 || vulW > 0 {
+	if subjW > 0 || vulW > 0 || negW == 0 {
 		// "没有吃的了" / "we have no food" is a plea when someone is
-		// named; "cities without power" in a news line is not.
+		// named or nothing else is going on; "cities without power" in a
+		// news line is not.
 		askEq += lackW
 	}
 	if base == Critical && (subjW > 0 || len(a.Phones) > 0) {
