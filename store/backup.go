@@ -20,14 +20,7 @@ import (
 // keeps running: it is one read transaction, so writers are not blocked
 // and the copy is the state at one commit. It returns the bytes written.
 //
-// Restoring a backup: stop the bot (the running process holds the file's
-// lock and would keep writing its own copy), replace the database file in
-// data_dir with the backup file (keep the old one aside), and start the
-// bot. The backup is a complete bbolt file; Open migrates it if it came
-// from an older Lifeline. Outbox items pending at backup time are sent
-// again unless they had been delivered before — their dedupe keys are in
-// the backup only if they were queued before it was taken, so expect a few
-// repeated alerts after restoring an old backup.
+// See the package documentation for how to restore one.
 func (s *Store) Backup(ctx context.Context, w io.Writer) (int64, error) {
 	var n int64
 	err := s.View(ctx, func(tx *Tx) error {

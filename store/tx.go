@@ -106,9 +106,15 @@ func caseIndex(c *Case) []indexEntry {
 		}
 	}
 	if !c.Purged {
+		// The value says whether the case is open, so a phone that appears
+		// in many finished cases does not make FindOpenByPhone read them.
+		open := []byte{0}
+		if c.Status.Open() {
+			open = []byte{1}
+		}
 		for i, p := range c.Phones {
 			if p != "" && !slices.Contains(c.Phones[:i], p) {
-				out = append(out, indexEntry{bIdxPhone, refKey(p, c.ID), nil})
+				out = append(out, indexEntry{bIdxPhone, refKey(p, c.ID), open})
 			}
 		}
 		if c.Asker != "" {
@@ -205,7 +211,10 @@ func (tx *Tx) FindOpenByPhone(phone string) (*Case, error) {
 		return nil, nil
 	}
 	var found *Case
-	err := tx.reverseRef(bIdxPhone, phone, func(id int64) (bool, error) {
+	err := tx.reverseRef(bIdxPhone, phone, func(id int64, open []byte) (bool, error) {
+		if len(open) == 1 && open[0] == 0 {
+			return true, nil
+		}
 		c, err := tx.Case(id)
 		if err != nil {
 			return false, fmt.Errorf("phone index: %w", err)
@@ -219,19 +228,19 @@ func (tx *Tx) FindOpenByPhone(phone string) (*Case, error) {
 	return found, err
 }
 
-// reverseRef visits the case ids filed under ref in a ref index, newest
-// (highest id) first, while fn returns true.
-func (tx *Tx) reverseRef(bucket []byte, ref string, fn func(id int64) (bool, error)) error {
+// reverseRef visits the case ids (and index values) filed under ref in a
+// ref index, newest (highest id) first, while fn returns true.
+func (tx *Tx) reverseRef(bucket []byte, ref string, fn func(id int64, val []byte) (bool, error)) error {
 	prefix := refPrefix(ref)
 	cur := tx.b(bucket).Cursor()
-	k, _ := cur.Seek(binary.BigEndian.AppendUint64(bytes.Clone(prefix), math.MaxUint64))
+	k, v := cur.Seek(binary.BigEndian.AppendUint64(bytes.Clone(prefix), math.MaxUint64))
 	if k == nil {
-		k, _ = cur.Last()
+		k, v = cur.Last()
 	} else {
-		k, _ = cur.Prev()
+		k, v = cur.Prev()
 	}
-	for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, _ = cur.Prev() {
-		more, err := fn(keyID(k[len(prefix):]))
+	for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = cur.Prev() {
+		more, err := fn(keyID(k[len(prefix):]), v)
 		if err != nil || !more {
 			return err
 		}
@@ -345,7 +354,7 @@ func (tx *Tx) CasesByAsker(person string) ([]*Case, error) {
 	if person == "" {
 		return nil, nil
 	}
-	err := tx.reverseRef(bIdxAsker, person, func(id int64) (bool, error) {
+	err := tx.reverseRef(bIdxAsker, person, func(id int64, _ []byte) (bool, error) {
 		c, err := tx.Case(id)
 		if err != nil {
 			return false, fmt.Errorf("asker index: %w", err)
