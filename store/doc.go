@@ -14,6 +14,7 @@
 //   - idx_phone, idx_asker: cases by phone number and by asker
 //   - idx_fp: open cases by each 16-bit band of their SimHash fingerprint,
 //     so near-duplicates (Hamming distance ≤ 3) are found by four lookups
+//   - idx_done: finished cases not yet purged, by finish time (retention)
 //   - outbox_due: pending outbox items by next attempt time
 //
 // The meta bucket holds the schema version; Open runs the migrations in

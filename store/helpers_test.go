@@ -94,7 +94,7 @@ func checkConsistency(tx *Tx) error {
 			return fmt.Errorf("dedupe key %q -> %x, want item %d", key, got, id)
 		}
 	}
-	for _, name := range [][]byte{bIdxOpen, bIdxStale, bIdxPhone, bIdxFP, bIdxAsker, bOutDue} {
+	for _, name := range [][]byte{bIdxOpen, bIdxStale, bIdxPhone, bIdxFP, bIdxAsker, bIdxDone, bOutDue} {
 		w := want[string(name)]
 		n := 0
 		err := tx.b(name).ForEach(func(k, v []byte) error {

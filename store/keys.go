@@ -75,6 +75,18 @@ func staleKey(c *Case) []byte {
 	return binary.BigEndian.AppendUint64(b, uint64(c.ID))
 }
 
+// doneKey orders finished, unpurged cases by when they finished (their
+// last update when Finished was not set), for retention.
+func doneKey(c *Case) []byte {
+	done := c.Finished
+	if done.IsZero() {
+		done = c.Updated
+	}
+	b := make([]byte, 0, 16)
+	b = binary.BigEndian.AppendUint64(b, timeBits(done))
+	return binary.BigEndian.AppendUint64(b, uint64(c.ID))
+}
+
 // bandKey is band number, 16-bit band value, case id; the value stored under
 // it is the full fingerprint so candidates are checked without decoding
 // the case.

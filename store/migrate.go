@@ -13,7 +13,8 @@ import (
 //	   dir, outbox, outbox_dedupe, state), no secondary indexes, no
 //	   dead-letter bucket, no "app" marker in meta.
 //	1: secondary indexes (open by urgency, stale, phone, fingerprint
-//	   bands, asker, outbox due time) and the dead-letter bucket.
+//	   bands, asker, finished-for-retention, outbox due time) and the
+//	   dead-letter bucket.
 const CurrentSchema = 1
 
 // migrations[v] upgrades a file from schema v to v+1. Each runs inside the

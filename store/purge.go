@@ -23,14 +23,16 @@ const purgeChunk = 500
 // the number of cases purged.
 func (s *Store) Purge(ctx context.Context, now time.Time, retention time.Duration) (int, error) {
 	cutoff := now.Add(-retention)
+	// The done index lists finished cases by finish time, so only the
+	// cases due for purging are read, however many cases exist.
 	var ids []int64
 	err := s.View(ctx, func(tx *Tx) error {
-		return tx.ForEachCase(func(c *Case) error {
-			if purgeDue(c, cutoff) {
-				ids = append(ids, c.ID)
-			}
-			return nil
-		})
+		limit := timeBits(cutoff)
+		cur := tx.b(bIdxDone).Cursor()
+		for k, _ := cur.First(); k != nil && len(k) == 16 && binary.BigEndian.Uint64(k) < limit; k, _ = cur.Next() {
+			ids = append(ids, keyID(k[8:]))
+		}
+		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("purge: %w", err)

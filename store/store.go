@@ -47,13 +47,14 @@ var (
 	bState     = []byte("state")
 	bIdxOpen   = []byte("idx_open")  // openKey -> nil, open cases only
 	bIdxStale  = []byte("idx_stale") // staleKey -> nil, open cases only
-	bIdxPhone  = []byte("idx_phone") // refKey(phone) -> nil, every unpurged case
+	bIdxPhone  = []byte("idx_phone") // refKey(phone) -> open flag, every unpurged case
 	bIdxFP     = []byte("idx_fp")    // bandKey -> fingerprint, open cases only
 	bIdxAsker  = []byte("idx_asker") // refKey(asker) -> nil, every unpurged case
+	bIdxDone   = []byte("idx_done")  // doneKey -> nil, finished cases not yet purged
 
 	allBuckets = [][]byte{bMeta, bCases, bEvents, bSeen, bPeople, bChats, bDir,
 		bOutbox, bOutDue, bOutDedupe, bDead, bState,
-		bIdxOpen, bIdxStale, bIdxPhone, bIdxFP, bIdxAsker}
+		bIdxOpen, bIdxStale, bIdxPhone, bIdxFP, bIdxAsker, bIdxDone}
 
 	keySchema = []byte("schema")
 	keyApp    = []byte("app")

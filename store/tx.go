@@ -36,7 +36,7 @@ func (tx *Tx) b(name []byte) *bolt.Bucket {
 var appendFill = map[string]float64{
 	string(bCases): 0.9, string(bEvents): 0.9, string(bOutbox): 0.9,
 	string(bDead): 0.9, string(bDir): 0.9, string(bIdxStale): 0.9,
-	string(bIdxOpen): 0.9, string(bOutDue): 0.9,
+	string(bIdxOpen): 0.9, string(bOutDue): 0.9, string(bIdxDone): 0.9,
 }
 
 func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
@@ -104,6 +104,9 @@ func caseIndex(c *Case) []indexEntry {
 				out = append(out, indexEntry{bIdxFP, bandKey(i, v, c.ID), u64(fp)})
 			}
 		}
+	}
+	if !c.Status.Open() && !c.Purged {
+		out = append(out, indexEntry{bIdxDone, doneKey(c), nil})
 	}
 	if !c.Purged {
 		// The value says whether the case is open, so a phone that appears
