@@ -352,12 +352,12 @@ func eventLine(ev store.Event, lang string, loc *time.Location, p privacy) strin
 // district.
 func cmdCases(cc *cmdCtx) error {
 	var (
-		urg     []triage.Urgency
+		urg      []triage.Urgency
 		statuses []store.Status
-		cats    []triage.Category
-		places  []string
-		mine    bool
-		stale   bool
+		cats     []triage.Category
+		places   []string
+		mine     bool
+		stale    bool
 	)
 	for _, a := range cc.args {
 		la := strings.ToLower(a)
@@ -468,8 +468,8 @@ func (e *Engine) tellPerson(tx *store.Tx, person string, caseID int64, text stri
 	return e.enqueue(tx, "notice", caseID, OutMessage{Chat: string(chat), Text: text}, "")
 }
 
-func dmKey(person string) string     { return "dm:" + person }
-func dmOwnerKey(chat string) string  { return "dmowner:" + chat }
+func dmKey(person string) string    { return "dm:" + person }
+func dmOwnerKey(chat string) string { return "dmowner:" + chat }
 func langOf(p *store.Person, def string) string {
 	if p != nil && p.Language != "" {
 		return p.Language

@@ -30,10 +30,10 @@ func (l level) String() string {
 type scope int
 
 const (
-	anywhere scope = iota
-	workChats      // coordination chats and case rooms
-	privateChat    // one-to-one with the bot
-	groupChat      // any group (for /bind)
+	anywhere    scope = iota
+	workChats         // coordination chats and case rooms
+	privateChat       // one-to-one with the bot
+	groupChat         // any group (for /bind)
 )
 
 // command is one slash command. run executes inside one store transaction
@@ -122,11 +122,12 @@ func (e *Engine) handleCommand(ctx context.Context, m Message, chat *store.Chat)
 		}
 	}
 	cc := &cmdCtx{ctx: ctx, e: e, m: m, chat: chat, lang: lang, name: name, args: args, rest: rest}
+	if !m.Private && chat.Role == "" && !e.isAdmin(ctx, m.Sender) {
+		// A group nobody bound yet: stay silent rather than answer strangers
+		// in a chat the team hasn't chosen; only an admin's /bind matters here.
+		return e.markSeen(ctx, m)
+	}
 	if cmd == nil {
-		if !m.Private && chat.Role == "" {
-			// An unbound group: stay silent rather than spam strangers.
-			return e.markSeen(ctx, m)
-		}
 		return e.replyOnce(ctx, cc, tr(lang, "Unknown command /%s. Send /help for the list.", name))
 	}
 	if cmd.outside != nil {
@@ -231,6 +232,19 @@ func (cc *cmdCtx) loadCaller() error {
 		}
 	}
 	return nil
+}
+
+func (e *Engine) isAdmin(ctx context.Context, ref string) bool {
+	l := anyone
+	_ = e.store.View(ctx, func(tx *store.Tx) error {
+		p, err := tx.Person(ref)
+		if err != nil {
+			p = &store.Person{Ref: ref}
+		}
+		l = e.levelOf(p)
+		return nil
+	})
+	return l == admin
 }
 
 func (e *Engine) levelOf(p *store.Person) level {

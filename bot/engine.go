@@ -201,6 +201,9 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
+	if err := e.notePerson(ctx, m); err != nil {
+		return err
+	}
 	var handleErr error
 	switch {
 	case isCommand(m.Text):
@@ -248,6 +251,38 @@ func (e *Engine) chat(ctx context.Context, m Message) (*store.Chat, error) {
 		return nil, fmt.Errorf("record chat %s: %w", m.Chat, err)
 	}
 	return c, nil
+}
+
+// notePerson records a sender the first time the bot sees them, so
+// coordinators can /assign and admins /grant people by name.
+func (e *Engine) notePerson(ctx context.Context, m Message) error {
+	if m.Sender == "" {
+		return nil
+	}
+	var known bool
+	if err := e.store.View(ctx, func(tx *store.Tx) error {
+		_, err := tx.Person(m.Sender)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		known = err == nil
+		return err
+	}); err != nil {
+		return fmt.Errorf("read person %s: %w", m.Sender, err)
+	}
+	if known {
+		return nil
+	}
+	p := &store.Person{Ref: m.Sender, Name: m.SenderName, Updated: e.now()}
+	if err := e.store.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Person(m.Sender); err == nil {
+			return nil // recorded meanwhile
+		}
+		return tx.PutPerson(p)
+	}); err != nil {
+		return fmt.Errorf("record person %s: %w", m.Sender, err)
+	}
+	return nil
 }
 
 // lang is the reply language for a chat.

@@ -97,6 +97,13 @@ func (h *harness) advance(d time.Duration) {
 // bot printed since the last call.
 func (h *harness) say(line string) string {
 	h.t.Helper()
+	h.feed(line)
+	return h.flush()
+}
+
+// feed hands one console line to the engine without delivering anything.
+func (h *harness) feed(line string) {
+	h.t.Helper()
 	chat, sender, text, err := console.ParseLine(line)
 	if err != nil {
 		h.t.Fatalf("bad console line %q: %v", line, err)
@@ -112,7 +119,9 @@ func (h *harness) say(line string) string {
 		Text:       text,
 		Time:       h.now(),
 	}
-	return h.handle(m)
+	if err := h.e.HandleMessage(context.Background(), m); err != nil {
+		h.t.Fatalf("handle %q: %v", m.Text, err)
+	}
 }
 
 // handle feeds a prepared message (for redelivery and callback tests).
@@ -154,4 +163,10 @@ func mustNotContain(t *testing.T, got string, bad ...string) {
 			t.Errorf("output has %q; got:\n%s", b, got)
 		}
 	}
+}
+
+// buttonPress is a press of a button carrying data under bot message msg.
+func buttonPress(h *harness, chat, sender, data, msg string) bot.Message {
+	return bot.Message{Chat: chat, ID: "cb-" + msg, Sender: sender, SenderName: bot.LocalID(sender), Time: h.now(),
+		Callback: &bot.Callback{ID: "cb-" + msg + data, Data: data, MessageID: msg}}
 }

@@ -26,6 +26,8 @@ func tr(lang, key string, args ...any) string {
 		}
 	} else if f, ok := enText[key]; ok {
 		format = f
+	} else if f, ok := labelText[key]; ok {
+		format = f
 	}
 	if len(args) == 0 {
 		return format

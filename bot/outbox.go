@@ -1,11 +1,13 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -227,6 +229,9 @@ func (o *outbox) deliverPlatform(ctx context.Context, name string, order []strin
 	globalKey := "p:" + name
 	for _, chat := range order {
 		items := chats[chat]
+		// Queue order, not due time: a message retried after a 429 or an
+		// error still goes before the ones queued after it.
+		slices.SortFunc(items, func(a, b store.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
 		gRate, cRate := o.rates(p, roles[chat])
 		chatKey := "c:" + chat
 		if !o.opts.NoFold {
@@ -375,8 +380,12 @@ func (o *outbox) send(ctx context.Context, p Platform, it store.OutboxItem, chat
 		if _, logged := o.failing.LoadOrStore(it.ID, true); !logged {
 			log.Warn("send failed, will retry", "err", err)
 		}
-		o.reschedule(ctx, members, o.e.now().Add(o.backoff(attempts)), attempts, err)
-		return 0
+		wait := o.backoff(attempts)
+		next := o.e.now().Add(wait)
+		// The chat waits too, so later messages don't overtake this one.
+		o.lim.pause(chatKey, next)
+		o.reschedule(ctx, members, next, attempts, err)
+		return wait
 	}
 }
 
