@@ -90,6 +90,8 @@ type indexEntry struct {
 	val    []byte
 }
 
+func (e indexEntry) id() string { return string(e.bucket) + "\x00" + string(e.key) }
+
 // caseIndex lists every index entry a case should have. Deriving them from
 // the record alone is what lets PutCase remove stale keys exactly and lets
 // the consistency checks rebuild the expected index.
@@ -128,15 +130,19 @@ func caseIndex(c *Case) []indexEntry {
 }
 
 // writeCase stores c and moves its index entries from old's (nil for a new
-// case) to its own.
+// case) to its own. Entries that did not change are not rewritten, so an
+// update dirties only the index pages it must.
 func (tx *Tx) writeCase(old, c *Case) error {
-	keep := map[string]bool{}
-	for _, e := range caseIndex(c) {
-		keep[string(e.bucket)+"\x00"+string(e.key)] = true
-	}
+	entries := caseIndex(c)
+	before := map[string]string{} // old's entries: bucket/key -> value
 	if old != nil {
+		now := make(map[string]bool, len(entries))
+		for _, e := range entries {
+			now[e.id()] = true
+		}
 		for _, e := range caseIndex(old) {
-			if keep[string(e.bucket)+"\x00"+string(e.key)] {
+			before[e.id()] = string(e.val)
+			if now[e.id()] {
 				continue
 			}
 			if err := tx.b(e.bucket).Delete(e.key); err != nil {
@@ -144,7 +150,10 @@ func (tx *Tx) writeCase(old, c *Case) error {
 			}
 		}
 	}
-	for _, e := range caseIndex(c) {
+	for _, e := range entries {
+		if v, ok := before[e.id()]; ok && v == string(e.val) {
+			continue
+		}
 		val := e.val
 		if val == nil {
 			val = []byte{}
