@@ -57,7 +57,18 @@ func (e *Engine) Assess(text string) Assessment {
 
 	var a Assessment
 	a.Language = detectLanguage(buf)
-	a.Fingerprint = fingerprint(buf)
+	// Reposts get re-edited to stress urgency ("急急急", "URGENT",
+	// "thanks all"): such cues stay out of the fingerprint so the edited
+	// repost still matches the original.
+	sc.skip = sc.skip[:0]
+	for i := range hits {
+		switch e.sigs[hits[i].sig].kind {
+		case KindUrgent, KindThanks:
+			sc.skip = append(sc.skip, span{hits[i].start, hits[i].end})
+		}
+	}
+	sort.Slice(sc.skip, func(i, j int) bool { return sc.skip[i].start < sc.skip[j].start })
+	a.Fingerprint = fingerprint(buf, sc.skip)
 
 	var (
 		needW, askW, lackW, urgW, subjW, vulW, negW float64
@@ -136,9 +147,10 @@ func (e *Engine) Assess(text string) Assessment {
 		// news line is not.
 		askEq += lackW
 	}
-	if base == Critical && (subjW > 0 || len(a.Phones) > 0) {
-		// Only when someone concrete is affected or reachable: "5人被困"
-		// in a news item is not a plea, "我爸昏迷了" is.
+	if base == Critical && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || len(a.Places) > 0) {
+		// Only when someone concrete is affected, reachable or located:
+		// "5人被困" in a news item is not a plea, "我爸昏迷了" and "孕妇
+		// 破水了，在徐汇区" are.
 		askEq += criticalAsk
 	}
 	evidence := needW + askEq + 0.5*vulW + 0.5*subjW
@@ -175,11 +187,6 @@ func (e *Engine) Assess(text string) Assessment {
 			if r.label != "" {
 				ruleLabels = append(ruleLabels, r.label)
 			}
-		}
-		if a.Resolved && a.Urgency > Normal {
-			// Part of the need is already met; keep the case but not as
-			// an emergency the text no longer states.
-			a.Urgency = Normal
 		}
 		a.Score = round2(evidence - negW + 2*float64(a.Urgency))
 	} else {

@@ -93,7 +93,11 @@ type scratch struct {
 	hits    []hit
 	present []bool
 	labels  []string
+	skip    []span
 }
+
+// span is a byte range [start, end) of the normalised text.
+type span struct{ start, end int32 }
 
 var (
 	defaultOnce   sync.Once

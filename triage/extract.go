@@ -37,7 +37,7 @@ func scanPhone(b []byte, i int) (phoneSpan, bool) {
 		j++
 	}
 	lastDigitEnd := j
-	sep := false
+	sep := 0 // separator bytes since the last digit; ") " is two
 	for j < len(b) && p.n < len(p.num) {
 		c := b[j]
 		switch {
@@ -45,19 +45,19 @@ func scanPhone(b []byte, i int) (phoneSpan, bool) {
 			p.num[p.n] = c
 			p.n++
 			j++
-			lastDigitEnd, sep = j, false
+			lastDigitEnd, sep = j, 0
 		case isMaskByte(c) && p.n > 0:
 			p.num[p.n] = '*'
 			p.n++
 			j++
-			lastDigitEnd, sep = j, false
+			lastDigitEnd, sep = j, 0
 		case c == 0xE2 && j+2 < len(b) && b[j+1] == 0x97 && b[j+2] == 0x8F && p.n > 0: // ●
 			p.num[p.n] = '*'
 			p.n++
 			j += 3
-			lastDigitEnd, sep = j, false
-		case (c == ' ' || c == '-' || c == '(' || c == ')') && !sep && p.n < 15:
-			sep = true
+			lastDigitEnd, sep = j, 0
+		case (c == ' ' || c == '-' || c == '(' || c == ')') && sep < 2 && p.n < 15:
+			sep++
 			j++
 		default:
 			goto done
@@ -81,7 +81,15 @@ done:
 func classifyPhone(p *phoneSpan) bool {
 	d := string(p.num[:p.n])
 	real := p.n - strings.Count(d, "*")
-	if real < 4 || p.n < 7 {
+	if p.n < 7 {
+		return false
+	}
+	if real < 4 {
+		// Heavily masked numbers still say "a phone was given" when they
+		// have a mobile's shape: 1XX********, as data sets publish them.
+		if !p.plus && isMobile(d) {
+			return p.set(d)
+		}
 		return false
 	}
 	if strings.HasPrefix(d, "00") && !p.plus {
@@ -113,7 +121,7 @@ func classifyPhone(p *phoneSpan) bool {
 }
 
 func isMobile(d string) bool {
-	if len(d) != 11 || d[0] != '1' || strings.Count(d, "*") > 7 {
+	if len(d) != 11 || d[0] != '1' {
 		return false
 	}
 	return d[1] >= '3' && d[1] <= '9' || d[1] == '*'

@@ -58,12 +58,14 @@ func stripForward(b []byte) []byte {
 }
 
 // fingerprint is a 64-bit SimHash over the letters and digits of the
-// normalised text (so punctuation, emoji, spacing, width and script are
+// normalised text, leaving out the sorted byte ranges in skip (so punctuation, emoji, spacing, width and script are
 // already gone): Han characters contribute unigrams and bigrams, other
 // scripts whole words. Counting uses 16-bit lanes packed four to a uint64
 // (SWAR), so each feature costs 16 additions instead of 64 branches.
-func fingerprint(buf []byte) uint64 {
+func fingerprint(buf []byte, skip []span) uint64 {
 	b := stripForward(buf)
+	off := int32(len(buf) - len(b)) // skip spans are offsets into buf
+	si := 0
 	var acc [16]uint64 // lane k of acc[i] counts bit 4*i+k
 	total := 0
 	add := func(h uint64) {
@@ -78,6 +80,13 @@ func fingerprint(buf []byte) uint64 {
 	wordStart := -1
 	var wordHash uint64
 	for i := 0; i < len(b) && total < 4096; {
+		for si < len(skip) && skip[si].end <= int32(i)+off {
+			si++
+		}
+		if si < len(skip) && skip[si].start <= int32(i)+off {
+			i = int(skip[si].end - off)
+			continue
+		}
 		r, size := utf8.DecodeRune(b[i:])
 		switch {
 		case isHan(r):

@@ -55,7 +55,17 @@ func main() {
 	for k, v := range ts {
 		m[k] = v
 	}
+	// A character that is itself a Simplified form (a TSCharacters value)
+	// must not be rewritten: TWVariantsRev maps 么 to 幺, right for Taiwan
+	// print and wrong for every Simplified 什么.
+	simplified := map[rune]bool{}
+	for _, v := range ts {
+		simplified[v] = true
+	}
 	for k, v := range variants {
+		if simplified[k] {
+			continue
+		}
 		if s, ok := ts[v]; ok {
 			v = s
 		}
