@@ -587,3 +587,44 @@ func TestPurge(t *testing.T) {
 		return nil
 	})
 }
+
+func TestFindOpenByPhoneNewestOpen(t *testing.T) {
+	s := openTest(t, Options{NoSync: true})
+	update(t, s, func(tx *Tx) error {
+		for _, st := range []Status{StatusNew, StatusVerified, StatusClosed, StatusNew} {
+			phones := []string{"13800000001"}
+			if st == StatusNew && tx.b(bCases).Sequence() == 3 {
+				phones = []string{"13800000002"} // #4 has another phone
+			}
+			if err := tx.CreateCase(&Case{Status: st, Phones: phones}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	tests := []struct {
+		phone string
+		want  int64
+	}{
+		{"13800000001", 2}, // #3 is newer but closed
+		{"13800000002", 4},
+		{"13800000003", 0},
+		{"1380000000", 0}, // a prefix of a real number is not a match
+		{"", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.phone, func(t *testing.T) {
+			view(t, s, func(tx *Tx) error {
+				c, err := tx.FindOpenByPhone(tt.phone)
+				var got int64
+				if c != nil {
+					got = c.ID
+				}
+				if err != nil || got != tt.want {
+					t.Errorf("FindOpenByPhone(%q) = #%d, %v; want #%d", tt.phone, got, err, tt.want)
+				}
+				return nil
+			})
+		})
+	}
+}
