@@ -2,6 +2,7 @@ package triage
 
 import (
 	"sort"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -136,6 +137,14 @@ func (e *Engine) Assess(text string) Assessment {
 		}
 	}
 
+	for i := range hits {
+		if !hits[i].dropped && e.sigs[hits[i].sig].kind == KindAge {
+			if g := ageGroup(buf, int(hits[i].start)); g != "" {
+				a.Vulnerable = appendUnique(a.Vulnerable, g)
+				vulW++
+			}
+		}
+	}
 	a.Phones = extractPhones(buf, a.Phones)
 	a.Durations = e.extractDurations(buf, hits, a.Durations)
 	a.Places = e.extractPlaces(buf, hits, a.Places)
@@ -213,7 +222,11 @@ func (e *Engine) Assess(text string) Assessment {
 		a.Signals = appendUnique(a.Signals, d)
 	}
 	for _, i := range otherLabel {
-		a.Signals = appendUnique(a.Signals, e.label(&hits[i]))
+		l := e.label(&hits[i])
+		if e.sigs[hits[i].sig].kind == KindLack && inAny(a.Durations, l) {
+			continue // "没做" adds nothing next to "两周没做"
+		}
+		a.Signals = appendUnique(a.Signals, l)
 	}
 	if !a.IsRequest || a.Scam || a.Resolved {
 		for _, i := range negLabel {
@@ -419,4 +432,13 @@ func round2(f float64) float64 {
 		return -round2(-f)
 	}
 	return float64(int64(f*100+0.5)) / 100
+}
+
+func inAny(list []string, s string) bool {
+	for _, x := range list {
+		if strings.Contains(x, s) {
+			return true
+		}
+	}
+	return false
 }

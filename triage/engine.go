@@ -148,7 +148,7 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 			continue
 		}
 		where := func(format string, a ...any) error {
-			return fmt.Errorf("lexicon: signal %q (line %d): %s", s.ID, s.line, fmt.Sprintf(format, a...))
+			return fmt.Errorf("%s: line %d: signal %q: %s", s.source, s.line, s.ID, fmt.Sprintf(format, a...))
 		}
 		switch {
 		case s.Kind == "":
@@ -210,7 +210,7 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 			}
 			i, ok := ids[n]
 			if !ok {
-				return nil, fmt.Errorf("lexicon: rule %q (line %d): unknown signal %q", r.ID, r.line, n)
+				return nil, fmt.Errorf("%s: line %d: rule %q: unknown signal %q", r.source, r.line, r.ID, n)
 			}
 			out = append(out, i)
 		}

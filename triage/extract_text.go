@@ -168,3 +168,82 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 	}
 	return out
 }
+
+// Age thresholds for the vulnerable groups named by an age alone.
+const (
+	elderlyAge = 65
+	childAge   = 12
+	infantAge  = 1
+)
+
+// ageGroup reads the number before an age unit ("80岁", "八十多岁",
+// "85-year-old") and returns the vulnerable group it implies, if any.
+func ageGroup(b []byte, start int) string {
+	j := start
+	if j > 0 && (b[j-1] == ' ' || b[j-1] == '-') {
+		j--
+	}
+	k := j
+	for k > 0 {
+		r, size := utf8.DecodeLastRune(b[:k])
+		if !(r >= '0' && r <= '9' || strings.ContainsRune(zhNumerals, r)) {
+			break
+		}
+		k -= size
+	}
+	if k == j {
+		return ""
+	}
+	n, ok := parseCount(string(b[k:j]))
+	switch {
+	case !ok:
+		return ""
+	case n >= elderlyAge && n < 130:
+		return "elderly"
+	case n <= infantAge:
+		return "infant"
+	case n <= childAge:
+		return "child"
+	}
+	return ""
+}
+
+// parseCount reads an ASCII number or a Chinese numeral up to 99 ("八十二",
+// "七十多", "十"); it reports false for anything else.
+func parseCount(s string) (int, bool) {
+	if isDigits(s) {
+		if len(s) > 3 {
+			return 0, false
+		}
+		n := 0
+		for i := 0; i < len(s); i++ {
+			n = n*10 + int(s[i]-'0')
+		}
+		return n, true
+	}
+	digit := func(r rune) int { return strings.IndexRune("零一二三四五六七八九", r) / 3 }
+	n, cur, seen := 0, -1, false
+	for _, r := range s {
+		switch {
+		case r == '两':
+			cur = 2
+		case r == '十':
+			if cur < 0 {
+				cur = 1
+			}
+			n += cur * 10
+			cur = -1
+		case r == '多' || r == '几':
+			// "七十多" is at least seventy: ignore the vague tail.
+		case strings.ContainsRune("零一二三四五六七八九", r):
+			cur = digit(r)
+		default:
+			return 0, false
+		}
+		seen = true
+	}
+	if cur > 0 {
+		n += cur
+	}
+	return n, seen
+}

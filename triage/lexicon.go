@@ -54,13 +54,16 @@ const (
 	KindDuration Kind = "duration"
 	// KindPlace is an address suffix (区, 路, 小区, "district", "road").
 	KindPlace Kind = "place"
+	// KindAge is an age unit (岁, "years old"); the number before it can
+	// make the person elderly, a child or an infant.
+	KindAge Kind = "age"
 )
 
 var knownKinds = map[Kind]bool{
 	KindNeed: true, KindAsk: true, KindLack: true, KindUrgent: true, KindSubject: true,
 	KindVulnerable: true, KindNegation: true, KindOffer: true, KindNews: true,
 	KindThanks: true, KindResolved: true, KindAd: true, KindJoke: true, KindRules: true,
-	KindScam: true, KindDuration: true, KindPlace: true,
+	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true,
 }
 
 var knownCategories = map[Category]bool{
@@ -111,7 +114,8 @@ type Signal struct {
 	// Disable removes an entry of the same ID inherited from an earlier lexicon.
 	Disable bool `yaml:"disable,omitempty"`
 
-	line int
+	line   int
+	source string
 }
 
 // Rule raises urgency (and adds weight) when signals occur together.
@@ -128,7 +132,8 @@ type Rule struct {
 	Label    string   `yaml:"label,omitempty"`
 	Disable  bool     `yaml:"disable,omitempty"`
 
-	line int
+	line   int
+	source string
 }
 
 var signalFields = fieldSet("id", "kind", "category", "urgency", "weight", "group", "label", "patterns", "disable")
@@ -179,9 +184,16 @@ func checkFields(n *yaml.Node, allowed map[string]bool) error {
 		return fmt.Errorf("line %d: entry must be a mapping", n.Line)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
+		k, v := n.Content[i], n.Content[i+1]
 		if !allowed[k.Value] {
 			return fmt.Errorf("line %d: unknown field %q", k.Line, k.Value)
+		}
+		// Check urgency here so its error carries the line: the
+		// TextUnmarshaler error yaml.v3 returns has none.
+		if k.Value == "urgency" {
+			if _, err := ParseUrgency(v.Value); err != nil {
+				return fmt.Errorf("line %d: %w", v.Line, err)
+			}
 		}
 	}
 	return nil
@@ -216,6 +228,12 @@ func parseLexicon(data []byte, source string) (*Lexicon, error) {
 		return nil, fmt.Errorf("%s: %w", source, err)
 	}
 	lx.Source = source
+	for i := range lx.Signals {
+		lx.Signals[i].source = source
+	}
+	for i := range lx.Rules {
+		lx.Rules[i].source = source
+	}
 	if err := lx.validate(); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,132 @@
+package triage
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestEmbeddedLexiconLoads(t *testing.T) {
+	if _, err := ParseLexicon(embeddedLexicon); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewEngine(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Each malformed lexicon in testdata/lexicon must fail with an error that
+// names the file, the place and the problem.
+func TestMalformedLexicons(t *testing.T) {
+	want := map[string][]string{
+		"bad_yaml.yaml":              {"line"},
+		"unknown_kind.yaml":          {"line 3", `"fish"`, `unknown kind "feelings"`},
+		"unknown_field.yaml":         {"line 6", `unknown field "paterns"`},
+		"missing_id.yaml":            {"line 3", "no id"},
+		"duplicate_id.yaml":          {"line 8", "duplicate id"},
+		"bad_urgency.yaml":           {"line 6", "unknown urgency"},
+		"bad_category.yaml":          {"line 3", `unknown category "seafood"`},
+		"empty_pattern.yaml":         {"line 3", "empty after normalisation"},
+		"bad_weight.yaml":            {"line 3", "weight -2"},
+		"rule_no_condition.yaml":     {"line 3", "needs all or any"},
+		"bad_version.yaml":           {"version 7"},
+		"empty.yaml":                 {"empty lexicon"},
+		"not_a_list.yaml":            {"line 3"},
+		"unknown_rule_signal.yaml":   {"line 3", `unknown signal "no_such_signal"`},
+		"need_without_category.yaml": {"line 3", "needs a category"},
+	}
+	files, err := filepath.Glob("testdata/lexicon/*.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != len(want) {
+		t.Errorf("%d files in testdata/lexicon, %d expectations", len(files), len(want))
+	}
+	for _, path := range files {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			lx, err := LoadLexiconFile(path)
+			if err == nil {
+				// Cross-references are checked when merging.
+				_, err = NewEngine(lx)
+			}
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if !strings.Contains(err.Error(), path) {
+				t.Errorf("error does not name the file: %v", err)
+			}
+			for _, w := range want[name] {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadLexiconFileMissing(t *testing.T) {
+	_, err := LoadLexiconFile("testdata/no-such-file.yaml")
+	if !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("err = %v, want a wrapped fs.ErrNotExist", err)
+	}
+}
+
+func TestExtraLexiconExtendsAndOverrides(t *testing.T) {
+	lx, err := LoadLexiconFile("testdata/extra_lexicon.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(lx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A third language is data only.
+	if a := e.Assess("Aidez-nous : mon père a besoin de dialyse"); a.Category != CatDialysis || a.Urgency < High {
+		t.Errorf("french: %s / %s", a.Category, a.Explain())
+	}
+	// The embedded languages still work on the merged cue.
+	if a := e.Assess("求助，透析停了三天"); a.Urgency != Critical {
+		t.Errorf("merged cue lost zh: %s", a.Explain())
+	}
+	// New signal and rule.
+	if a := e.Assess("Help! My dad is on oxygen and has difficulty breathing, we need generator fuel"); a.Urgency != Critical {
+		t.Errorf("new rule: %s", a.Explain())
+	}
+	if a := e.Assess("We urgently need generator fuel"); a.Urgency != High || a.Category != CatFoodSupplies {
+		t.Errorf("new signal: %s %s", a.Urgency, a.Category)
+	}
+	// Disabled signal.
+	if a := e.Assess("求助，需要猫粮，猫咪饿了"); a.Category == CatPet {
+		t.Errorf("disabled pet signal still fires: %s", a.Explain())
+	}
+	// The default engine is untouched.
+	if a := Assess("求助，需要猫粮"); a.Category != CatPet {
+		t.Errorf("default engine changed: %s", a.Explain())
+	}
+}
+
+func FuzzParseLexicon(f *testing.F) {
+	f.Add(embeddedLexicon[:2000])
+	files, _ := filepath.Glob("testdata/lexicon/*.yaml")
+	files = append(files, "testdata/extra_lexicon.yaml")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lx, err := ParseLexicon(data)
+		if err != nil {
+			return
+		}
+		e, err := NewEngine(lx)
+		if err != nil {
+			return
+		}
+		_ = e.Assess("求助 help 透析 dialysis")
+	})
+}
