@@ -15,6 +15,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	// Embedded zone data: `timezone:` works in minimal containers too.
+	_ "time/tzdata"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".

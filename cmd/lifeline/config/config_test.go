@@ -1,0 +1,134 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Each file in testdata/bad is one broken config whose first line says
+// "# want: <text the error must contain>".
+func TestBadConfigsFailNamingKeyAndProblem(t *testing.T) {
+	files, err := filepath.Glob("testdata/bad/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no bad configs found: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first, _, _ := strings.Cut(string(data), "\n")
+			want, ok := strings.CutPrefix(first, "# want: ")
+			if !ok {
+				t.Fatalf("%s: first line must be '# want: …'", f)
+			}
+			_, err = Load(f)
+			if err == nil {
+				t.Fatalf("loaded without error; want %q", want)
+			}
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q\ndoes not contain %q", err, want)
+			}
+			if !strings.Contains(err.Error(), f) {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+}
+
+func TestExampleConfigLoads(t *testing.T) {
+	c, err := Load("../../../config.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Platforms.Console.Enabled || c.Platforms.Telegram.Enabled || c.Platforms.WeChat.Enabled {
+		t.Errorf("example should enable only the console: %+v", c.Platforms)
+	}
+	roles := map[string]string{}
+	for _, g := range c.Groups {
+		roles[g.Chat] = g.Role
+	}
+	for chat, role := range map[string]string{"console:intake": "intake", "console:volunteers": "coordination", "console:broadcast": "broadcast"} {
+		if roles[chat] != role {
+			t.Errorf("%s bound as %q, want %q", chat, roles[chat], role)
+		}
+	}
+	if len(c.Admins) == 0 || c.Admins[0] != "console:admin" {
+		t.Errorf("admins = %v, want console:admin", c.Admins)
+	}
+	if !filepath.IsAbs(c.DataDir) && !strings.HasSuffix(c.DataDir, "lifeline-data") {
+		t.Errorf("data_dir = %q", c.DataDir)
+	}
+	if c.Location.String() != "Asia/Shanghai" {
+		t.Errorf("location = %v", c.Location)
+	}
+}
+
+func TestDefaultsAndEnvExpansion(t *testing.T) {
+	t.Setenv("LIFELINE_TEST_TOKEN", `12:ab"c: {not yaml}`)
+	c, err := Parse([]byte(`
+platforms:
+  telegram: {enabled: true, token: "${LIFELINE_TEST_TOKEN}"}
+digests:
+  - {name: thanks, schedule: "0 21 * * *", kind: public}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(c.Platforms.Telegram.Token) != `12:ab"c: {not yaml}` {
+		t.Errorf("token = %q: a secret with YAML characters must arrive intact", string(c.Platforms.Telegram.Token))
+	}
+	if c.Platforms.Telegram.Token.String() != "[redacted]" {
+		t.Error("a secret prints itself")
+	}
+	if c.Platforms.Telegram.APIURL != "https://api.telegram.org" || c.Platforms.Telegram.Mode != "polling" {
+		t.Errorf("telegram defaults: %+v", c.Platforms.Telegram)
+	}
+	if c.Digests[0].To != "intake" {
+		t.Errorf("a public digest goes to intake groups by default, got %q", c.Digests[0].To)
+	}
+	if c.Workflow.StaleAfter.D() != 2*time.Hour || c.Privacy.RetentionDays != 90 {
+		t.Errorf("defaults: stale %v retention %d", c.Workflow.StaleAfter.D(), c.Privacy.RetentionDays)
+	}
+}
+
+func TestRelativePathsAreRelativeToTheFile(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(f, []byte("data_dir: data\nplatforms: {console: {enabled: true}}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.DataDir != filepath.Join(dir, "data") {
+		t.Errorf("data_dir = %q, want %q", c.DataDir, filepath.Join(dir, "data"))
+	}
+}
+
+func TestDefaultIsValid(t *testing.T) {
+	c := Default()
+	if !c.Platforms.Console.Enabled || c.DataDir != "./lifeline-data" {
+		t.Errorf("default: %+v", c)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/bad/*.yaml")
+	for _, s := range append(seeds, "../../../config.example.yaml") {
+		if b, err := os.ReadFile(s); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse(data)
+		if err == nil && c.Location == nil {
+			t.Fatal("a valid config without a location")
+		}
+	})
+}
