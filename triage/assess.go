@@ -1,7 +1,6 @@
 package triage
 
 import (
-	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -30,7 +29,6 @@ func (e *Engine) Assess(text string) Assessment {
 	buf := sc.buf
 	sc.hits = sc.hits[:0]
 	clear(sc.present)
-	sc.labels = sc.labels[:0]
 
 	e.trie.Walk(buf, func(end, n, pat int64) bool {
 		start := end - n + 1
@@ -68,7 +66,11 @@ func (e *Engine) Assess(text string) Assessment {
 			sc.skip = append(sc.skip, span{hits[i].start, hits[i].end})
 		}
 	}
-	sort.Slice(sc.skip, func(i, j int) bool { return sc.skip[i].start < sc.skip[j].start })
+	for i := 1; i < len(sc.skip); i++ { // insertion sort: a handful of spans
+		for j := i; j > 0 && sc.skip[j].start < sc.skip[j-1].start; j-- {
+			sc.skip[j], sc.skip[j-1] = sc.skip[j-1], sc.skip[j]
+		}
+	}
 	a.Fingerprint = fingerprint(buf, sc.skip)
 
 	var (
@@ -76,10 +78,10 @@ func (e *Engine) Assess(text string) Assessment {
 		base                                        Urgency
 		cat                                         Category
 		catW                                        float64
-		lastResolved, lastPlea                      int32   = -1, -1
-		needLabel                                   []int32 // hit indexes of distinct needs
-		otherLabel                                  []int32
-		negLabel                                    []int32
+		lastResolved, lastPlea                      int32 = -1, -1
+		// hit indexes of distinct needs, other shown cues, and cues
+		// against a request; backed by pooled scratch memory
+		needLabel, otherLabel, negLabel = sc.needs[:0], sc.others[:0], sc.negs[:0]
 	)
 	for i := range hits {
 		h := &hits[i]
@@ -205,13 +207,19 @@ func (e *Engine) Assess(text string) Assessment {
 	// Signals, strongest first: needs by urgency and weight, then rule
 	// labels, durations, vulnerable groups and lacks; for non-requests the
 	// cues that argued against.
-	sort.SliceStable(needLabel, func(i, j int) bool {
-		si, sj := &e.sigs[hits[needLabel[i]].sig], &e.sigs[hits[needLabel[j]].sig]
+	stronger := func(i, j int32) bool {
+		si, sj := &e.sigs[hits[i].sig], &e.sigs[hits[j].sig]
 		if si.urgency != sj.urgency {
 			return si.urgency > sj.urgency
 		}
 		return si.weight > sj.weight
-	})
+	}
+	for i := 1; i < len(needLabel); i++ { // stable insertion sort, few items
+		for j := i; j > 0 && stronger(needLabel[j], needLabel[j-1]); j-- {
+			needLabel[j], needLabel[j-1] = needLabel[j-1], needLabel[j]
+		}
+	}
+	sc.needs, sc.others, sc.negs = needLabel, otherLabel, negLabel
 	for _, i := range needLabel {
 		a.Signals = appendUnique(a.Signals, e.label(&hits[i]))
 	}

@@ -92,8 +92,10 @@ type scratch struct {
 	buf     []byte
 	hits    []hit
 	present []bool
-	labels  []string
 	skip    []span
+	needs   []int32
+	others  []int32
+	negs    []int32
 }
 
 // span is a byte range [start, end) of the normalised text.

@@ -60,26 +60,17 @@ func stripForward(b []byte) []byte {
 // fingerprint is a 64-bit SimHash over the letters and digits of the
 // normalised text, leaving out the sorted byte ranges in skip (so punctuation, emoji, spacing, width and script are
 // already gone): Han characters contribute unigrams and bigrams, other
-// scripts whole words. Counting uses 16-bit lanes packed four to a uint64
-// (SWAR), so each feature costs 16 additions instead of 64 branches.
+// scripts whole words.
 func fingerprint(buf []byte, skip []span) uint64 {
 	b := stripForward(buf)
 	off := int32(len(buf) - len(b)) // skip spans are offsets into buf
 	si := 0
-	var acc [16]uint64 // lane k of acc[i] counts bit 4*i+k
-	total := 0
-	add := func(h uint64) {
-		h = mix(h)
-		for i := range acc {
-			acc[i] += nibbleLanes[(h>>(4*i))&0xF]
-		}
-		total++
-	}
+	var h simhash
 	var prev rune
 	havePrev := false
-	wordStart := -1
+	inWord := false
 	var wordHash uint64
-	for i := 0; i < len(b) && total < 4096; {
+	for i := 0; i < len(b) && h.total < maxFeatures; {
 		for si < len(skip) && skip[si].end <= int32(i)+off {
 			si++
 		}
@@ -87,57 +78,102 @@ func fingerprint(buf []byte, skip []span) uint64 {
 			i = int(skip[si].end - off)
 			continue
 		}
-		r, size := utf8.DecodeRune(b[i:])
+		r, size := rune(b[i]), 1
+		if r >= utf8.RuneSelf {
+			r, size = utf8.DecodeRune(b[i:])
+		}
 		switch {
-		case isHan(r):
-			if wordStart >= 0 {
-				add(wordHash)
-				wordStart = -1
+		case r >= utf8.RuneSelf && isHan(r):
+			if inWord {
+				h.add(wordHash)
+				inWord = false
 			}
-			add(uint64(r))
+			h.add(uint64(r))
 			if havePrev {
-				add(uint64(prev)<<21 | uint64(r))
+				h.add(uint64(prev)<<21 | uint64(r))
 			}
 			prev, havePrev = r, true
 		case isWordRune(r):
-			if wordStart < 0 {
-				wordStart, wordHash = i, 14695981039346656037
+			if !inWord {
+				inWord, wordHash = true, 14695981039346656037
 			}
 			wordHash = (wordHash ^ uint64(r)) * 1099511628211
 			havePrev = false
 		default:
-			if wordStart >= 0 {
-				add(wordHash)
-				wordStart = -1
+			if inWord {
+				h.add(wordHash)
+				inWord = false
 			}
 			// Punctuation and spaces do not break Han bigrams: "急需，透析"
 			// and "急需透析" are the same plea.
 		}
 		i += size
 	}
-	if wordStart >= 0 {
-		add(wordHash)
+	if inWord {
+		h.add(wordHash)
 	}
-	if total == 0 {
+	return h.sum()
+}
+
+// maxFeatures caps the features hashed per text; the start of a plea
+// identifies it.
+const maxFeatures = 4096
+
+// simhash accumulates SimHash bit votes in 8-bit lanes packed eight to a
+// uint64 (SWAR): each feature costs 8 table additions instead of 64
+// branches. Lanes spill into wide counters before they can overflow.
+type simhash struct {
+	acc            [8]uint64 // lane k of acc[i] counts bit 8*i+k
+	wide           [64]int32
+	total, pending int
+}
+
+func (s *simhash) add(h uint64) {
+	h = mix(h)
+	s.acc[0] += byteLanes[h&0xFF]
+	s.acc[1] += byteLanes[h>>8&0xFF]
+	s.acc[2] += byteLanes[h>>16&0xFF]
+	s.acc[3] += byteLanes[h>>24&0xFF]
+	s.acc[4] += byteLanes[h>>32&0xFF]
+	s.acc[5] += byteLanes[h>>40&0xFF]
+	s.acc[6] += byteLanes[h>>48&0xFF]
+	s.acc[7] += byteLanes[h>>56]
+	s.total++
+	if s.pending++; s.pending == 255 {
+		s.spill()
+	}
+}
+
+func (s *simhash) spill() {
+	for i, a := range s.acc {
+		for k := 0; k < 8; k++ {
+			s.wide[8*i+k] += int32(a >> (8 * k) & 0xFF)
+		}
+		s.acc[i] = 0
+	}
+	s.pending = 0
+}
+
+func (s *simhash) sum() uint64 {
+	if s.total == 0 {
 		return 0
 	}
+	s.spill()
 	var fp uint64
-	for i, a := range acc {
-		for k := 0; k < 4; k++ {
-			if int(a>>(16*k)&0xFFFF)*2 > total {
-				fp |= 1 << (4*i + k)
-			}
+	for bit, c := range s.wide {
+		if int(c)*2 > s.total {
+			fp |= 1 << bit
 		}
 	}
 	return fp
 }
 
-// nibbleLanes[n] puts bit k of n into 16-bit lane k.
-var nibbleLanes = func() (t [16]uint64) {
+// byteLanes[n] puts bit k of byte n into 8-bit lane k.
+var byteLanes = func() (t [256]uint64) {
 	for n := range t {
-		for k := 0; k < 4; k++ {
+		for k := 0; k < 8; k++ {
 			if n>>k&1 == 1 {
-				t[n] |= 1 << (16 * k)
+				t[n] |= 1 << (8 * k)
 			}
 		}
 	}
