@@ -1,12 +1,618 @@
 package bot
 
-import "context"
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
 
-// zhDigestText holds the Chinese text of digests, stats, directory and export.
-var zhDigestText = map[string]string{}
+	"github.com/robfig/cron/v3"
 
-func cmdStats(cc *cmdCtx) error  { return refuse("stats are not available yet") }
-func cmdDigest(cc *cmdCtx) error { return refuse("digests are not available yet") }
+	"github.com/lifeline-aid/lifeline/store"
+	"github.com/lifeline-aid/lifeline/triage"
+)
 
-// runSchedules runs the configured digests until ctx ends.
-func (e *Engine) runSchedules(ctx context.Context) error { <-ctx.Done(); return nil }
+// Digest kinds.
+const (
+	digestSummary = "summary" // counts and medians for coordination chats
+	digestStale   = "stale"   // urgent cases nobody updated for too long
+	digestPublic  = "public"  // a thank-you line with counts for intake groups
+)
+
+// defaultStaleAfter is used when neither the digest nor the workflow sets
+// a threshold.
+const defaultStaleAfter = 2 * time.Hour
+
+// cronParser reads the usual five fields plus descriptors (@hourly,
+// @every 30m) and a CRON_TZ= prefix.
+var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// digestJob is a validated DigestSpec with its parsed schedule.
+type digestJob struct {
+	spec  DigestSpec
+	sched cron.Schedule
+}
+
+// digestJobs validates the configured digests, filling in defaults.
+func (e *Engine) digestJobs() ([]digestJob, error) {
+	var jobs []digestJob
+	names := map[string]bool{}
+	for i, s := range e.opts.Workflow.Digests {
+		if s.Name == "" {
+			return nil, fmt.Errorf("digest %d: no name", i+1)
+		}
+		if names[s.Name] {
+			return nil, fmt.Errorf("digest %q: name used twice", s.Name)
+		}
+		names[s.Name] = true
+		if s.Kind == "" {
+			s.Kind = digestSummary
+		}
+		switch s.Kind {
+		case digestSummary, digestStale:
+			if s.To == "" {
+				s.To = string(store.RoleCoordination)
+			}
+		case digestPublic:
+			if s.To == "" {
+				s.To = string(store.RoleIntake)
+			}
+		default:
+			return nil, fmt.Errorf("digest %q: unknown kind %q (want summary, stale or public)", s.Name, s.Kind)
+		}
+		switch store.ChatRole(s.To) {
+		case store.RoleCoordination, store.RoleIntake, store.RoleBroadcast:
+		default:
+			if !strings.Contains(s.To, ":") {
+				return nil, fmt.Errorf("digest %q: to %q is neither a chat role (coordination, intake) nor a chat (platform:id)", s.Name, s.To)
+			}
+		}
+		if s.StaleAfter <= 0 {
+			s.StaleAfter = e.staleAfter()
+		}
+		sched, err := cronParser.Parse(s.Schedule)
+		if err != nil {
+			return nil, fmt.Errorf("digest %q: schedule %q: %w", s.Name, s.Schedule, err)
+		}
+		jobs = append(jobs, digestJob{spec: s, sched: sched})
+	}
+	return jobs, nil
+}
+
+func (e *Engine) staleAfter() time.Duration {
+	if d := e.opts.Workflow.StaleAfter; d > 0 {
+		return d
+	}
+	return defaultStaleAfter
+}
+
+func digestKey(name string) string { return "digest:" + name }
+
+// lastRun reads when a digest last ran; ok is false when it never did.
+func lastRun(tx *store.Tx, name string) (t time.Time, ok bool, err error) {
+	v, err := tx.GetState(digestKey(name))
+	if err != nil || v == nil {
+		return time.Time{}, false, err
+	}
+	t, err = time.Parse(time.RFC3339Nano, string(v))
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("digest %s: last run %q: %w", name, v, err)
+	}
+	return t, true, nil
+}
+
+// RunDueDigests sends every scheduled digest whose next time after its
+// last run has come by the engine's clock, and reports how many ran. A
+// digest runs once however many of its times were missed (the bot was
+// down), because its last run is then set to now. A digest that never ran
+// only starts its clock, so a first start sends nothing. Run calls this;
+// tests call it to drive digests with a controlled clock.
+func (e *Engine) RunDueDigests(ctx context.Context) (int, error) {
+	jobs, err := e.digestJobs()
+	if err != nil {
+		return 0, err
+	}
+	ran := 0
+	var errs []error
+	for _, j := range jobs {
+		ok, err := e.runDigestIfDue(ctx, j)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("digest %s: %w", j.spec.Name, err))
+		}
+		if ok {
+			ran++
+		}
+	}
+	if ran > 0 {
+		e.outbox.wake()
+	}
+	return ran, errors.Join(errs...)
+}
+
+// runDigestIfDue builds and queues one digest in the same transaction that
+// records its run, so a crash neither loses nor repeats it.
+func (e *Engine) runDigestIfDue(ctx context.Context, j digestJob) (bool, error) {
+	now := e.now()
+	ran := false
+	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		last, ok, err := lastRun(tx, j.spec.Name)
+		if err != nil {
+			return err
+		}
+		if ok && j.sched.Next(last.In(e.loc)).After(now) {
+			return nil
+		}
+		if ok {
+			msgs, err := e.digestMessages(tx, j.spec, last, now)
+			if err != nil {
+				return err
+			}
+			for _, m := range msgs {
+				dedupe := fmt.Sprintf("digest:%s:%s:%d", j.spec.Name, m.Chat, now.Unix())
+				if err := e.enqueue(tx, "digest", 0, m, dedupe); err != nil {
+					return err
+				}
+			}
+			e.log.Info("digest", "name", j.spec.Name, "kind", j.spec.Kind, "messages", len(msgs), "since", last)
+			ran = true
+		}
+		return tx.PutState(digestKey(j.spec.Name), []byte(now.Format(time.RFC3339Nano)))
+	})
+	return ran, err
+}
+
+// nextDigestAt is the earliest time any digest is due.
+func (e *Engine) nextDigestAt(ctx context.Context, jobs []digestJob) (time.Time, error) {
+	now := e.now()
+	var next time.Time
+	err := e.store.View(ctx, func(tx *store.Tx) error {
+		for _, j := range jobs {
+			last, ok, err := lastRun(tx, j.spec.Name)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				last = now
+			}
+			if t := j.sched.Next(last.In(e.loc)); next.IsZero() || t.Before(next) {
+				next = t
+			}
+		}
+		return nil
+	})
+	return next, err
+}
+
+// Bounds of the scheduler's sleep: it re-reads the clock at least every
+// minute, so a suspended machine or a changed clock is noticed promptly.
+const (
+	minScheduleWait = 20 * time.Millisecond
+	maxScheduleWait = time.Minute
+)
+
+// runSchedules runs the configured digests until ctx ends. It first
+// catches up on a digest missed while the bot was down (once), then sleeps
+// until the next one is due.
+func (e *Engine) runSchedules(ctx context.Context) error {
+	jobs, err := e.digestJobs()
+	if err != nil {
+		return err
+	}
+	if len(jobs) == 0 {
+		<-ctx.Done()
+		return nil
+	}
+	for {
+		wait := maxScheduleWait
+		if _, err := e.RunDueDigests(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			e.log.Error("scheduled digests", "err", err)
+		} else if next, err := e.nextDigestAt(ctx, jobs); err == nil {
+			wait = min(max(next.Sub(e.now()), minScheduleWait), maxScheduleWait)
+		} else if ctx.Err() == nil {
+			e.log.Error("next digest time", "err", err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// digestTargets are the chats a digest goes to.
+func digestTargets(tx *store.Tx, to string) ([]*store.Chat, error) {
+	switch r := store.ChatRole(to); r {
+	case store.RoleCoordination, store.RoleIntake, store.RoleBroadcast:
+		return chatsWithRole(tx, r)
+	}
+	c, err := tx.Chat(to)
+	if errors.Is(err, store.ErrNotFound) {
+		return []*store.Chat{{Ref: to, Active: true}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read chat %s: %w", to, err)
+	}
+	if !c.Active {
+		return nil, nil
+	}
+	return []*store.Chat{c}, nil
+}
+
+// digestMessages builds one digest for each of its chats, each in the
+// chat's language. It returns nothing when there is nothing worth saying
+// (no stale case; a quiet period for the public line).
+func (e *Engine) digestMessages(tx *store.Tx, spec DigestSpec, since, now time.Time) ([]OutMessage, error) {
+	chats, err := digestTargets(tx, spec.To)
+	if err != nil || len(chats) == 0 {
+		return nil, err
+	}
+	var (
+		st    *caseStats
+		stale []*store.Case
+	)
+	switch spec.Kind {
+	case digestStale:
+		stale, err = staleUrgent(tx, now.Add(-spec.StaleAfter))
+		if err != nil || len(stale) == 0 {
+			return nil, err
+		}
+	default:
+		st, err = collectStats(tx, since, now)
+		if err != nil {
+			return nil, err
+		}
+		if spec.Kind == digestPublic && st.created == 0 && st.resolved == 0 {
+			return nil, nil
+		}
+	}
+	var out []OutMessage
+	for _, ch := range chats {
+		lang := e.lang(ch)
+		var text string
+		switch spec.Kind {
+		case digestStale:
+			p := masked
+			if ch.Role == store.RoleCoordination {
+				p = unmasked
+			}
+			text = e.staleText(stale, lang, spec.StaleAfter, now, p)
+		case digestPublic:
+			text = e.publicText(st, lang)
+		default:
+			text = e.summaryText(st, lang)
+		}
+		out = append(out, OutMessage{Chat: ch.Ref, Text: text})
+	}
+	return out, nil
+}
+
+// staleUrgent lists open critical and high cases last updated before the
+// threshold, least recently updated first.
+func staleUrgent(tx *store.Tx, before time.Time) ([]*store.Case, error) {
+	var out []*store.Case
+	err := tx.StaleCases(before, func(c *store.Case) bool {
+		if c.Urgency >= triage.High && c.Status.Open() {
+			out = append(out, c)
+		}
+		return true
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list stale cases: %w", err)
+	}
+	return out, nil
+}
+
+func (e *Engine) staleText(cases []*store.Case, lang string, after time.Duration, now time.Time, p privacy) string {
+	lines := []string{tr(lang, "⏰ %d urgent cases with no update for over %s:", len(cases), fmtDuration(lang, after))}
+	for _, c := range cases {
+		holder := tr(lang, "nobody")
+		if len(c.Assignees) > 0 {
+			holder = strings.Join(displayRefs(c.Assignees), ", ")
+		}
+		lines = append(lines, "  "+caseLine(c, lang, p))
+		lines = append(lines, "    "+tr(lang, "held by %s · no update for %s", holder, fmtDuration(lang, now.Sub(c.Updated))))
+	}
+	lines = append(lines, tr(lang, "Claim with /claim N, or add news with /note N text."))
+	return strings.Join(lines, "\n")
+}
+
+// caseStats are the counts behind digests and /stats over a period.
+type caseStats struct {
+	since, until time.Time
+	// Cases created in the period, by status, urgency and category.
+	created    int
+	byStatus   map[store.Status]int
+	byUrgency  map[triage.Urgency]int
+	byCategory map[triage.Category]int
+	// Cases open now (whenever created), by urgency and category.
+	open           int
+	openByUrgency  map[triage.Urgency]int
+	openByCategory map[triage.Category]int
+	// Cases resolved or closed in the period.
+	resolved, closed int
+	// Time to first response of cases first answered in the period, and
+	// to resolution of cases resolved in it.
+	firstResponse, resolution []time.Duration
+}
+
+// collectStats reads every case once; a disaster's case count is in the
+// thousands, which one bbolt scan handles in milliseconds.
+func collectStats(tx *store.Tx, since, until time.Time) (*caseStats, error) {
+	st := &caseStats{since: since, until: until,
+		byStatus: map[store.Status]int{}, byUrgency: map[triage.Urgency]int{}, byCategory: map[triage.Category]int{},
+		openByUrgency: map[triage.Urgency]int{}, openByCategory: map[triage.Category]int{}}
+	in := func(t time.Time) bool { return !t.IsZero() && t.After(since) && !t.After(until) }
+	err := tx.ForEachCase(func(c *store.Case) error {
+		cat := c.Category
+		if cat == triage.CatNone {
+			cat = triage.CatOther
+		}
+		if in(c.Created) {
+			st.created++
+			st.byStatus[c.Status]++
+			st.byUrgency[c.Urgency]++
+			st.byCategory[cat]++
+		}
+		if c.Status.Open() {
+			st.open++
+			st.openByUrgency[c.Urgency]++
+			st.openByCategory[cat]++
+		} else if in(c.Finished) {
+			if c.Status == store.StatusResolved {
+				st.resolved++
+				st.resolution = append(st.resolution, c.Finished.Sub(c.Created))
+			} else {
+				st.closed++
+			}
+		}
+		if in(c.FirstResponse) {
+			st.firstResponse = append(st.firstResponse, c.FirstResponse.Sub(c.Created))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read cases: %w", err)
+	}
+	return st, nil
+}
+
+// median of durations (the mean of the middle two for an even count).
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+// fmtDuration writes a duration the way people say it: 25m, 3h10m, 2d4h.
+func fmtDuration(lang string, d time.Duration) string {
+	d = max(d, 0).Round(time.Minute)
+	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
+	switch {
+	case days > 0:
+		return tr(lang, "%dd%dh", days, hours)
+	case hours > 0:
+		return tr(lang, "%dh%02dm", hours, mins)
+	}
+	return tr(lang, "%dm", mins)
+}
+
+func medianText(lang string, ds []time.Duration) string {
+	if len(ds) == 0 {
+		return tr(lang, "n/a")
+	}
+	return tr(lang, "%s (%d cases)", fmtDuration(lang, median(ds)), len(ds))
+}
+
+var urgencyOrder = []triage.Urgency{triage.Critical, triage.High, triage.Normal}
+
+func urgencyCounts(lang string, m map[triage.Urgency]int) string {
+	var parts []string
+	for _, u := range urgencyOrder {
+		parts = append(parts, fmt.Sprintf("%s %d", urgencyLabel(lang, u), m[u]))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// categoryCounts lists categories by count, largest first.
+func categoryCounts(lang string, m map[triage.Category]int) string {
+	cats := make([]triage.Category, 0, len(m))
+	for c, n := range m {
+		if n > 0 {
+			cats = append(cats, c)
+		}
+	}
+	slices.SortFunc(cats, func(a, b triage.Category) int {
+		if d := cmp.Compare(m[b], m[a]); d != 0 {
+			return d
+		}
+		return cmp.Compare(a, b)
+	})
+	parts := make([]string, len(cats))
+	for i, c := range cats {
+		parts[i] = fmt.Sprintf("%s %d", categoryLabel(lang, c), m[c])
+	}
+	return strings.Join(parts, " · ")
+}
+
+var statusOrder = []store.Status{store.StatusNew, store.StatusVerifying, store.StatusVerified, store.StatusInProgress, store.StatusResolved, store.StatusClosed}
+
+func statusCounts(lang string, m map[store.Status]int) string {
+	var parts []string
+	for _, s := range statusOrder {
+		if m[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", statusLabel(lang, s), m[s]))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (e *Engine) stamp(t time.Time) string { return t.In(e.loc).Format("01-02 15:04") }
+
+// summaryText is the coordination digest: counts only, no personal data.
+func (e *Engine) summaryText(st *caseStats, lang string) string {
+	lines := []string{
+		tr(lang, "📋 Summary %s (since %s)", e.stamp(st.until), e.stamp(st.since)),
+		tr(lang, "New: %d · Resolved: %d · Closed: %d", st.created, st.resolved, st.closed),
+	}
+	if st.open == 0 {
+		lines = append(lines, tr(lang, "No open cases."))
+	} else {
+		lines = append(lines,
+			tr(lang, "Open: %d — %s", st.open, urgencyCounts(lang, st.openByUrgency)),
+			tr(lang, "Open by category: %s", categoryCounts(lang, st.openByCategory)))
+	}
+	lines = append(lines, tr(lang, "Median time to first response: %s · to resolution: %s",
+		medianText(lang, st.firstResponse), medianText(lang, st.resolution)))
+	return strings.Join(lines, "\n")
+}
+
+// publicText is the thank-you line for intake groups: counts only.
+func (e *Engine) publicText(st *caseStats, lang string) string {
+	return tr(lang, "🙏 Thank you, everyone. Since %s: %d requests received, %d resolved; %d are being followed up by volunteers.",
+		e.stamp(st.since), st.created, st.resolved, st.open)
+}
+
+// summarySince is where an on-demand summary starts: the last scheduled
+// summary, or a day ago when none ran yet.
+func (e *Engine) summarySince(tx *store.Tx, now time.Time) (time.Time, error) {
+	jobs, err := e.digestJobs()
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, j := range jobs {
+		if j.spec.Kind != digestSummary {
+			continue
+		}
+		last, ok, err := lastRun(tx, j.spec.Name)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if ok {
+			return last, nil
+		}
+	}
+	return now.Add(-24 * time.Hour), nil
+}
+
+// cmdDigest posts the summary now. It does not move the scheduled
+// digest's clock, so the next scheduled one still covers its full period.
+func cmdDigest(cc *cmdCtx) error {
+	now := cc.e.now()
+	since, err := cc.e.summarySince(cc.tx, now)
+	if err != nil {
+		return err
+	}
+	st, err := collectStats(cc.tx, since, now)
+	if err != nil {
+		return err
+	}
+	return cc.reply(cc.e.summaryText(st, cc.lang))
+}
+
+// cmdStats shows counts for cases created in a period — by status, urgency
+// and category — with what was resolved in it and the median times.
+func cmdStats(cc *cmdCtx) error {
+	now := cc.e.now()
+	period := "24h"
+	if len(cc.args) > 0 {
+		period = strings.ToLower(cc.args[0])
+	}
+	var since time.Time
+	var label string
+	switch period {
+	case "today":
+		y, m, d := now.In(cc.e.loc).Date()
+		since, label = time.Date(y, m, d, 0, 0, 0, 0, cc.e.loc).Add(-time.Nanosecond), tr(cc.lang, "today")
+	case "24h", "day":
+		since, label = now.Add(-24*time.Hour), tr(cc.lang, "last 24h")
+	case "7d", "week":
+		since, label = now.Add(-7*24*time.Hour), tr(cc.lang, "last 7 days")
+	case "all":
+		label = tr(cc.lang, "all time")
+	default:
+		return usageError{tr(cc.lang, "%q is not a period (today, 24h, 7d, all).", cc.args[0])}
+	}
+	st, err := collectStats(cc.tx, since, now)
+	if err != nil {
+		return err
+	}
+	lines := []string{tr(cc.lang, "📊 Stats, %s: %d cases", label, st.created)}
+	if st.created > 0 {
+		lines = append(lines,
+			tr(cc.lang, "By status: %s", statusCounts(cc.lang, st.byStatus)),
+			tr(cc.lang, "By urgency: %s", urgencyCounts(cc.lang, st.byUrgency)),
+			tr(cc.lang, "By category: %s", categoryCounts(cc.lang, st.byCategory)))
+	}
+	lines = append(lines,
+		tr(cc.lang, "Resolved in this period: %d · closed: %d · open now: %d", st.resolved, st.closed, st.open),
+		tr(cc.lang, "Median time to first response: %s · to resolution: %s",
+			medianText(cc.lang, st.firstResponse), medianText(cc.lang, st.resolution)))
+	return cc.reply(strings.Join(lines, "\n"))
+}
+
+// zhDigestText holds the Chinese text of digests, stats, the directory and
+// export.
+var zhDigestText = map[string]string{
+	// directory
+	"/find words (hospital, dialysis, pharmacy, district…)":                               "/find 关键词（医院、透析、药店、区名…）",
+	"/dir add name | category | district | phone | hours | notes — or /dir rm ID":         "/dir add 名称 | 类别 | 区 | 电话 | 时间 | 备注 — 或 /dir rm 编号",
+	"The directory is empty. Coordinators can add entries with /dir add.":                 "资源名录是空的。协调员可以用 /dir add 添加。",
+	"Nothing in the directory matches %q. Try a category or a district, for example: %s.": "名录里没有与 %q 相符的条目。可以试试类别或区名，例如：%s。",
+	"Directory matches for %q:":                                      "名录中与 %q 相符的条目：",
+	"… %d more; add a word to narrow the search.":                    "… 还有 %d 条，多加一个关键词可缩小范围。",
+	"✓ Removed from the directory: %s":                               "✓ 已从名录删除：%s",
+	"✓ Directory entry updated: %s":                                  "✓ 名录条目已更新：%s",
+	"✓ Added to the directory: %s":                                   "✓ 已加入名录：%s",
+	"Unknown /dir action %q.":                                        "未知的 /dir 操作 %q。",
+	dirForms:                                                         "用法：/dir add 名称 | 类别 | 区 | 电话 | 时间 | 备注 · /dir rm 编号 · /dir status 编号 状态",
+	"/dir add needs at least a name and a category, separated by |.": "/dir add 至少需要名称和类别，用 | 分隔。",
+	"%s is already in the directory as [%d]; change it with /dir status %d or remove it with /dir rm %d.": "%s 已在名录中，编号 [%d]；可用 /dir status %d 修改状态，或 /dir rm %d 删除。",
+	"%q is not a directory entry number.":                                                        "%q 不是名录编号。",
+	"There is no directory entry [%d]. Find it with /find.":                                      "没有编号为 [%d] 的名录条目。可用 /find 查找。",
+	"Your request is recorded as case #%d; volunteers will follow up. Meanwhile these may help:": "您的求助已登记为 #%d，志愿者会跟进。在此之前，以下资源或许能帮上忙：",
+	// digests and stats
+	"/stats [today|24h|7d|all]":                     "/stats [today|24h|7d|all]（今天、24小时、7天、全部）",
+	"⏰ %d urgent cases with no update for over %s:": "⏰ 有 %d 条紧急求助超过 %s 没有更新：",
+	"nobody":                        "无人",
+	"held by %s · no update for %s": "负责人：%s · 已 %s 未更新",
+	"Claim with /claim N, or add news with /note N text.": "请用 /claim 编号 认领，或用 /note 编号 内容 补充进展。",
+	"%dd%dh":                              "%d天%d小时",
+	"%dh%02dm":                            "%d小时%02d分",
+	"%dm":                                 "%d分钟",
+	"n/a":                                 "暂无",
+	"%s (%d cases)":                       "%s（%d 条）",
+	"📋 Summary %s (since %s)":             "📋 汇总 %s（自 %s 起）",
+	"New: %d · Resolved: %d · Closed: %d": "新增：%d · 已解决：%d · 已关闭：%d",
+	"No open cases.":                      "没有未结的求助。",
+	"Open: %d — %s":                       "未结：%d — %s",
+	"Open by category: %s":                "未结按类别：%s",
+	"Median time to first response: %s · to resolution: %s":                                                       "首次响应时间中位数：%s · 解决时间中位数：%s",
+	"🙏 Thank you, everyone. Since %s: %d requests received, %d resolved; %d are being followed up by volunteers.": "🙏 感谢大家。自 %s 起：收到求助 %d 条，已解决 %d 条；志愿者正在跟进 %d 条。",
+	"today":       "今天",
+	"last 24h":    "最近24小时",
+	"last 7 days": "最近7天",
+	"all time":    "全部",
+	"%q is not a period (today, 24h, 7d, all).": "%q 不是时间段（today、24h、7d、all）。",
+	"📊 Stats, %s: %d cases":                     "📊 统计，%s：共 %d 条求助",
+	"By status: %s":                             "按状态：%s",
+	"By urgency: %s":                            "按紧急程度：%s",
+	"By category: %s":                           "按类别：%s",
+	"Resolved in this period: %d · closed: %d · open now: %d": "期间已解决：%d · 已关闭：%d · 当前未结：%d",
+	// export
+	"/export works in the volunteers' coordination chat.":              "/export 只能在志愿者协调群使用。",
+	"Export is not set up: the configuration has no export directory.": "导出未配置：配置中没有导出目录。",
+	"Export failed: %s":         "导出失败：%s",
+	"✓ Exported %d cases to %s": "✓ 已导出 %d 条求助到 %s",
+}

@@ -1,18 +1,674 @@
 package bot
 
 import (
+	"bytes"
+	"cmp"
 	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/lifeline-aid/lifeline/store"
+	"github.com/lifeline-aid/lifeline/triage"
 )
 
-func cmdFind(cc *cmdCtx) error { return refuse("the directory is not available yet") }
-func cmdDir(cc *cmdCtx) error  { return refuse("the directory is not available yet") }
+// The channels directory: places and people who can help (hospitals,
+// dialysis centres, pharmacies, pet fosters, neighbourhood committees,
+// hotlines). The channel team keeps it in a CSV file; coordinators edit it
+// from chat; each case card lists the best matches and /find searches it.
+
+// catAny marks an entry that helps with any request (a hotline).
+const catAny triage.Category = "*"
+
+// dirWords maps common category words, English and Chinese, to the triage
+// categories an entry can help with. Categories in the file are free words,
+// so this is what lets "透析中心" match a dialysis case.
+var dirWords = []struct {
+	word string
+	cats []triage.Category
+}{
+	{"hospital", []triage.Category{triage.CatMedicalEmergency, triage.CatCancer, triage.CatMaternalInfant}},
+	{"医院", []triage.Category{triage.CatMedicalEmergency, triage.CatCancer, triage.CatMaternalInfant}},
+	{"clinic", []triage.Category{triage.CatMedicalEmergency}},
+	{"诊所", []triage.Category{triage.CatMedicalEmergency}},
+	{"emergency", []triage.Category{triage.CatMedicalEmergency}},
+	{"急诊", []triage.Category{triage.CatMedicalEmergency}},
+	{"急救", []triage.Category{triage.CatMedicalEmergency}},
+	{"ambulance", []triage.Category{triage.CatMedicalEmergency, triage.CatTransport}},
+	{"dialysis", []triage.Category{triage.CatDialysis}},
+	{"透析", []triage.Category{triage.CatDialysis}},
+	{"血透", []triage.Category{triage.CatDialysis}},
+	{"pharmacy", []triage.Category{triage.CatChronicMedicine}},
+	{"drugstore", []triage.Category{triage.CatChronicMedicine}},
+	{"medicine", []triage.Category{triage.CatChronicMedicine}},
+	{"药店", []triage.Category{triage.CatChronicMedicine}},
+	{"药房", []triage.Category{triage.CatChronicMedicine}},
+	{"配药", []triage.Category{triage.CatChronicMedicine}},
+	{"cancer", []triage.Category{triage.CatCancer}},
+	{"oncology", []triage.Category{triage.CatCancer}},
+	{"肿瘤", []triage.Category{triage.CatCancer}},
+	{"化疗", []triage.Category{triage.CatCancer}},
+	{"maternity", []triage.Category{triage.CatMaternalInfant}},
+	{"paediatric", []triage.Category{triage.CatMaternalInfant}},
+	{"pediatric", []triage.Category{triage.CatMaternalInfant}},
+	{"妇产", []triage.Category{triage.CatMaternalInfant}},
+	{"产科", []triage.Category{triage.CatMaternalInfant}},
+	{"母婴", []triage.Category{triage.CatMaternalInfant}},
+	{"儿科", []triage.Category{triage.CatMaternalInfant}},
+	{"mental", []triage.Category{triage.CatMentalHealth}},
+	{"psycholog", []triage.Category{triage.CatMentalHealth}},
+	{"心理", []triage.Category{triage.CatMentalHealth}},
+	{"pet", []triage.Category{triage.CatPet}},
+	{"vet", []triage.Category{triage.CatPet}},
+	{"宠物", []triage.Category{triage.CatPet}},
+	{"兽医", []triage.Category{triage.CatPet}},
+	{"food", []triage.Category{triage.CatFoodSupplies}},
+	{"grocer", []triage.Category{triage.CatFoodSupplies}},
+	{"supplies", []triage.Category{triage.CatFoodSupplies}},
+	{"物资", []triage.Category{triage.CatFoodSupplies}},
+	{"食物", []triage.Category{triage.CatFoodSupplies}},
+	{"团购", []triage.Category{triage.CatFoodSupplies}},
+	{"买菜", []triage.Category{triage.CatFoodSupplies}},
+	{"保供", []triage.Category{triage.CatFoodSupplies}},
+	{"neighbourhood committee", []triage.Category{triage.CatOther, triage.CatElderlyAlone, triage.CatInformation}},
+	{"neighborhood committee", []triage.Category{triage.CatOther, triage.CatElderlyAlone, triage.CatInformation}},
+	{"居委", []triage.Category{triage.CatOther, triage.CatElderlyAlone, triage.CatInformation}},
+	{"村委", []triage.Category{triage.CatOther, triage.CatElderlyAlone, triage.CatInformation}},
+	{"社区", []triage.Category{triage.CatOther, triage.CatElderlyAlone, triage.CatInformation}},
+	{"街道", []triage.Category{triage.CatOther, triage.CatElderlyAlone, triage.CatInformation}},
+	{"elderly", []triage.Category{triage.CatElderlyAlone}},
+	{"disab", []triage.Category{triage.CatElderlyAlone}},
+	{"养老", []triage.Category{triage.CatElderlyAlone}},
+	{"助老", []triage.Category{triage.CatElderlyAlone}},
+	{"助残", []triage.Category{triage.CatElderlyAlone}},
+	{"transport", []triage.Category{triage.CatTransport}},
+	{"driver", []triage.Category{triage.CatTransport}},
+	{"接送", []triage.Category{triage.CatTransport}},
+	{"车队", []triage.Category{triage.CatTransport}},
+	{"rescue", []triage.Category{triage.CatRescue}},
+	{"救援", []triage.Category{triage.CatRescue}},
+	{"消防", []triage.Category{triage.CatRescue}},
+	{"shelter", []triage.Category{triage.CatShelter}},
+	{"安置", []triage.Category{triage.CatShelter}},
+	{"庇护", []triage.Category{triage.CatShelter}},
+	{"information", []triage.Category{triage.CatInformation}},
+	{"咨询", []triage.Category{triage.CatInformation}},
+	{"hotline", []triage.Category{catAny}},
+	{"热线", []triage.Category{catAny}},
+}
+
+// entryCategories are the triage categories a free-text directory
+// category helps with (catAny for hotlines).
+func entryCategories(category string) []triage.Category {
+	text := strings.ToLower(category)
+	var out []triage.Category
+	add := func(cs ...triage.Category) {
+		for _, c := range cs {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	for _, w := range dirWords {
+		if containsWord(text, w.word) {
+			add(w.cats...)
+		}
+	}
+	// A category written as a triage name or label ("dialysis", "慢病用药")
+	// maps to itself.
+	for _, tok := range strings.FieldsFunc(text, isSeparator) {
+		if c, ok := parseCategory(tok); ok {
+			add(c)
+		}
+		for _, c := range allCategories {
+			if tok == tr("en", "cat:"+string(c)) || tok == tr("zh", "cat:"+string(c)) {
+				add(c)
+			}
+		}
+	}
+	return out
+}
+
+// containsWord reports whether lower-case text contains word; an ASCII word
+// must start at a word boundary so that "pet" does not match "carpet".
+func containsWord(text, word string) bool {
+	if !isASCII(word) {
+		return strings.Contains(text, word)
+	}
+	for i := 0; ; {
+		j := strings.Index(text[i:], word)
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		if at == 0 || !isASCIILetter(text[at-1]) {
+			return true
+		}
+		i = at + 1
+	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCIILetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+
+func isSeparator(r rune) bool {
+	return strings.ContainsRune(" ,;/|、，；·()（）", r)
+}
+
+// closedWords in an entry's status mean it can't take anyone now.
+var closedWords = []string{"closed", "full", "suspended", "paused", "not accepting", "unavailable",
+	"关闭", "已关", "停诊", "停业", "暂停", "已满", "满员", "不接收", "无法接收"}
+
+func entryClosed(d *store.DirEntry) bool {
+	s := strings.ToLower(d.Status)
+	for _, w := range closedWords {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// districtStem drops the administrative suffix so "浦东新区" matches a
+// plea that says "浦东川沙" and "Pudong District" matches "pudong".
+func districtStem(d string) string {
+	d = strings.ToLower(strings.TrimSpace(d))
+	for _, suf := range []string{" district", " county", "新区", "街道", "区", "县", "镇", "市"} {
+		if s := strings.TrimSuffix(d, suf); s != d && utf8.RuneCountInString(s) >= 2 {
+			return s
+		}
+	}
+	return d
+}
+
+// districtMatches reports whether any district named in an entry appears in
+// the lower-case text about a case.
+func districtMatches(district, haystack string) bool {
+	for _, part := range strings.FieldsFunc(district, isSeparator) {
+		if stem := districtStem(part); utf8.RuneCountInString(stem) >= 2 && strings.Contains(haystack, stem) {
+			return true
+		}
+	}
+	return false
+}
+
+// caseWhere is the lower-case text that says where a case is.
+func caseWhere(c *store.Case) string {
+	return strings.ToLower(strings.Join(c.Assessment.Places, " ") + " " + c.Address + " " + c.Text)
+}
+
+// maxCardMatches is how many entries a case card lists: a card is read in
+// a hurry, so only the best few.
+const maxCardMatches = 3
 
 // directoryMatches are the best directory entries for a case (category and
-// district), listed on its card.
-func directoryMatches(tx *store.Tx, c *store.Case) ([]store.DirEntry, error) { return nil, nil }
+// district), listed on its card. Entries must help with the case's
+// category (or with anything, like a hotline); those in the case's district
+// come first, then city-wide ones; closed or full entries are left out.
+func directoryMatches(tx *store.Tx, c *store.Case) ([]store.DirEntry, error) {
+	want := c.Category
+	if want == triage.CatNone {
+		want = triage.CatOther
+	}
+	where := caseWhere(c)
+	type scored struct {
+		d     store.DirEntry
+		score int
+	}
+	var found []scored
+	err := tx.ForEachDirEntry(func(d *store.DirEntry) error {
+		if entryClosed(d) {
+			return nil
+		}
+		cats := entryCategories(d.Category)
+		score := 0
+		switch {
+		case slices.Contains(cats, want):
+			score = 4
+		case slices.Contains(cats, catAny):
+			score = 1
+		default:
+			return nil
+		}
+		switch {
+		case d.District == "":
+			score++ // serves the whole city
+		case districtMatches(d.District, where):
+			score += 3
+		}
+		found = append(found, scored{*d, score})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read directory: %w", err)
+	}
+	slices.SortStableFunc(found, func(a, b scored) int { return cmp.Compare(b.score, a.score) })
+	var out []store.DirEntry
+	for _, s := range found[:min(len(found), maxCardMatches)] {
+		out = append(out, s.d)
+	}
+	return out, nil
+}
+
+// dirLine shows one entry in /find and /dir answers.
+func dirLine(d *store.DirEntry) string {
+	parts := []string{fmt.Sprintf("[%d] %s", d.ID, d.Name)}
+	for _, p := range []string{d.Category, d.District, d.Phone, d.Hours, d.Status, clip(d.Notes, 80)} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " · ")
+}
+
+// maxFindResults bounds a /find answer so it stays readable in a chat.
+const maxFindResults = 8
+
+// cmdFind searches the directory: every word is looked for in the name,
+// category, district and notes, and category words match across languages
+// ("/find 透析" finds an entry filed as "dialysis centre"). Entries matching
+// more words come first; closed ones last.
+func cmdFind(cc *cmdCtx) error {
+	type scored struct {
+		d      store.DirEntry
+		score  int
+		closed bool
+	}
+	var (
+		found []scored
+		cats  []string
+		total int
+	)
+	err := cc.tx.ForEachDirEntry(func(d *store.DirEntry) error {
+		total++
+		if !slices.Contains(cats, d.Category) {
+			cats = append(cats, d.Category)
+		}
+		text := strings.ToLower(strings.Join([]string{d.Name, d.Category, d.District, d.Notes, d.Hours}, " "))
+		entryCats := entryCategories(d.Category)
+		score := 0
+		for _, w := range cc.args {
+			lw := strings.ToLower(w)
+			if strings.Contains(text, lw) || strings.Contains(text, districtStem(lw)) && utf8.RuneCountInString(districtStem(lw)) >= 2 {
+				score++
+				continue
+			}
+			for _, c := range entryCategories(lw) {
+				if c != catAny && slices.Contains(entryCats, c) {
+					score++
+					break
+				}
+			}
+		}
+		if score > 0 {
+			found = append(found, scored{*d, score, entryClosed(d)})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("search directory: %w", err)
+	}
+	if total == 0 {
+		return cc.reply(tr(cc.lang, "The directory is empty. Coordinators can add entries with /dir add."))
+	}
+	if len(found) == 0 {
+		return cc.reply(tr(cc.lang, "Nothing in the directory matches %q. Try a category or a district, for example: %s.",
+			cc.rest, strings.Join(cats[:min(len(cats), 8)], ", ")))
+	}
+	slices.SortStableFunc(found, func(a, b scored) int {
+		if a.closed != b.closed {
+			if a.closed {
+				return 1
+			}
+			return -1
+		}
+		return cmp.Compare(b.score, a.score)
+	})
+	lines := []string{tr(cc.lang, "Directory matches for %q:", cc.rest)}
+	for i, s := range found {
+		if i == maxFindResults {
+			lines = append(lines, tr(cc.lang, "… %d more; add a word to narrow the search.", len(found)-maxFindResults))
+			break
+		}
+		lines = append(lines, "  "+dirLine(&s.d))
+	}
+	return cc.reply(strings.Join(lines, "\n"))
+}
+
+// cmdDir edits the directory from chat: add, rm and status. The directory
+// belongs to no case, so a change is recorded in the log, not as a case
+// event.
+func cmdDir(cc *cmdCtx) error {
+	switch strings.ToLower(cc.args[0]) {
+	case "add":
+		return cc.dirAdd()
+	case "rm", "remove", "del", "delete":
+		if len(cc.args) != 2 {
+			return usageError{tr(cc.lang, dirForms)}
+		}
+		d, err := cc.dirEntryArg(cc.args[1])
+		if err != nil {
+			return err
+		}
+		if err := cc.tx.DeleteDirEntry(d.ID); err != nil {
+			return fmt.Errorf("remove directory entry: %w", err)
+		}
+		cc.e.log.Info("directory changed", "action", "rm", "id", d.ID, "name", d.Name, "by", cc.m.Sender)
+		return cc.reply(tr(cc.lang, "✓ Removed from the directory: %s", dirLine(d)))
+	case "status":
+		if len(cc.args) < 3 {
+			return usageError{tr(cc.lang, dirForms)}
+		}
+		d, err := cc.dirEntryArg(cc.args[1])
+		if err != nil {
+			return err
+		}
+		from := d.Status
+		d.Status, d.Updated = cc.textAfter(2), cc.e.now()
+		if err := cc.tx.PutDirEntry(d); err != nil {
+			return fmt.Errorf("update directory entry: %w", err)
+		}
+		cc.e.log.Info("directory changed", "action", "status", "id", d.ID, "name", d.Name, "from", from, "to", d.Status, "by", cc.m.Sender)
+		return cc.reply(tr(cc.lang, "✓ Directory entry updated: %s", dirLine(d)))
+	}
+	return usageError{tr(cc.lang, "Unknown /dir action %q.", cc.args[0]) + "\n" + tr(cc.lang, dirForms)}
+}
+
+const dirForms = "Forms: /dir add name | category | district | phone | hours | notes · /dir rm ID · /dir status ID text"
+
+func (cc *cmdCtx) dirAdd() error {
+	fields := strings.FieldsFunc(cc.textAfter(1), func(r rune) bool { return r == '|' || r == '｜' })
+	for i := range fields {
+		fields[i] = strings.TrimSpace(fields[i])
+	}
+	if len(fields) < 2 || len(fields) > 6 || fields[0] == "" || fields[1] == "" {
+		return usageError{tr(cc.lang, "/dir add needs at least a name and a category, separated by |.")}
+	}
+	fields = append(fields, make([]string, 6-len(fields))...)
+	d := &store.DirEntry{Name: fields[0], Category: fields[1], District: fields[2], Phone: fields[3],
+		Hours: fields[4], Notes: fields[5], Updated: cc.e.now()}
+	var dup *store.DirEntry
+	err := cc.tx.ForEachDirEntry(func(x *store.DirEntry) error {
+		if dirKey(x) == dirKey(d) {
+			dup = x
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read directory: %w", err)
+	}
+	if dup != nil {
+		return refuse(tr(cc.lang, "%s is already in the directory as [%d]; change it with /dir status %d or remove it with /dir rm %d.", dup.Name, dup.ID, dup.ID, dup.ID))
+	}
+	if err := cc.tx.PutDirEntry(d); err != nil {
+		return fmt.Errorf("add directory entry: %w", err)
+	}
+	cc.e.log.Info("directory changed", "action", "add", "id", d.ID, "name", d.Name, "by", cc.m.Sender)
+	return cc.reply(tr(cc.lang, "✓ Added to the directory: %s", dirLine(d)))
+}
+
+// dirEntryArg finds the entry numbered s ("3" or "[3]").
+func (cc *cmdCtx) dirEntryArg(s string) (*store.DirEntry, error) {
+	id, err := strconv.ParseInt(strings.Trim(s, "[]#"), 10, 64)
+	if err != nil || id <= 0 {
+		return nil, usageError{tr(cc.lang, "%q is not a directory entry number.", s) + "\n" + tr(cc.lang, dirForms)}
+	}
+	var found *store.DirEntry
+	err = cc.tx.ForEachDirEntry(func(d *store.DirEntry) error {
+		if d.ID == id {
+			found = d
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read directory: %w", err)
+	}
+	if found == nil {
+		return nil, refuse(tr(cc.lang, "There is no directory entry [%d]. Find it with /find.", id))
+	}
+	return found, nil
+}
+
+// dirKey identifies an entry for upserts: the same place may appear in
+// several districts (branches), but once per district.
+func dirKey(d *store.DirEntry) string {
+	return strings.ToLower(strings.TrimSpace(d.Name)) + "\x00" + strings.ToLower(strings.TrimSpace(d.District))
+}
+
+// dirColumns are the columns of the directory file, in the documented
+// order; name and category are required.
+var dirColumns = []string{"name", "category", "district", "phone", "hours", "status", "notes"}
+
+// dirRow is one parsed line of the directory file.
+type dirRow struct {
+	entry store.DirEntry
+	line  int
+	hash  string
+}
+
+// readDirectoryFile parses the directory CSV. Errors name the file, the
+// line and the problem, because the channel team edits this file by hand
+// (often in Excel or WPS, which add a BOM and may save in GBK).
+func readDirectoryFile(path string) ([]dirRow, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("directory file %s: %w", path, err)
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if !utf8.Valid(data) {
+		line := 1
+		for len(data) > 0 {
+			r, size := utf8.DecodeRune(data)
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			if r == '\n' {
+				line++
+			}
+			data = data[size:]
+		}
+		return nil, fmt.Errorf("directory file %s: line %d: not UTF-8 text (save it as \"CSV UTF-8\")", path, line)
+	}
+	r := csv.NewReader(bytes.NewReader(data))
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("directory file %s: empty; want a header line %s", path, strings.Join(dirColumns, ","))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("directory file %s: %w", path, err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		h = strings.ToLower(strings.TrimSpace(h))
+		if !slices.Contains(dirColumns, h) {
+			return nil, fmt.Errorf("directory file %s: line 1: unknown column %q (want %s)", path, h, strings.Join(dirColumns, ","))
+		}
+		if _, dup := col[h]; dup {
+			return nil, fmt.Errorf("directory file %s: line 1: column %q appears twice", path, h)
+		}
+		col[h] = i
+	}
+	for _, need := range dirColumns[:2] {
+		if _, ok := col[need]; !ok {
+			return nil, fmt.Errorf("directory file %s: line 1: no %q column (want %s)", path, need, strings.Join(dirColumns, ","))
+		}
+	}
+	var rows []dirRow
+	firstLine := map[string]int{}
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			// csv.ParseError already says "record on line N: problem".
+			return nil, fmt.Errorf("directory file %s: %w", path, err)
+		}
+		line, _ := r.FieldPos(0)
+		get := func(name string) string {
+			if i, ok := col[name]; ok {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		d := store.DirEntry{Name: get("name"), Category: get("category"), District: get("district"),
+			Phone: get("phone"), Hours: get("hours"), Status: get("status"), Notes: get("notes")}
+		if d.Name == "" && d.Category == "" && d.District == "" && d.Phone == "" && d.Notes == "" {
+			continue // a blank row left by a spreadsheet
+		}
+		if d.Name == "" {
+			return nil, fmt.Errorf("directory file %s: line %d: empty name", path, line)
+		}
+		if d.Category == "" {
+			return nil, fmt.Errorf("directory file %s: line %d: %s has no category", path, line, d.Name)
+		}
+		k := dirKey(&d)
+		if prev, dup := firstLine[k]; dup {
+			return nil, fmt.Errorf("directory file %s: line %d: %s in %q is already on line %d", path, line, d.Name, d.District, prev)
+		}
+		firstLine[k] = line
+		h := fnv.New64a()
+		for _, f := range []string{d.Name, d.Category, d.District, d.Phone, d.Hours, d.Status, d.Notes} {
+			h.Write([]byte(f))
+			h.Write([]byte{0})
+		}
+		rows = append(rows, dirRow{entry: d, line: line, hash: strconv.FormatUint(h.Sum64(), 16)})
+	}
+	return rows, nil
+}
+
+// dirFileKey remembers the file row an entry was last loaded from, so a
+// restart with an unchanged row keeps the edits coordinators made in chat
+// (a status like "full"), while a row the channel team changed wins.
+func dirFileKey(id int64) string { return "dirfile:" + strconv.FormatInt(id, 10) }
+
+// loadDirectory upserts the directory file's rows into the store, by name
+// and district, so restarting never duplicates entries. Entries no longer
+// in the file are kept: they may have been added from chat.
+func (e *Engine) loadDirectory(ctx context.Context) error {
+	path := e.opts.Workflow.DirectoryFile
+	if path == "" {
+		return nil
+	}
+	rows, err := readDirectoryFile(path)
+	if err != nil {
+		return err
+	}
+	now := e.now()
+	var added, changed int
+	err = e.store.Update(ctx, func(tx *store.Tx) error {
+		existing := map[string]*store.DirEntry{}
+		if err := tx.ForEachDirEntry(func(d *store.DirEntry) error {
+			existing[dirKey(d)] = d
+			return nil
+		}); err != nil {
+			return fmt.Errorf("read directory: %w", err)
+		}
+		for _, row := range rows {
+			d := row.entry
+			d.Updated = now
+			if old := existing[dirKey(&d)]; old != nil {
+				prev, err := tx.GetState(dirFileKey(old.ID))
+				if err != nil {
+					return err
+				}
+				if string(prev) == row.hash {
+					continue
+				}
+				d.ID = old.ID
+				changed++
+			} else {
+				added++
+			}
+			if err := tx.PutDirEntry(&d); err != nil {
+				return fmt.Errorf("line %d: %w", row.line, err)
+			}
+			if err := tx.PutState(dirFileKey(d.ID), []byte(row.hash)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("load directory file %s: %w", path, err)
+	}
+	e.log.Info("directory loaded", "file", path, "rows", len(rows), "added", added, "changed", changed)
+	return nil
+}
+
+// setupWorkflow checks the digest schedules and loads the directory file,
+// so configuration mistakes stop the bot at start, not at 8 pm.
+func (e *Engine) setupWorkflow(ctx context.Context) error {
+	if _, err := e.digestJobs(); err != nil {
+		return err
+	}
+	return e.loadDirectory(ctx)
+}
+
+// autoReplyKey holds when a group last got a directory auto-reply.
+func autoReplyKey(chat string) string { return "autoreply:" + chat }
+
+// defaultAutoReplyEvery spaces directory auto-replies in one group when
+// the configuration doesn't say.
+const defaultAutoReplyEvery = 30 * time.Minute
 
 // maybeAutoReply answers a non-urgent request in an intake group with
-// matching directory entries, when enabled and not too often.
-func (e *Engine) maybeAutoReply(ctx context.Context, m Message, chat *store.Chat, c *store.Case) {}
+// matching directory entries, when enabled and not too often. Urgent pleas
+// get volunteers, not a list; and one reply per group per AutoReplyEvery
+// keeps a busy group from being flooded by the bot.
+func (e *Engine) maybeAutoReply(ctx context.Context, m Message, chat *store.Chat, c *store.Case) {
+	wf := e.opts.Workflow
+	if !wf.DirectoryAutoReply || c.Urgency != triage.Normal || chat.Role != store.RoleIntake || m.Private {
+		return
+	}
+	every := wf.AutoReplyEvery
+	if every <= 0 {
+		every = defaultAutoReplyEvery
+	}
+	now := e.now()
+	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		last, err := tx.GetState(autoReplyKey(m.Chat))
+		if err != nil {
+			return err
+		}
+		if last != nil {
+			if t, err := time.Parse(time.RFC3339Nano, string(last)); err == nil && now.Sub(t) < every {
+				return nil
+			}
+		}
+		matches, err := directoryMatches(tx, c)
+		if err != nil || len(matches) == 0 {
+			return err
+		}
+		lang := e.lang(chat)
+		lines := []string{tr(lang, "Your request is recorded as case #%d; volunteers will follow up. Meanwhile these may help:", c.ID)}
+		for _, d := range matches {
+			lines = append(lines, "  "+dirLine(&d))
+		}
+		out := OutMessage{Chat: m.Chat, Thread: m.Thread, Text: strings.Join(lines, "\n")}
+		if err := e.enqueue(tx, "autoreply", c.ID, out, "autoreply:"+m.Chat+":"+m.ID); err != nil {
+			return err
+		}
+		return tx.PutState(autoReplyKey(m.Chat), []byte(now.Format(time.RFC3339Nano)))
+	})
+	if err != nil {
+		e.log.Warn("directory auto-reply", "chat", m.Chat, "case", c.ID, "err", err)
+	}
+}

@@ -102,7 +102,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		e.admins[a] = true
 	}
 	e.outbox = newOutbox(e, opts.Outbox)
-	if err := e.applyBindings(ctx); err != nil {
+	if err := errors.Join(e.applyBindings(ctx), e.setupWorkflow(ctx)); err != nil {
 		return nil, err
 	}
 	return e, nil
