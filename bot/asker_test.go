@@ -1,0 +1,192 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/lifeline-aid/lifeline/store"
+)
+
+// askerCases returns the cases a person asked for, newest first.
+func askerCases(t *testing.T, h *harness, person string) []*store.Case {
+	t.Helper()
+	var cases []*store.Case
+	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		cases, err = tx.CasesByAsker(person)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return cases
+}
+
+func askerCase(t *testing.T, h *harness, id int64) *store.Case {
+	t.Helper()
+	var c *store.Case
+	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		c, err = tx.Case(id)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestAskerConversationToResolution walks one asker per language from the
+// first message through the questions, the privacy notice (once), /status,
+// and the notices when volunteers verify, take and resolve the case.
+func TestAskerConversationToResolution(t *testing.T) {
+	type step struct {
+		line string
+		want []string
+		not  []string
+	}
+	tests := []struct {
+		name   string
+		person string
+		steps  []step
+	}{
+		{
+			name:   "zh",
+			person: "王阿姨",
+			steps: []step{
+				{"[@王阿姨] 王阿姨: 我妈妈需要透析", []string{"已通知志愿者", "您的求助已登记，编号 #1", "需要：透析", "关于您的信息", "请问在哪里"}, nil},
+				{"[@王阿姨] 王阿姨: 浦东川沙路100弄3号楼502室", []string{"已补充到您的求助 #1", "志愿者可以打哪个电话"}, []string{"关于您的信息"}},
+				{"[@王阿姨] 王阿姨: 不知道", []string{"没有看到电话号码"}, nil},
+				{"[@王阿姨] 王阿姨: 13812345678", []string{"已补充到您的求助 #1", "请问是给谁的"}, nil},
+				{"[@王阿姨] 王阿姨: 她78岁，有糖尿病", []string{"我理解的是", "电话：13812345678", "浦东川沙路100弄3号楼502室", "信息已经齐了"}, []string{"关于您的信息"}},
+				{"[@王阿姨] 王阿姨: /status", []string{"#1", "透析"}, nil},
+				{"[volunteers] vol: /claim 1", []string{"[@王阿姨] lifeline: 已有志愿者接手您的求助 #1"}, nil},
+				{"[volunteers] vol: /verify 1", []string{"[@王阿姨] lifeline: 您的求助 #1 已经志愿者核实"}, nil},
+				{"[volunteers] vol: /resolve 1 送到医院了", []string{"[@王阿姨] lifeline: 您的求助 #1 已标记为解决"}, nil},
+			},
+		},
+		{
+			name:   "en",
+			person: "Tom",
+			steps: []step{
+				{"[@Tom] Tom: I need insulin for my father", []string{"registered as #1", "need: chronic medication", "About your data", "Where are you?"}, nil},
+				{"[@Tom] Tom: Jing'an district, Yanping Road 5", []string{"added that to your request #1", "What phone number"}, nil},
+				{"[@Tom] Tom: call 13912345678", []string{"Who is the help for?"}, nil},
+				{"[@Tom] Tom: he is 80 and diabetic", []string{"I understood", "13912345678", "That is everything"}, []string{"About your data"}},
+				{"[@Tom] Tom: /status", []string{"#1", "chronic medication"}, nil},
+				{"[volunteers] vol: /verify 1", []string{"[@Tom] lifeline: Your request #1 has been verified"}, nil},
+				{"[volunteers] vol: /claim 1", []string{"[@Tom] lifeline: A volunteer has taken your request #1"}, nil},
+				{"[volunteers] vol: /resolve 1", []string{"[@Tom] lifeline: Your request #1 is marked resolved"}, nil},
+				{"[@Tom] Tom: /status", []string{"no open requests"}, nil},
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			mustContain(t, h.say("[volunteers] vol: /volunteer verify"), "registered as a volunteer")
+			privacy := 0
+			for _, s := range tc.steps {
+				out := h.say(s.line)
+				mustContain(t, out, s.want...)
+				mustNotContain(t, out, s.not...)
+				if strings.Contains(out, "About your data") || strings.Contains(out, "关于您的信息") {
+					privacy++
+				}
+			}
+			if privacy != 1 {
+				t.Errorf("privacy notice shown %d times, want once", privacy)
+			}
+			cases := askerCases(t, h, "console:"+tc.person)
+			if len(cases) != 1 {
+				t.Fatalf("%d cases, want 1 (answers must not open new cases)", len(cases))
+			}
+			if c := cases[0]; len(c.Phones) != 1 || c.Address == "" || c.Status != store.StatusResolved {
+				t.Errorf("case not filled in: phones %v, address %q, status %s", c.Phones, c.Address, c.Status)
+			}
+		})
+	}
+}
+
+func TestAskerCriticalPleaAlertsBeforeAnyQuestion(t *testing.T) {
+	h := newHarness(t)
+	out := h.say("[@小陈] 小陈: 我爸爸昏迷了，没有呼吸，快来人")
+	alert := strings.Index(out, "[volunteers] lifeline: 🔴 CRITICAL")
+	question := strings.Index(out, "请问在哪里")
+	if alert < 0 || question < 0 {
+		t.Fatalf("want a coordination alert and a question; got:\n%s", out)
+	}
+	if alert > question {
+		t.Errorf("the question came before the alert:\n%s", out)
+	}
+	mustContain(t, out, "120", "编号 #1")
+}
+
+func TestAskerChatterGetsExplanationNoCase(t *testing.T) {
+	h := newHarness(t)
+	for _, line := range []string{"[@Ann] Ann: hello", "[@小李] 小李: 谢谢"} {
+		out := h.say(line)
+		mustNotContain(t, out, "#1", "[volunteers]")
+		if !strings.Contains(out, "Lifeline") {
+			t.Errorf("%s: no explanation; got:\n%s", line, out)
+		}
+	}
+	mustContain(t, h.say("[@小李] 小李: /start"), "欢迎使用", "/cancel")
+	var n int
+	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+		return tx.ForEachCase(func(*store.Case) error { n++; return nil })
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("chatter opened %d cases", n)
+	}
+}
+
+func TestAskerDetailsBeforeRequestAreKept(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.say("[@Ann] Ann: call 13812345678"), "What do you need help with?")
+	out := h.say("[@Ann] Ann: I need groceries for my grandmother")
+	mustContain(t, out, "registered as #1", "13812345678")
+	mustNotContain(t, out, "What phone number")
+}
+
+func TestAskerSeveralCasesAndCancel(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.say("[@Ann] Ann: I need insulin for my father"), "#1")
+	mustContain(t, h.say("[@Ann] Ann: Jing'an district, Yanping Road 5"), "request #1")
+	mustContain(t, h.say("[@Ann] Ann: call 13812345678"), "request #1")
+	mustContain(t, h.say("[@Ann] Ann: he is 80"), "request #1")
+	// A different need opens a second case instead of growing the first.
+	mustContain(t, h.say("[@Ann] Ann: I also need groceries"), "registered as #2")
+	// "#N" picks the case; the rest goes to the newest open one.
+	mustContain(t, h.say("[@Ann] Ann: #1 he takes 10 units a day"), "request #1")
+	if c := askerCase(t, h, 1); !strings.Contains(c.Text, "10 units") {
+		t.Errorf("#1 text lacks the addition: %q", c.Text)
+	}
+	mustContain(t, h.say("[@Ann] Ann: #7 hello"), "can't find a request #7")
+	mustContain(t, h.say("[@Ann] Ann: /status"), "#1", "#2")
+	mustContain(t, h.say("[@Ann] Ann: /cancel"), "Which request", "#1", "#2")
+	mustContain(t, h.say("[@Ann] Ann: /cancel abc"), "Usage")
+	mustContain(t, h.say("[@Ann] Ann: /cancel 2"), "request #2 is withdrawn")
+	if c := askerCase(t, h, 2); c.Status != store.StatusClosed || c.CloseReason != "withdrawn" {
+		t.Errorf("case 2: %s (%s), want closed (withdrawn)", c.Status, c.CloseReason)
+	}
+	mustContain(t, h.say("[@Ann] Ann: /cancel 2"), "no open request #2")
+	out := h.say("[@Ann] Ann: /cancel")
+	mustContain(t, out, "request #1 is withdrawn")
+	// #1 was urgent: the volunteers are told it was withdrawn.
+	mustContain(t, out, "[volunteers] lifeline: Case #1 was withdrawn by the asker")
+	mustContain(t, h.say("[@Ann] Ann: /cancel"), "no open requests")
+	mustContain(t, h.say("[volunteers] admin: /cancel"), "private chat")
+}
+
+func TestAskerUrgencyRaisedByAnAnswerAlerts(t *testing.T) {
+	h := newHarness(t)
+	out := h.say("[@Ann] Ann: I need groceries")
+	mustNotContain(t, out, "[volunteers]")
+	out = h.say("[@Ann] Ann: my father is unconscious and not breathing")
+	mustContain(t, out, "[volunteers] lifeline: 🔴 CRITICAL", "now marked 🔴 CRITICAL")
+	if c := askerCase(t, h, 1); c.Status != store.StatusNew || len(askerCases(t, h, "console:Ann")) != 1 {
+		t.Errorf("answer changed the case count or status: %+v", c)
+	}
+}
