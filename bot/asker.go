@@ -288,7 +288,7 @@ func (e *Engine) addToCase(ctx context.Context, m Message, person *store.Person,
 			}
 			raised = c
 		}
-		if err := e.afterChange(tx, c, m.Sender, "asker_info"); err != nil {
+		if _, err := e.afterChange(tx, c, m.Sender, "asker_info"); err != nil {
 			return err
 		}
 		if _, err := e.relayToRoom(tx, c, m, text); err != nil {

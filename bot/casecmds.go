@@ -434,16 +434,18 @@ var allCategories = []triage.Category{
 }
 
 // afterChange refreshes the alert cards of c in place (where the platform
-// keeps them) and tells the asker about changes that matter to them.
-func (e *Engine) afterChange(tx *store.Tx, c *store.Case, actor, what string) error {
+// keeps them) and tells the asker about changes that matter to them. It
+// returns the "chat/message" ids of the cards it edited.
+func (e *Engine) afterChange(tx *store.Tx, c *store.Case, actor, what string) (map[string]bool, error) {
 	coordination, err := chatsWithRole(tx, store.RoleCoordination)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	edited := map[string]bool{}
 	for _, ch := range coordination {
 		id, err := tx.GetState(cardKey(c.ID, ch.Ref))
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if id == nil {
 			continue
@@ -452,10 +454,11 @@ func (e *Engine) afterChange(tx *store.Tx, c *store.Case, actor, what string) er
 		text := e.cardText(c, lang, unmasked) + "\n" + tr(lang, "Last: %s by @%s", tr(lang, "event:"+what), LocalID(actor))
 		out := OutMessage{Chat: ch.Ref, Text: text, Buttons: cardButtons(c, lang), EditOf: string(id)}
 		if err := e.enqueue(tx, "edit", c.ID, out, ""); err != nil {
-			return err
+			return nil, err
 		}
+		edited[ch.Ref+"/"+string(id)] = true
 	}
-	return e.notifyAsker(tx, c, what)
+	return edited, e.notifyAsker(tx, c, what)
 }
 
 // tellPerson sends a private message to a person if the bot has a private

@@ -291,10 +291,15 @@ func (cc *cmdCtx) checkAccess(cmd *command) error {
 	return nil
 }
 
-// reply queues a message back to the chat (and thread) the command came from.
+// reply queues a message back to the chat (and thread) the command came
+// from. A button press is answered with a short toast to the presser
+// instead, so a busy group isn't filled with confirmations.
 func (cc *cmdCtx) reply(text string) error {
 	cc.replies++
 	out := OutMessage{Chat: cc.m.Chat, Thread: cc.m.Thread, Text: text}
+	if cb := cc.m.Callback; cb != nil {
+		out = OutMessage{Chat: cc.m.Chat, CallbackID: cb.ID, Answer: clip(strings.SplitN(text, "\n", 2)[0], 190)}
+	}
 	return cc.e.enqueue(cc.tx, "reply", cc.roomCase, out, fmt.Sprintf("reply:%s:%s:%d", cc.m.Chat, msgKey(cc.m).ID, cc.replies))
 }
 
@@ -417,7 +422,18 @@ func (cc *cmdCtx) save(c *store.Case, what string) error {
 	if err := cc.tx.PutCase(c); err != nil {
 		return fmt.Errorf("save case %d: %w", c.ID, err)
 	}
-	return cc.e.afterChange(cc.tx, c, cc.m.Sender, what)
+	edited, err := cc.e.afterChange(cc.tx, c, cc.m.Sender, what)
+	if err != nil {
+		return err
+	}
+	// The card whose button was pressed shows the new state at once, even
+	// when it is not the alert card the bot remembers (a /case reply).
+	if cb := cc.m.Callback; cb != nil && cb.MessageID != "" && !edited[cc.m.Chat+"/"+cb.MessageID] {
+		text := cc.e.cardText(c, cc.lang, cc.privacyHere(c)) + "\n" + tr(cc.lang, "Last: %s by @%s", tr(cc.lang, "event:"+what), LocalID(cc.m.Sender))
+		out := OutMessage{Chat: cc.m.Chat, Thread: cc.m.Thread, Text: text, Buttons: cardButtons(c, cc.lang), EditOf: cb.MessageID}
+		return cc.e.enqueue(cc.tx, "edit", c.ID, out, "")
+	}
+	return nil
 }
 
 func (cc *cmdCtx) personArg(s string) (*store.Person, error) {

@@ -161,7 +161,14 @@ func TestButtonPressRunsItsCommand(t *testing.T) {
 	h := newHarness(t)
 	setUpTeam(t, h)
 	out := h.handle(buttonPress(h, "console:volunteers", "console:vol", "/claim 1", "out1"))
-	mustContain(t, out, "Case #1 is yours")
+	// The presser gets a toast, and the card is edited in place to show
+	// the new state and who acted; nothing new is posted in the group.
+	mustContain(t, out, "(to the button press): ✓ Case #1 is yours", "lifeline (edits out1):", "Held by: @vol", "Last: claimed by @vol")
+	if strings.Count(out, "[volunteers] lifeline: ") != 0 {
+		t.Errorf("a button press posted a new message:\n%s", out)
+	}
+	// A refused press is answered privately too.
+	mustContain(t, h.handle(buttonPress(h, "console:volunteers", "console:stranger", "/resolve 1", "out1")), "(to the button press): Sorry, /resolve needs the volunteer role")
 	// A second press of the same button (redelivered) changes nothing.
 	if again := h.handle(buttonPress(h, "console:volunteers", "console:vol", "/claim 1", "out1")); again != "" {
 		t.Errorf("redelivered button press produced %q", again)

@@ -18,6 +18,9 @@ import (
 	"github.com/lifeline-aid/lifeline/triage"
 )
 
+// handleTimeout bounds the work for one incoming message.
+const handleTimeout = 30 * time.Second
+
 // Actor is the name recorded in events the bot does on its own.
 const Actor = "lifeline"
 
@@ -186,6 +189,10 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 	// platform delivers updates concurrently.
 	unlock := e.chatLocks.lock(m.Chat)
 	defer unlock()
+	// A message being handled when shutdown starts is finished, not torn
+	// half-way: its work is a few short transactions, bounded here.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
+	defer cancel()
 	if m.Time.IsZero() {
 		m.Time = e.now()
 	}

@@ -237,3 +237,44 @@ func (e *Engine) handleMembership(ctx context.Context, m Message) error {
 	e.outbox.wake()
 	return nil
 }
+
+// NotifyAdmins tells the people running the bot about a problem they must
+// act on (WeChat needs a new QR scan, a group was renamed): every admin with
+// a private chat, and every coordination chat, except those on the platform
+// the problem is about (it may be unable to deliver).
+func (e *Engine) NotifyAdmins(ctx context.Context, exceptPlatform, text string) {
+	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		var targets []string
+		for admin := range e.admins {
+			chat, err := tx.GetState(dmKey(admin))
+			if err != nil {
+				return err
+			}
+			if chat != nil {
+				targets = append(targets, string(chat))
+			}
+		}
+		coordination, err := chatsWithRole(tx, store.RoleCoordination)
+		if err != nil {
+			return err
+		}
+		for _, c := range coordination {
+			targets = append(targets, c.Ref)
+		}
+		for _, chat := range targets {
+			if PlatformOf(chat) == exceptPlatform {
+				continue
+			}
+			if err := e.enqueue(tx, "notice", 0, OutMessage{Chat: chat, Text: "⚙ " + text}, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		e.log.Error("notify admins", "err", err, "text", text)
+		return
+	}
+	e.log.Warn("admins notified", "text", text)
+	e.outbox.wake()
+}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -192,4 +194,70 @@ func backupHasCase(t *testing.T, path string, id int64) bool {
 		return err
 	})
 	return err == nil
+}
+
+// SIGTERM stops intake, finishes what is in flight, flushes the outbox and
+// closes the store: the alert for a plea handled just before the signal is
+// printed, and the process-level run returns 0.
+func TestSIGTERMDrainsAndExitsCleanly(t *testing.T) {
+	cfg := exampleConfig(t)
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	var out syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		var errOut bytes.Buffer
+		done <- run([]string{"run", "-config", cfg}, pr, &out, &errOut)
+	}()
+	if _, err := pw.Write([]byte("[intake] 小陈: 外婆突然昏迷不醒，叫不到救护车，电话13912345672\n")); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(filepath.Dir(cfg), "lifeline-data", "control.sock")
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "求助 #1") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no alert before the signal; output:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := os.Stat(sock); err != nil {
+		t.Fatalf("bot not fully running: %v", err)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("exit %d after SIGTERM", code)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("bot did not stop after SIGTERM")
+	}
+	// The store was closed: it opens again at once, with the case in it.
+	s, err := store.Open(context.Background(), filepath.Join(filepath.Dir(cfg), "lifeline-data", "lifeline.db"), store.Options{LockTimeout: time.Second})
+	if err != nil {
+		t.Fatalf("store still locked after shutdown: %v", err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(sock); err == nil {
+		t.Error("control socket left behind")
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -2,14 +2,61 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
+	"github.com/lifeline-aid/lifeline/adapters/telegram"
+	"github.com/lifeline-aid/lifeline/adapters/wechat"
 	"github.com/lifeline-aid/lifeline/bot"
 	"github.com/lifeline-aid/lifeline/cmd/lifeline/config"
 	"github.com/lifeline-aid/lifeline/store"
 )
 
-// platformAdapters builds the chat platforms other than the console.
+// platformAdapters builds the chat platforms other than the console from
+// the config, each with the store for the little state it keeps (update
+// offsets, identity maps).
 func platformAdapters(ctx context.Context, cfg *config.Config, st *store.Store, engine *bot.Engine, log *slog.Logger) ([]adapter, error) {
-	return nil, nil
+	var out []adapter
+	if t := cfg.Platforms.Telegram; t.Enabled {
+		a, err := telegram.New(ctx, telegram.Options{
+			Token:         string(t.Token),
+			APIURL:        t.APIURL,
+			Mode:          t.Mode,
+			WebhookListen: t.Webhook.Listen,
+			WebhookURL:    t.Webhook.URL,
+			WebhookSecret: string(t.Webhook.Secret),
+			Rooms:         t.Rooms,
+			Pool:          t.Pool,
+			State:         st,
+			Logger:        log.With("platform", "telegram"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("platforms.telegram: %w", err)
+		}
+		out = append(out, a)
+	}
+	if w := cfg.Platforms.WeChat; w.Enabled {
+		a, err := wechat.New(wechat.Options{
+			SessionFile:   cfg.DataPath(w.SessionFile),
+			Endpoint:      w.Endpoint,
+			MinGap:        w.MinGap.D(),
+			MaxGap:        w.MaxGap.D(),
+			HourlyCap:     w.HourlyCap,
+			RoomsPerDay:   w.RoomsPerDay,
+			AcceptFriends: w.AcceptFriends,
+			State:         st,
+			Logger:        log.With("platform", "wechat"),
+			OnLoginNeeded: func(ctx context.Context, qrURL string) {
+				engine.NotifyAdmins(ctx, "wechat", "WeChat needs a fresh login: scan the QR code in the bot's terminal or open "+qrURL)
+			},
+			OnAdminNotice: func(ctx context.Context, text string) {
+				engine.NotifyAdmins(ctx, "wechat", text)
+			},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("platforms.wechat: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }
