@@ -184,6 +184,7 @@ func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log 
 			DirectoryAutoReply: cfg.Directory.AutoReply,
 			AutoReplyEvery:     cfg.Directory.AutoReplyEvery.D(),
 			ExportDir:          cfg.DataPath("exports"),
+			DirectoryFile:      cfg.Directory.File,
 		},
 	}
 	for _, g := range cfg.Groups {
