@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 )
@@ -315,9 +316,9 @@ func maskRooms(folded []byte, pos []int, inPhone []bool) []bool {
 			j++
 		}
 		mark := false
-		rest := string(folded[j:])
+		rest := folded[j:]
 		for _, w := range roomAfter {
-			if strings.HasPrefix(rest, w) {
+			if bytes.HasPrefix(rest, []byte(w)) {
 				mark = true
 			}
 		}
@@ -326,9 +327,9 @@ func maskRooms(folded []byte, pos []int, inPhone []bool) []bool {
 			continue
 		}
 		if !mark && j-i >= 3 && j-i <= 5 && (j == len(folded) || !isWordByte(folded[j])) {
-			head := string(folded[:i])
+			head := folded[:i]
 			for _, w := range roomBefore {
-				if strings.HasSuffix(head, w) && (w != "-" || hasDigitBefore(folded, i-1)) {
+				if bytes.HasSuffix(head, []byte(w)) && (w != "-" || hasDigitBefore(folded, i-1)) {
 					mark = true
 					break
 				}
