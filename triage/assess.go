@@ -158,7 +158,7 @@ func (e *Engine) Assess(text string) Assessment {
 		// news line is not.
 		askEq += lackW
 	}
-	if base == Critical && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || len(a.Places) > 0) {
+	if base == Critical && negW == 0 && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || len(a.Places) > 0) {
 		// Only when someone concrete is affected, reachable or located:
 		// "5人被困" in a news item is not a plea, "我爸昏迷了" and "孕妇
 		// 破水了，在徐汇区" are.
