@@ -190,18 +190,19 @@ func Split(text string, limit int) []string {
 		curUnits = 0
 	}
 	for line := range strings.SplitAfterSeq(text, "\n") {
-		n := units(line)
-		if curUnits+n > limit {
+		// A part may end without its last newline, so measure the line
+		// without it.
+		body := strings.TrimSuffix(line, "\n")
+		if curUnits+units(body) > limit {
 			flush()
 		}
-		for n > limit {
-			head := cutUnits(line, limit)
-			parts = append(parts, strings.TrimRight(head, "\n"))
-			line = line[len(head):]
-			n = units(line)
+		for units(body) > limit {
+			head := cutUnits(body, limit)
+			parts = append(parts, head)
+			body, line = body[len(head):], line[len(head):]
 		}
 		cur.WriteString(line)
-		curUnits += n
+		curUnits += units(line)
 	}
 	flush()
 	return parts
