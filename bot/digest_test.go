@@ -292,3 +292,33 @@ func TestDigestCommand(t *testing.T) {
 		t.Errorf("/digest wrote the schedule state: %q, %v", v, err)
 	}
 }
+
+func TestStaleDigestMasksOutsideCoordination(t *testing.T) {
+	h := newHarness(t, func(o *bot.Options) {
+		o.Workflow.Digests = []bot.DigestSpec{
+			{Name: "stale-team", Schedule: "@hourly", Kind: "stale", StaleAfter: time.Hour},
+			{Name: "stale-broadcast", Schedule: "@hourly", Kind: "stale", StaleAfter: time.Hour, To: "console:broadcast"},
+		}
+	})
+	runDigests(h)
+	h.say("[intake] 王阿姨: 求助！我父亲需要透析，电话13812345678，已经两周没透析了")
+	h.advance(2 * time.Hour)
+	n, out := runDigests(h)
+	if n != 2 {
+		t.Errorf("%d digests ran, want 2", n)
+	}
+	mustContain(t, lineWith(out, "[volunteers]"), "⏰ 1 urgent cases with no update for over 1h00m")
+	mustContain(t, out, "电话13812345678", "电话138****5678")
+	if strings.Count(out, "13812345678") != 1 {
+		t.Errorf("the phone appears outside the coordination chat:\n%s", out)
+	}
+}
+
+func TestStatsInChinese(t *testing.T) {
+	h := newHarness(t, func(o *bot.Options) { o.Language = "zh" })
+	h.say("[volunteers] carol: /volunteer")
+	h.say("[intake] 王阿姨: " + criticalPlea)
+	out := h.say("[volunteers] carol: /stats 7d")
+	mustContain(t, out, "📊 统计，最近7天：共 1 条求助", "按状态：新建 1", "按紧急程度：🔴 危急 1", "按类别：透析 1", "当前未结：1")
+	mustContain(t, h.say("[volunteers] carol: /stats 1y"), `"1y" 不是时间段`)
+}

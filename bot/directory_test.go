@@ -251,3 +251,13 @@ func TestAutoReplyMatchesAndIsRateLimitedPerGroup(t *testing.T) {
 	mustContain(t, out, "[volunteers] lifeline:")
 	mustNotContain(t, out, "[intake] lifeline")
 }
+
+func TestDirectoryRepliesInChinese(t *testing.T) {
+	h := newHarness(t, withDirectory(writeFile(t, "dir.csv", testDirectory)), func(o *bot.Options) {
+		o.Language = "zh"
+	})
+	mustContain(t, h.say("[intake] 小李: /find dialysis"), `名录中与 "dialysis" 相符的条目：`, "浦东透析中心")
+	mustContain(t, h.say("[intake] 小李: /find 律师"), `名录里没有与 "律师" 相符的条目`)
+	mustContain(t, h.say("[volunteers] admin: /dir add 只有名字"), "/dir add 至少需要名称和类别", "用法：")
+	mustContain(t, h.say("[volunteers] admin: /dir rm 99"), "没有编号为 [99] 的名录条目")
+}
