@@ -287,8 +287,8 @@ func (a *Adapter) handle(ctx context.Context, h bot.Handler, u *models.Update) e
 	if u.ID != 0 && u.ID <= a.last {
 		return nil
 	}
+	a.trackPoolMembers(ctx, u)
 	if m, ok := a.mapUpdate(u); ok {
-		a.trackPoolMembers(ctx, u)
 		if err := h.HandleMessage(ctx, m); err != nil {
 			return err
 		}
