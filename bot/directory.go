@@ -487,6 +487,9 @@ func readDirectoryFile(path string) ([]dirRow, error) {
 	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.TrimLeadingSpace = true
+	// Hand-edited files often leave out trailing empty cells; those rows
+	// are padded below, while a row with too many cells is an error.
+	r.FieldsPerRecord = -1
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("directory file %s: empty; want a header line %s", path, strings.Join(dirColumns, ","))
@@ -522,8 +525,11 @@ func readDirectoryFile(path string) ([]dirRow, error) {
 			return nil, fmt.Errorf("directory file %s: %w", path, err)
 		}
 		line, _ := r.FieldPos(0)
+		if len(rec) > len(header) {
+			return nil, fmt.Errorf("directory file %s: line %d: %d cells, but the header has %d columns (a comma inside a cell needs quotes)", path, line, len(rec), len(header))
+		}
 		get := func(name string) string {
-			if i, ok := col[name]; ok {
+			if i, ok := col[name]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])
 			}
 			return ""

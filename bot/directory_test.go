@@ -189,6 +189,14 @@ func TestDirectoryFileReloadUpserts(t *testing.T) {
 	}
 }
 
+func TestDirectoryFileShortRowsArePadded(t *testing.T) {
+	h := newHarness(t, withDirectory(writeFile(t, "dir.csv", "name,category,district,phone,hours,status,notes\n长宁居委会,居委,长宁区\n")))
+	got := dirEntries(t, h.st)
+	if len(got) != 1 || got[0].District != "长宁区" || got[0].Phone != "" {
+		t.Fatalf("short row: %+v", got)
+	}
+}
+
 func TestBadDirectoryFileFailsStart(t *testing.T) {
 	h := newHarness(t)
 	for name, tc := range map[string]struct{ content, want string }{
@@ -196,7 +204,8 @@ func TestBadDirectoryFileFailsStart(t *testing.T) {
 		"no category":    {"name,district\nA,浦东\n", `line 1: no "category" column`},
 		"empty name":     {"name,category\nA,医院\n,药店\n", "line 3: empty name"},
 		"no category on": {"name,category\nA,医院\nB,\n", "line 3: B has no category"},
-		"field count":    {"name,category\nA,医院\nB,药店,extra\n", "line 3"},
+		"too many cells": {"name,category\nA,医院\nB,药店,extra\n", "line 3: 3 cells, but the header has 2 columns"},
+		"bad quotes":     {"name,category\nA,医院\nB,\"药店\n", "line 3"},
 		"duplicate":      {"name,category,district\nA,医院,浦东\nB,药店,\nA,医院,浦东\n", "line 4: A in \"浦东\" is already on line 2"},
 		"gbk":            {"name,category\nA,\xc6\xd6\xb6\xab\n", "line 2: not UTF-8"},
 		"empty":          {"", "empty"},
