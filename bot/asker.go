@@ -180,6 +180,13 @@ func (e *Engine) newAskerCase(ctx context.Context, m Message, chat *store.Chat, 
 			b.WriteString(tr(lang, "Your request is registered as #%d.", c.ID))
 		}
 		b.WriteString("\n" + understood(c, lang))
+		if missing := missingFields(c); len(missing) > 0 {
+			names := make([]string, len(missing))
+			for i, f := range missing {
+				names[i] = tr(lang, "field:"+f)
+			}
+			b.WriteString("\n" + tr(lang, "To help, the volunteers still need: %s.", strings.Join(names, tr(lang, ", "))))
+		}
 		if err := e.askerSend(tx, m, c.ID, b.String(), 1); err != nil {
 			return err
 		}
@@ -710,6 +717,13 @@ var zhAskerText = map[string]string{
 	"invalid":     "无效",
 	"withdrawn":   "已撤回",
 	"referred":    "已转介",
+
+	"To help, the volunteers still need: %s.": "为了帮助您，志愿者还需要知道：%s。",
+	", ":          "、",
+	"field:need":  "具体需要什么",
+	"field:where": "地点（区、街道、小区）",
+	"field:phone": "联系电话",
+	"field:who":   "帮助对象（年龄、身体情况）",
 
 	// Rescue rooms.
 	"platform %s is not enabled":                          "平台 %s 未启用",

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lifeline-aid/lifeline/bot"
 	"github.com/lifeline-aid/lifeline/store"
 )
 
@@ -53,7 +54,7 @@ func TestAskerConversationToResolution(t *testing.T) {
 			name:   "zh",
 			person: "王阿姨",
 			steps: []step{
-				{"[@王阿姨] 王阿姨: 我妈妈需要透析", []string{"已通知志愿者", "您的求助已登记，编号 #1", "需要：透析", "关于您的信息", "请问在哪里"}, nil},
+				{"[@王阿姨] 王阿姨: 我妈妈需要透析", []string{"已通知志愿者", "您的求助已登记，编号 #1", "需要：透析", "志愿者还需要知道：地点", "关于您的信息", "请问在哪里"}, nil},
 				{"[@王阿姨] 王阿姨: 浦东川沙路100弄3号楼502室", []string{"已补充到您的求助 #1", "志愿者可以打哪个电话"}, []string{"关于您的信息"}},
 				{"[@王阿姨] 王阿姨: 不知道", []string{"没有看到电话号码"}, nil},
 				{"[@王阿姨] 王阿姨: 13812345678", []string{"已补充到您的求助 #1", "请问是给谁的"}, nil},
@@ -68,7 +69,7 @@ func TestAskerConversationToResolution(t *testing.T) {
 			name:   "en",
 			person: "Tom",
 			steps: []step{
-				{"[@Tom] Tom: I need insulin for my father", []string{"registered as #1", "need: chronic medication", "About your data", "Where are you?"}, nil},
+				{"[@Tom] Tom: I need insulin for my father", []string{"registered as #1", "need: chronic medication", "still need: where (district, street, compound), a phone number, for whom", "About your data", "Where are you?"}, nil},
 				{"[@Tom] Tom: Jing'an district, Yanping Road 5", []string{"added that to your request #1", "What phone number"}, nil},
 				{"[@Tom] Tom: call 13912345678", []string{"Who is the help for?"}, nil},
 				{"[@Tom] Tom: he is 80 and diabetic", []string{"I understood", "13912345678", "That is everything"}, []string{"About your data"}},
@@ -157,7 +158,9 @@ func TestAskerSeveralCasesAndCancel(t *testing.T) {
 	mustContain(t, h.say("[@Ann] Ann: call 13812345678"), "request #1")
 	mustContain(t, h.say("[@Ann] Ann: he is 80"), "request #1")
 	// A different need opens a second case instead of growing the first.
-	mustContain(t, h.say("[@Ann] Ann: I also need groceries"), "registered as #2")
+	second := h.say("[@Ann] Ann: I also need groceries")
+	mustContain(t, second, "registered as #2")
+	mustNotContain(t, second, "About your data") // told once, not per case
 	// "#N" picks the case; the rest goes to the newest open one.
 	mustContain(t, h.say("[@Ann] Ann: #1 he takes 10 units a day"), "request #1")
 	if c := askerCase(t, h, 1); !strings.Contains(c.Text, "10 units") {
@@ -188,5 +191,23 @@ func TestAskerUrgencyRaisedByAnAnswerAlerts(t *testing.T) {
 	mustContain(t, out, "[volunteers] lifeline: 🔴 CRITICAL", "now marked 🔴 CRITICAL")
 	if c := askerCase(t, h, 1); c.Status != store.StatusNew || len(askerCases(t, h, "console:Ann")) != 1 {
 		t.Errorf("answer changed the case count or status: %+v", c)
+	}
+}
+
+func TestAskerRedeliveryChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	first := bot.Message{Chat: "console:@Ann", Private: true, ID: "p1", Sender: "console:Ann", SenderName: "Ann", Text: "I need groceries", Time: h.now()}
+	mustContain(t, h.handle(first), "registered as #1")
+	if out := h.handle(first); out != "" {
+		t.Errorf("redelivered plea answered again: %q", out)
+	}
+	answer := first
+	answer.ID, answer.Text = "p2", "Jing'an district, Yanping Road 5"
+	mustContain(t, h.handle(answer), "added that to your request #1")
+	if out := h.handle(answer); out != "" {
+		t.Errorf("redelivered answer handled again: %q", out)
+	}
+	if c := askerCase(t, h, 1); strings.Count(c.Address, "Yanping") != 1 {
+		t.Errorf("address %q", c.Address)
 	}
 }

@@ -54,9 +54,18 @@ type pendingClose struct {
 }
 
 func init() {
-	// English label for the one event kind this file adds.
-	if _, ok := labelText["event:room_closed"]; !ok {
-		labelText["event:room_closed"] = "room closed"
+	// English labels for the prefixed keys these files add (tr falls back
+	// to the key, which would read badly).
+	for k, v := range map[string]string{
+		"event:room_closed": "room closed",
+		"field:need":        "what exactly is needed",
+		"field:where":       "where (district, street, compound)",
+		"field:phone":       "a phone number",
+		"field:who":         "for whom (age, condition)",
+	} {
+		if _, ok := labelText[k]; !ok {
+			labelText[k] = v
+		}
 	}
 }
 
