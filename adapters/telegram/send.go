@@ -32,16 +32,21 @@ const maxToast = 200
 // is returned. With EditOf the earlier message is edited in place instead,
 // with the given buttons (none removes them).
 //
-// With Answer (a Callback.ID) and no EditOf, the message is a toast: Text
-// is shown to the person who pressed the button and nothing is posted.
-// With Answer and EditOf, the edit is made and the press acknowledged.
+// With CallbackID the button press is acknowledged first, with Answer as
+// the toast shown to the person who pressed it; a message with no Text and
+// no EditOf besides posts nothing.
 //
 // Errors: 429 is a *bot.RetryAfterError; 403 and 400 (blocked, kicked,
 // chat not found, bad request) are bot.ErrPermanent; 5xx and network
 // errors are plain, for the outbox to retry.
 func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
-	if m.Answer != "" && m.EditOf == "" {
-		return "", a.answer(ctx, m.Answer, m.Text)
+	if m.CallbackID != "" {
+		if err := a.answer(ctx, m.CallbackID, m.Answer); err != nil {
+			return "", err
+		}
+		if m.Text == "" && m.EditOf == "" {
+			return "", nil
+		}
 	}
 	chat, err := chatID(m.Chat)
 	if err != nil {
@@ -61,11 +66,6 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 		id, err := a.edit(ctx, chat, m, markup)
 		if err != nil {
 			return "", fmt.Errorf("edit message %s in %s: %w", m.EditOf, m.Chat, err)
-		}
-		if m.Answer != "" {
-			if err := a.answer(ctx, m.Answer, ""); err != nil {
-				a.log.Warn("acknowledge button press", "callback", m.Answer, "err", err)
-			}
 		}
 		return id, nil
 	}

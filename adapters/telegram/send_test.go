@@ -242,7 +242,7 @@ func TestSendThreadAndCallbackToast(t *testing.T) {
 	}
 	u := srv.PushCallback(telegramtest.Group(groupID, "g"), telegramtest.User(7, "Ann"), 1, "/resolve 1")
 	waitFor(t, "callback handled", func() bool { return a.LastHandled() >= u.ID })
-	id, err := a.Send(t.Context(), bot.OutMessage{Chat: groupRef, Answer: u.CallbackQuery.ID, Text: "Only coordinators can resolve"})
+	id, err := a.Send(t.Context(), bot.OutMessage{Chat: groupRef, CallbackID: u.CallbackQuery.ID, Answer: "Only coordinators can resolve"})
 	if err != nil || id != "" {
 		t.Fatalf("toast = %q, %v", id, err)
 	}
@@ -253,7 +253,7 @@ func TestSendThreadAndCallbackToast(t *testing.T) {
 		t.Errorf("a toast posted a message")
 	}
 	// A second answer (the adapter's own, or a retried toast) is not sent.
-	if _, err := a.Send(t.Context(), bot.OutMessage{Chat: groupRef, Answer: u.CallbackQuery.ID, Text: "again"}); err != nil {
+	if _, err := a.Send(t.Context(), bot.OutMessage{Chat: groupRef, CallbackID: u.CallbackQuery.ID, Answer: "again"}); err != nil {
 		t.Error(err)
 	}
 	if n := len(srv.Calls("answerCallbackQuery")); n != 1 {

@@ -82,8 +82,8 @@ type Options struct {
 	// PollTimeout is the getUpdates long-poll duration (default 50s).
 	PollTimeout time.Duration
 	// CallbackAnswerDelay is how long the adapter waits for the engine to
-	// answer a button press with a toast (OutMessage.Answer) before it
-	// acknowledges the press itself. Default 2s.
+	// answer a button press with a toast (OutMessage.CallbackID and Answer)
+	// before it acknowledges the press itself. Default 2s.
 	CallbackAnswerDelay time.Duration
 	// SkipCommands skips publishing the command menu on Run.
 	SkipCommands bool
