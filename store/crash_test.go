@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -76,6 +77,36 @@ func crashAlerts(c *Case, merged bool) []OutboxItem {
 	}
 }
 
+// crashVolunteer delivers a few due outbox items and resolves every
+// third case it looks at.
+func crashVolunteer(n int) func(tx *Tx) error {
+	return func(tx *Tx) error {
+		due, err := tx.DueOutbox(t0.Add(crashStream*time.Second), 3)
+		if err != nil {
+			return err
+		}
+		for _, it := range due {
+			if err := tx.CompleteOutbox(it.ID); err != nil {
+				return err
+			}
+		}
+		last := tx.b(bCases).Sequence()
+		if last == 0 {
+			return nil
+		}
+		c, err := tx.Case(int64(splitmix(uint64(n))%last) + 1)
+		if err != nil || !c.Status.Open() || c.ID%3 != 0 {
+			return err
+		}
+		from := c.Status
+		c.Status, c.Updated, c.Finished = StatusResolved, c.Updated.Add(time.Minute), c.Updated.Add(time.Minute)
+		if err := tx.PutCase(c); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&Event{Case: c.ID, At: c.Updated, Actor: "test:volunteer", Kind: "status", From: string(from), To: string(c.Status)})
+	}
+}
+
 // TestCrashWriter is the subprocess side of TestCrashRecovery.
 func TestCrashWriter(t *testing.T) {
 	path := os.Getenv(crashEnvDB)
@@ -106,11 +137,32 @@ func TestCrashWriter(t *testing.T) {
 			}
 		}()
 	}
+	// Meanwhile a volunteer resolves cases and the outbox worker delivers,
+	// so kills also land in case updates and outbox completions.
+	stop := make(chan struct{})
+	worker := make(chan struct{})
+	go func() {
+		defer close(worker)
+		for n := 0; ; n++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+			err := s.Update(context.Background(), crashVolunteer(n))
+			if err != nil {
+				fmt.Println("volunteer:", err)
+				os.Exit(5)
+			}
+		}
+	}()
 	for i := from; i < crashStream; i++ {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
+	close(stop)
+	<-worker
 	s.Close()
 }
 
@@ -166,6 +218,21 @@ func TestCrashRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	var cases, resolved, pending int
+	view(t, s, func(tx *Tx) error {
+		pending, _ = tx.PendingOutbox()
+		return tx.ForEachCase(func(c *Case) error {
+			cases++
+			if c.Status == StatusResolved {
+				resolved++
+			}
+			return nil
+		})
+	})
+	t.Logf("%d cases (%d resolved by the volunteer), %d outbox items still pending", cases, resolved, pending)
+	if resolved == 0 {
+		t.Error("the volunteer resolved no case")
+	}
 	before := dbDigest(t, s)
 	// Update rather than Ingest: a lone Batch caller waits out the batch
 	// delay each time.
@@ -285,8 +352,17 @@ func verifyCrashDB(path string, committed map[int]bool) error {
 			if err != nil {
 				return err
 			}
-			if len(evs) != len(c.Sources) || evs[0].Kind != "created" {
-				return fmt.Errorf("case #%d has %d sources but events %v", c.ID, len(c.Sources), evs)
+			intake, resolved := 0, false
+			for _, e := range evs {
+				switch e.Kind {
+				case "created", "merged":
+					intake++
+				case "status":
+					resolved = e.To == string(StatusResolved)
+				}
+			}
+			if intake != len(c.Sources) || evs[0].Kind != "created" || resolved != (c.Status == StatusResolved) {
+				return fmt.Errorf("case #%d (%s) has %d sources but events %v", c.ID, c.Status, len(c.Sources), evs)
 			}
 			return nil
 		})
@@ -304,6 +380,9 @@ func verifyCrashDB(path string, committed map[int]bool) error {
 				return fmt.Errorf("committed message %d (%v) has no case", i, k)
 			}
 			it, err := tx.dedupeItem("ack:" + k.Chat + "/" + k.ID)
+			if errors.Is(err, ErrNotFound) {
+				continue // delivered; its dedupe key was checked above
+			}
 			if err != nil {
 				return fmt.Errorf("committed message %d: %w", i, err)
 			}
@@ -317,7 +396,8 @@ func verifyCrashDB(path string, committed map[int]bool) error {
 
 func (tx *Tx) hasDedupe(key string) bool { return tx.b(bOutDedupe).Get([]byte(key)) != nil }
 
-// dedupeItem returns the pending outbox item queued under a dedupe key.
+// dedupeItem returns the pending outbox item queued under a dedupe key;
+// the error wraps ErrNotFound when it was delivered.
 func (tx *Tx) dedupeItem(key string) (*OutboxItem, error) {
 	v := tx.b(bOutDedupe).Get([]byte(key))
 	if len(v) != 8 {
