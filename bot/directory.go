@@ -280,11 +280,49 @@ func dirLine(d *store.DirEntry) string {
 // maxFindResults bounds a /find answer so it stays readable in a chat.
 const maxFindResults = 8
 
+// findWord is one /find word with what it can match: itself, its district
+// stem ("浦东新区" → "浦东") and the categories it names in any language.
+type findWord struct {
+	text, stem string
+	cats       []triage.Category
+}
+
+func newFindWord(w string) findWord {
+	fw := findWord{text: strings.ToLower(w)}
+	if stem := districtStem(fw.text); utf8.RuneCountInString(stem) >= 2 {
+		fw.stem = stem
+	}
+	for _, c := range entryCategories(fw.text) {
+		if c != catAny { // "hotline" is found by its text, not as "anything"
+			fw.cats = append(fw.cats, c)
+		}
+	}
+	return fw
+}
+
+// matches reports whether the word finds an entry with this lower-case
+// text and these categories.
+func (w findWord) matches(text string, cats []triage.Category) bool {
+	if strings.Contains(text, w.text) || w.stem != "" && strings.Contains(text, w.stem) {
+		return true
+	}
+	for _, c := range w.cats {
+		if slices.Contains(cats, c) {
+			return true
+		}
+	}
+	return false
+}
+
 // cmdFind searches the directory: every word is looked for in the name,
 // category, district and notes, and category words match across languages
 // ("/find 透析" finds an entry filed as "dialysis centre"). Entries matching
 // more words come first; closed ones last.
 func cmdFind(cc *cmdCtx) error {
+	words := make([]findWord, len(cc.args))
+	for i, a := range cc.args {
+		words[i] = newFindWord(a)
+	}
 	type scored struct {
 		d      store.DirEntry
 		score  int
@@ -292,7 +330,7 @@ func cmdFind(cc *cmdCtx) error {
 	}
 	var (
 		found []scored
-		cats  []string
+		cats  []string // the directory's categories, to suggest on a miss
 		total int
 	)
 	err := cc.tx.ForEachDirEntry(func(d *store.DirEntry) error {
@@ -303,17 +341,9 @@ func cmdFind(cc *cmdCtx) error {
 		text := strings.ToLower(strings.Join([]string{d.Name, d.Category, d.District, d.Notes, d.Hours}, " "))
 		entryCats := entryCategories(d.Category)
 		score := 0
-		for _, w := range cc.args {
-			lw := strings.ToLower(w)
-			if strings.Contains(text, lw) || strings.Contains(text, districtStem(lw)) && utf8.RuneCountInString(districtStem(lw)) >= 2 {
+		for _, w := range words {
+			if w.matches(text, entryCats) {
 				score++
-				continue
-			}
-			for _, c := range entryCategories(lw) {
-				if c != catAny && slices.Contains(entryCats, c) {
-					score++
-					break
-				}
 			}
 		}
 		if score > 0 {
