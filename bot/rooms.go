@@ -96,6 +96,7 @@ type roomResult struct {
 	title    string
 	fallback bool
 	why      string
+	members  []string // who the platform was asked to let in
 }
 
 // openRoom asks the coordination chat's platform for a room for c. It
@@ -119,6 +120,7 @@ func (e *Engine) openRoom(ctx context.Context, c *store.Case, coord, lang string
 			members = append(members, ref)
 		}
 	}
+	res.members = members
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	room, err := opener.OpenRoom(ctx, RoomRequest{Case: c.ID, Title: res.title, Coordination: coord, Members: members})
@@ -146,6 +148,9 @@ func (e *Engine) recordRoom(tx *store.Tx, c *store.Case, res roomResult, actor, 
 	st := roomState{Chat: res.room.Chat, Thread: res.room.Thread, Bridged: res.room.Bridged, Coordination: res.coord, Fallback: res.fallback}
 	if res.fallback {
 		st = roomState{Chat: res.coord, Coordination: res.coord, Fallback: true}
+	} else if c.Asker != "" && !slices.Contains(res.members, c.Asker) {
+		// An asker on another platform can't be let in: relay as for a topic.
+		st.Bridged = true
 	}
 	now := e.now()
 	c.Room, c.Updated = st.Chat, now

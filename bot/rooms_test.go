@@ -309,3 +309,18 @@ func TestRoomRefusalsAndUsage(t *testing.T) {
 	h.say("[volunteers] admin: /close 1 invalid")
 	mustContain(t, h.say("[volunteers] admin: /room 1"), "Case #1 is closed")
 }
+
+func TestRoomBridgesAnAskerFromAnotherPlatform(t *testing.T) {
+	f := &fakeRooms{room: bot.Room{Chat: "fake:room3"}}
+	h := newRoomHarness(t, f)
+	mustContain(t, h.say("[@ann] ann: "+fakePlea), "registered as #1")
+	fakeSay(h, "coord", "", "vol", "/volunteer")
+	out := fakeSay(h, "coord", "", "vol", "/room 1")
+	if opened, _, _ := f.calls(); len(opened) != 1 || slices.Contains(opened[0].Members, "console:ann") {
+		t.Fatalf("room request %+v: a console asker can't join a fake room", opened)
+	}
+	mustContain(t, out, "[@ann] lifeline: Volunteers opened a room for your request #1")
+	mustContain(t, fakeSay(h, "room3", "", "vol", "calling you now"), "[@ann] lifeline: 💬 Volunteer vol (request #1): calling you now")
+	h.say("[@ann] ann: ok, I am at home")
+	mustContain(t, f.take("fake:room3", ""), "💬 Asker (#1): ok, I am at home")
+}
