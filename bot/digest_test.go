@@ -1,13 +1,18 @@
 package bot_test
 
 import (
+	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/lifeline-aid/lifeline/adapters/console"
 	"github.com/lifeline-aid/lifeline/bot"
 	"github.com/lifeline-aid/lifeline/store"
+	"github.com/lifeline-aid/lifeline/triage"
 )
 
 // Pleas the triage ranks critical, high and normal.
@@ -321,4 +326,49 @@ func TestStatsInChinese(t *testing.T) {
 	out := h.say("[volunteers] carol: /stats 7d")
 	mustContain(t, out, "📊 统计，最近7天：共 1 条求助", "按状态：新建 1", "按紧急程度：🔴 危急 1", "按类别：透析 1", "当前未结：1")
 	mustContain(t, h.say("[volunteers] carol: /stats 1y"), `"1y" 不是时间段`)
+}
+
+// TestScheduleLoopOverDaysWithFakeTime runs the real scheduler loop for
+// three days of fake time (testing/synctest): every 08:00 and 20:00 slot
+// sends exactly one summary, on time.
+func TestScheduleLoopOverDaysWithFakeTime(t *testing.T) {
+	dir := t.TempDir()
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		st, err := store.Open(ctx, filepath.Join(dir, "lifeline.db"), store.Options{NoSync: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		e, err := bot.New(ctx, bot.Options{Store: st, Triage: triage.Default(), Location: time.UTC, Language: "en",
+			Groups:   defaultGroups,
+			Workflow: bot.WorkflowOptions{Digests: []bot.DigestSpec{{Name: "summary", Schedule: "0 8,20 * * *"}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		e.AddPlatform(console.New(console.Options{Out: &out}))
+		start := time.Now() // the bubble's clock: 2000-01-01 00:00 UTC
+		if _, err := e.RunDueDigests(ctx); err != nil {
+			t.Fatal(err)
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- e.Run(runCtx) }()
+		time.Sleep(72*time.Hour + time.Minute)
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		var stamps []string
+		for _, l := range strings.Split(out.String(), "\n") {
+			if _, after, ok := strings.Cut(l, "📋 Summary "); ok {
+				stamps = append(stamps, after[:11])
+			}
+		}
+		want := []string{"01-01 08:00", "01-01 20:00", "01-02 08:00", "01-02 20:00", "01-03 08:00", "01-03 20:00"}
+		if strings.Join(stamps, ",") != strings.Join(want, ",") {
+			t.Errorf("summaries at %v, want %v (from %s)", stamps, want, start.Format(time.DateTime))
+		}
+	})
 }
