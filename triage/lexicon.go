@@ -57,13 +57,16 @@ const (
 	// KindAge is an age unit (岁, "years old"); the number before it can
 	// make the person elderly, a child or an infant.
 	KindAge Kind = "age"
+	// KindIgnore matches words that contain a cue without meaning it
+	// (要求 contains 求); it carries no weight and only shadows.
+	KindIgnore Kind = "ignore"
 )
 
 var knownKinds = map[Kind]bool{
 	KindNeed: true, KindAsk: true, KindLack: true, KindUrgent: true, KindSubject: true,
 	KindVulnerable: true, KindNegation: true, KindOffer: true, KindNews: true,
 	KindThanks: true, KindResolved: true, KindAd: true, KindJoke: true, KindRules: true,
-	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true,
+	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true, KindIgnore: true,
 }
 
 var knownCategories = map[Category]bool{
