@@ -530,17 +530,65 @@ func (e *Engine) finishRoom(tx *store.Tx, c *store.Case, actor string) error {
 	if err := tx.PutState(roomCloseKey(c.ID), raw); err != nil {
 		return err
 	}
+	ids, err := pendingRoomCloses(tx)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(ids, c.ID) {
+		if err := putPendingRoomCloses(tx, append(ids, c.ID)); err != nil {
+			return err
+		}
+	}
 	// The goroutine's first store.Update waits for this transaction to end,
-	// and finds nothing to do if it rolled back.
-	go e.closeRoomLater(c.ID)
+	// and finds nothing new to do if it rolled back.
+	go e.closePendingRooms()
 	return nil
 }
 
-// closeRoomLater performs a queued room close, retrying a few times.
-func (e *Engine) closeRoomLater(id int64) {
+// closePendingRooms performs every queued room close, retrying each a few
+// times. A close that still fails stays queued and is tried again the next
+// time a case finishes (or after a restart, at the next finished case).
+func (e *Engine) closePendingRooms() {
+	unlock := e.chatLocks.lock(roomClosesKey)
+	defer unlock()
 	ctx := context.Background()
-	var pc *pendingClose
+	var ids []int64
+	// Update, not View: it waits for the transaction that queued the
+	// close to commit or roll back.
 	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		ids, err = pendingRoomCloses(tx)
+		return err
+	})
+	if err != nil {
+		e.log.Error("close rooms: read queue", "err", err)
+		return
+	}
+	for _, id := range ids {
+		if !e.closeRoom(ctx, id) {
+			continue
+		}
+		err := e.store.Update(ctx, func(tx *store.Tx) error {
+			left, err := pendingRoomCloses(tx)
+			if err != nil {
+				return err
+			}
+			if err := putPendingRoomCloses(tx, slices.DeleteFunc(left, func(x int64) bool { return x == id })); err != nil {
+				return err
+			}
+			return tx.PutState(roomCloseKey(id), nil)
+		})
+		if err != nil {
+			e.log.Error("close room: clear queued close", "case", id, "err", err)
+		}
+	}
+}
+
+// closeRoom performs one queued close; it reports whether the close is
+// done with (performed, impossible, or no longer queued).
+func (e *Engine) closeRoom(ctx context.Context, id int64) bool {
+	var pc *pendingClose
+	err := e.store.View(ctx, func(tx *store.Tx) error {
 		raw, err := tx.GetState(roomCloseKey(id))
 		if err != nil || raw == nil {
 			return err
@@ -548,17 +596,18 @@ func (e *Engine) closeRoomLater(id int64) {
 		pc = new(pendingClose)
 		return json.Unmarshal(raw, pc)
 	})
-	if err != nil || pc == nil {
-		if err != nil {
-			e.log.Error("close room: read queued close", "case", id, "err", err)
-		}
-		return
+	if err != nil {
+		e.log.Error("close room: read queued close", "case", id, "err", err)
+		return false
+	}
+	if pc == nil {
+		return true
 	}
 	p, ok := e.platform(PlatformOf(pc.Room.Chat))
 	opener, isOpener := p.(RoomOpener)
 	if !ok || !isOpener {
 		e.log.Warn("close room: platform can't close rooms", "case", id, "room", pc.Room.Chat)
-		return
+		return ok // a disabled platform may come back; one without rooms won't
 	}
 	delay := 2 * time.Second
 	for attempt := 1; ; attempt++ {
@@ -573,11 +622,32 @@ func (e *Engine) closeRoomLater(id int64) {
 	}
 	if err != nil {
 		e.log.Error("close room failed", "case", id, "room", pc.Room.where(), "err", err)
-		if !errors.Is(err, ErrPermanent) {
-			return // keep the queued close for an operator to see
-		}
+		return errors.Is(err, ErrPermanent)
 	}
-	if err := e.store.Update(ctx, func(tx *store.Tx) error { return tx.PutState(roomCloseKey(id), nil) }); err != nil {
-		e.log.Error("close room: clear queued close", "case", id, "err", err)
+	return true
+}
+
+const roomClosesKey = "roomclose:pending"
+
+func pendingRoomCloses(tx *store.Tx) ([]int64, error) {
+	raw, err := tx.GetState(roomClosesKey)
+	if err != nil || raw == nil {
+		return nil, err
 	}
+	var ids []int64
+	if err := json.Unmarshal(raw, &ids); err != nil {
+		return nil, fmt.Errorf("decode queued room closes: %w", err)
+	}
+	return ids, nil
+}
+
+func putPendingRoomCloses(tx *store.Tx, ids []int64) error {
+	if len(ids) == 0 {
+		return tx.PutState(roomClosesKey, nil)
+	}
+	raw, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("encode queued room closes: %w", err)
+	}
+	return tx.PutState(roomClosesKey, raw)
 }
