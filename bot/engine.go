@@ -91,6 +91,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.AlertAt == triage.None {
 		opts.AlertAt = triage.High
 	}
+	if opts.Workflow.StaleAfter <= 0 {
+		opts.Workflow.StaleAfter = 2 * time.Hour
+	}
 	e := &Engine{
 		opts:      opts,
 		store:     opts.Store,
