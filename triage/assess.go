@@ -18,6 +18,9 @@ const (
 	// minAsk is the plea evidence a request needs: one real ask word, or
 	// two weak cues together.
 	minAsk = 1.5
+	// maxNegRepeat bounds how many repeated counter-evidence phrases
+	// count, so a long news article does not outweigh everything.
+	maxNegRepeat = 3
 )
 
 // Assess reads one message and returns its triage. It never fails: odd or
@@ -79,6 +82,7 @@ func (e *Engine) Assess(text string) Assessment {
 		cat                                         Category
 		catW                                        float64
 		lastResolved, lastPlea                      int32 = -1, -1
+		negSeen                                     int
 		// hit indexes of distinct needs, other shown cues, and cues
 		// against a request; backed by pooled scratch memory
 		needLabel, otherLabel, negLabel = sc.needs[:0], sc.others[:0], sc.negs[:0]
@@ -100,9 +104,17 @@ func (e *Engine) Assess(text string) Assessment {
 			}
 		}
 		if sc.present[h.sig] {
+			// Counter-evidence adds up per distinct phrase, once more at
+			// most: an offer that says "free", "contact me" and "can
+			// donate" is surer than one that says "free" twice.
+			if s.kind.negative() && negSeen < maxNegRepeat && h.pat != sc.firstPat[h.sig] {
+				negSeen++
+				negW += s.weight / 2
+			}
 			continue
 		}
 		sc.present[h.sig] = true
+		sc.firstPat[h.sig] = h.pat
 		w := s.weight
 		switch s.kind {
 		case KindNeed:

@@ -92,10 +92,12 @@ type scratch struct {
 	buf     []byte
 	hits    []hit
 	present []bool
-	skip    []span
-	needs   []int32
-	others  []int32
-	negs    []int32
+	// firstPat is the first pattern seen per signal (valid while present).
+	firstPat []int32
+	skip     []span
+	needs    []int32
+	others   []int32
+	negs     []int32
 }
 
 // span is a byte range [start, end) of the normalised text.
@@ -237,7 +239,7 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 	}
 	n := len(e.sigs)
 	e.pool.New = func() any {
-		return &scratch{buf: make([]byte, 0, 1024), hits: make([]hit, 0, 64), present: make([]bool, n)}
+		return &scratch{buf: make([]byte, 0, 1024), hits: make([]hit, 0, 64), present: make([]bool, n), firstPat: make([]int32, n)}
 	}
 	return e, nil
 }
