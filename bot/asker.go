@@ -111,6 +111,10 @@ func (e *Engine) handleAsker(ctx context.Context, m Message, chat *store.Chat) e
 		return e.askerReply(ctx, m, person, lang, nil, tr(lang, "I can't find a request #%d of yours.", badRef)+"\n"+openList(open, lang))
 	case chosen != nil && !chosen.Status.Open():
 		return e.askerReply(ctx, m, person, lang, nil, tr(lang, "Your request #%d is already %s. If you need help again, just tell me what you need.", chosen.ID, statusLabel(lang, chosen.Status)))
+	case chosen != nil && text == "":
+		// A bare "#N" chooses the case the next messages go to.
+		conv = askerConv{Case: chosen.ID, Asked: map[string]int{}}
+		return e.askerReply(ctx, m, person, lang, &conv, tr(lang, "OK: your next messages are added to request #%d.", chosen.ID))
 	case chosen != nil:
 		return e.addToCase(ctx, m, person, lang, conv, chosen.ID, text)
 	}
@@ -127,10 +131,12 @@ func (e *Engine) handleAsker(ctx context.Context, m Message, chat *store.Chat) e
 		return e.addToCase(ctx, m, person, lang, conv, current.ID, text)
 	}
 	if !a.IsRequest {
-		if conv.Draft != "" || len(a.Phones) > 0 || len(a.Places) > 0 || len(a.Vulnerable) > 0 {
+		if info := len(a.Phones) > 0 || len(a.Places) > 0 || len(a.Vulnerable) > 0; info || conv.Draft != "" {
 			// Details before the request: keep them so the plea that
 			// follows carries them, and ask for the need itself.
-			conv.Draft = strings.TrimSpace(conv.Draft + "\n" + text)
+			if info {
+				conv.Draft = strings.TrimSpace(conv.Draft + "\n" + text)
+			}
 			return e.askerReply(ctx, m, person, lang, &conv, tr(lang, "Thank you, I noted that. What do you need help with?"))
 		}
 		return e.askerReply(ctx, m, person, lang, nil, tr(lang, "Hello! I am Lifeline, a bot that passes requests for help to volunteer teams. If you or someone near you needs help, tell me in your own words what is needed, for whom, where, and a phone number. Send /status to see your requests."))
@@ -673,17 +679,18 @@ func (e *Engine) notifyAsker(tx *store.Tx, c *store.Case, what string) error {
 var zhAskerText = map[string]string{
 	// Asker conversation.
 	"Hello! I am Lifeline, a bot that passes requests for help to volunteer teams. If you or someone near you needs help, tell me in your own words what is needed, for whom, where, and a phone number. Send /status to see your requests.": "您好！我是 Lifeline 互助机器人，负责把求助转给志愿者团队。如果您或身边的人需要帮助，请直接告诉我：需要什么、给谁（年龄、病情）、在哪里、联系电话。发送 /status 查看您的求助。",
+	"OK: your next messages are added to request #%d.":                                                                                "好的，接下来的消息会补充到求助 #%d。",
 	"Thank you, I noted that. What do you need help with?":                                                                            "谢谢，已记下。请问您需要什么帮助？",
 	"This sounds urgent: I have alerted the volunteers right away. If a life is in danger, also call the emergency number (120) now.": "情况紧急，我已立即通知志愿者。如有生命危险，请同时马上拨打 120。",
-	"I have alerted the volunteers.": "已通知志愿者。",
-	"This matches request #%d, which is already registered; I added your message to it.": "这条和已登记的求助 #%d 是同一件事，已把您的消息补充进去。",
-	"Your request is registered as #%d.":                                                 "您的求助已登记，编号 #%d。",
-	"I understood — %s.":                                                                 "我理解的是——%s。",
-	"; ":                                                                                 "；",
-	"need: %s (%s)":                                                                      "需要：%s（%s）",
-	"for: %s":                                                                            "对象：%s",
-	"where: %s":                                                                          "地点：%s",
-	"contact: %s":                                                                        "电话：%s",
+	"I have alerted the volunteers.":                                                                                                  "已通知志愿者。",
+	"This matches request #%d, which is already registered; I added your message to it.":                                              "这条和已登记的求助 #%d 是同一件事，已把您的消息补充进去。",
+	"Your request is registered as #%d.":                                                                                              "您的求助已登记，编号 #%d。",
+	"I understood — %s.":                                                                                                              "我理解的是——%s。",
+	"; ":                                                                                                                              "；",
+	"need: %s (%s)":                                                                                                                   "需要：%s（%s）",
+	"for: %s":                                                                                                                         "对象：%s",
+	"where: %s":                                                                                                                       "地点：%s",
+	"contact: %s":                                                                                                                     "电话：%s",
 	"About your data: the volunteers in the team's coordination group see your phone number and address so they can help you. If your request is shared in public groups, the phone number and house number are hidden. Your data is deleted after the team's retention period.": "关于您的信息：为了帮助您，志愿者协调群里的志愿者能看到您的电话和地址；求助转发到公开群时，电话和门牌号会被隐藏。结案后超过团队设定的保存期限，您的信息会被删除。",
 	"What exactly do you need? (for example medicine, dialysis, food, a hospital visit)":                                                                                                     "请问具体需要什么？（例如：药品、透析、食物、就医）",
 	"Where are you? Please tell me the district, street and compound.":                                                                                                                       "请问在哪里？请告诉我区、街道和小区。",

@@ -167,6 +167,12 @@ func TestAskerSeveralCasesAndCancel(t *testing.T) {
 		t.Errorf("#1 text lacks the addition: %q", c.Text)
 	}
 	mustContain(t, h.say("[@Ann] Ann: #7 hello"), "can't find a request #7")
+	// A bare "#1" makes #1 the case that later messages go to.
+	mustContain(t, h.say("[@Ann] Ann: #1"), "added to request #1")
+	mustContain(t, h.say("[@Ann] Ann: the pharmacy on Yanping Road has it"), "request #1")
+	if c := askerCase(t, h, 2); strings.Contains(c.Text, "pharmacy") {
+		t.Errorf("#2 got the message meant for #1: %q", c.Text)
+	}
 	mustContain(t, h.say("[@Ann] Ann: /status"), "#1", "#2")
 	mustContain(t, h.say("[@Ann] Ann: /cancel"), "Which request", "#1", "#2")
 	mustContain(t, h.say("[@Ann] Ann: /cancel abc"), "Usage")
