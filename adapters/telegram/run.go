@@ -288,9 +288,12 @@ func (a *Adapter) handle(ctx context.Context, h bot.Handler, u *models.Update) e
 		return nil
 	}
 	a.trackPoolMembers(ctx, u)
-	if m, ok := a.mapUpdate(u); ok {
+	if m, ok := a.mapUpdate(u); ok && !a.repeatedMembership(m) {
 		if err := h.HandleMessage(ctx, m); err != nil {
 			return err
+		}
+		if m.Kind == bot.KindJoined || m.Kind == bot.KindLeft {
+			a.membership[m.Chat] = membershipSeen{kind: m.Kind, at: time.Now()}
 		}
 		if m.Callback != nil {
 			a.acknowledgeLater(m.Callback.ID)
@@ -306,6 +309,33 @@ func (a *Adapter) handle(ctx context.Context, h bot.Handler, u *models.Update) e
 	}
 	return nil
 }
+
+// membershipSeen is the last join or leave reported for a chat.
+type membershipSeen struct {
+	kind bot.MessageKind
+	at   time.Time
+}
+
+// repeatedMembership reports a join or leave already reported moments ago:
+// Telegram announces the bot's arrival twice, as my_chat_member and as a
+// new_chat_members service message, and the engine would greet twice.
+// Called with handleMu held.
+func (a *Adapter) repeatedMembership(m bot.Message) bool {
+	if m.Kind != bot.KindJoined && m.Kind != bot.KindLeft {
+		return false
+	}
+	now := time.Now()
+	for chat, s := range a.membership {
+		if now.Sub(s.at) > membershipWindow {
+			delete(a.membership, chat)
+		}
+	}
+	s, ok := a.membership[m.Chat]
+	return ok && s.kind == m.Kind
+}
+
+// membershipWindow is how long a join or leave suppresses its twin.
+const membershipWindow = 2 * time.Minute
 
 // acknowledgeLater answers a button press after CallbackAnswerDelay unless
 // the engine answered it first with a toast: Telegram shows a spinner until

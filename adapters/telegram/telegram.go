@@ -101,8 +101,9 @@ type Adapter struct {
 
 	// handleMu serialises update handling, so an asker's messages reach the
 	// engine in order, and guards last.
-	handleMu sync.Mutex
-	last     int64 // last handled update id
+	handleMu   sync.Mutex
+	last       int64 // last handled update id
+	membership map[string]membershipSeen
 
 	roomsMu sync.Mutex // guards the pool state read-modify-write
 
@@ -166,13 +167,14 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 		client = &http.Client{Timeout: opts.PollTimeout + 15*time.Second}
 	}
 	a := &Adapter{
-		opts:    opts,
-		client:  client,
-		apiURL:  opts.APIURL,
-		log:     opts.Logger.With("platform", Name),
-		state:   opts.State,
-		pending: map[string]*time.Timer{},
-		done:    map[string]time.Time{},
+		opts:       opts,
+		client:     client,
+		apiURL:     opts.APIURL,
+		log:        opts.Logger,
+		state:      opts.State,
+		pending:    map[string]*time.Timer{},
+		membership: map[string]membershipSeen{},
+		done:       map[string]time.Time{},
 	}
 	if a.state == nil {
 		a.state = &memState{m: map[string][]byte{}}
@@ -190,6 +192,11 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 	}
 	a.api = api
 	me, err := api.GetMe(ctx)
+	if errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorNotFound) {
+		// The Bot API answers 401 for a revoked token and 404 for a
+		// malformed one.
+		return nil, fmt.Errorf("telegram: %s rejected the bot token (check platforms.telegram.token): %w", opts.APIURL, a.mask(err))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("telegram: check token with getMe at %s: %w", opts.APIURL, a.mask(err))
 	}

@@ -82,6 +82,8 @@ func TestUpdateMapping(t *testing.T) {
 	edited.Text = "need insulin today"
 	joinMsg := srv.NewMessage(group, ann, "")
 	joinMsg.NewChatMembers = []models.User{me}
+	joinMsg2 := srv.NewMessage(group, ann, "")
+	joinMsg2.NewChatMembers = []models.User{me}
 	leftMsg := srv.NewMessage(group, ann, "")
 	leftMsg.LeftChatMember = &me
 	migrated := srv.NewMessage(legacy, ann, "")
@@ -130,6 +132,9 @@ func TestUpdateMapping(t *testing.T) {
 			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Kind: bot.KindJoined, ID: strconv.Itoa(joinMsg.ID)}},
 		{"bot removed (left_chat_member)", models.Update{Message: leftMsg},
 			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Kind: bot.KindLeft, ID: strconv.Itoa(leftMsg.ID)}},
+		{"bot added again (my_chat_member)", srv.MyChatMember(group, ann, models.ChatMemberTypeLeft, models.ChatMemberTypeMember),
+			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Kind: bot.KindJoined}},
+		{"the same arrival as a service message", models.Update{Message: joinMsg2}, nil},
 		{"migration", models.Update{Message: migrated},
 			&bot.Message{Chat: "telegram:-4001", ChatName: "Old group", Sender: "telegram:7", SenderName: "Ann", Kind: bot.KindMigrated, NewChat: "telegram:-1001000000009", ID: strconv.Itoa(migrated.ID)}},
 	}
