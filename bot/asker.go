@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -85,6 +86,17 @@ func (e *Engine) handleAsker(ctx context.Context, m Message, chat *store.Chat) e
 		for _, c := range cases {
 			if c.Status.Open() {
 				open = append(open, c)
+			}
+		}
+		if conv.Case != 0 && !slices.ContainsFunc(cases, func(c *store.Case) bool { return c.ID == conv.Case }) {
+			// Their plea was merged into someone else's case: the
+			// conversation goes on filling that one.
+			c, err := tx.Case(conv.Case)
+			if err == nil && c.Status.Open() {
+				open = append(open, c)
+				cases = append(cases, c)
+			} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("read case %d: %w", conv.Case, err)
 			}
 		}
 		if sm := casePrefix.FindStringSubmatch(text); sm != nil {

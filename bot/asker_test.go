@@ -217,3 +217,15 @@ func TestAskerRedeliveryChangesNothing(t *testing.T) {
 		t.Errorf("address %q", c.Address)
 	}
 }
+
+func TestAskerPleaMergedIntoAGroupCaseKeepsTheConversation(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.say("[intake] 热心人: 王阿姨妈妈需要透析，电话13812345678"), "case #1")
+	out := h.say("[@王阿姨] 王阿姨: 我妈妈需要透析，电话13812345678")
+	mustContain(t, out, "#1", "已登记", "请问在哪里")
+	mustNotContain(t, out, "#2")
+	mustContain(t, h.say("[@王阿姨] 王阿姨: 静安区延平路5号"), "已补充到您的求助 #1")
+	if c := askerCase(t, h, 1); !strings.Contains(c.Address, "延平路") {
+		t.Errorf("answer not filed on the merged case: address %q", c.Address)
+	}
+}
