@@ -60,13 +60,16 @@ const (
 	// KindIgnore matches words that contain a cue without meaning it
 	// (要求 contains 求); it carries no weight and only shadows.
 	KindIgnore Kind = "ignore"
+	// KindContext is background (a flood, an earthquake) that rules may
+	// combine with other cues; on its own it is no evidence of a plea.
+	KindContext Kind = "context"
 )
 
 var knownKinds = map[Kind]bool{
 	KindNeed: true, KindAsk: true, KindLack: true, KindUrgent: true, KindSubject: true,
 	KindVulnerable: true, KindNegation: true, KindOffer: true, KindNews: true,
 	KindThanks: true, KindResolved: true, KindAd: true, KindJoke: true, KindRules: true,
-	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true, KindIgnore: true,
+	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true, KindIgnore: true, KindContext: true,
 }
 
 var knownCategories = map[Category]bool{
