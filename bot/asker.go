@@ -639,6 +639,12 @@ func cmdCancel(cc *cmdCtx) error {
 // case verified, taken, resolved, closed or reopened. Nothing is masked:
 // it goes only to the asker's own private chat.
 func (e *Engine) notifyAsker(tx *store.Tx, c *store.Case, what string) error {
+	if what == "claim" || what == "assign" {
+		// The same moment matters to the case's room: let the new holder in.
+		if err := e.roomMemberAdded(tx, c); err != nil {
+			return err
+		}
+	}
 	if c.Asker == "" {
 		return nil
 	}

@@ -651,3 +651,71 @@ func putPendingRoomCloses(tx *store.Tx, ids []int64) error {
 	}
 	return tx.PutState(roomClosesKey, raw)
 }
+
+// roomMemberAdded lets the newest holder of c into its open room, on
+// platforms that can add members (MemberAdder). It runs inside the claim's
+// transaction, so the platform call is made by a goroutine whose first
+// store.Update waits for that transaction to end.
+func (e *Engine) roomMemberAdded(tx *store.Tx, c *store.Case) error {
+	if len(c.Assignees) == 0 {
+		return nil
+	}
+	person := c.Assignees[len(c.Assignees)-1]
+	st, err := loadRoomState(tx, c.ID)
+	if err != nil || st == nil || st.Fallback || st.Closed || PlatformOf(person) != PlatformOf(st.Chat) {
+		return err
+	}
+	p, ok := e.platform(PlatformOf(st.Chat))
+	if !ok {
+		return nil
+	}
+	adder, ok := p.(MemberAdder)
+	if !ok {
+		return nil
+	}
+	go e.addToRoomLater(adder, c.ID, person)
+	return nil
+}
+
+func (e *Engine) addToRoomLater(adder MemberAdder, id int64, person string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var st *roomState
+	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.Case(id)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(c.Assignees, person) {
+			return nil // the claim rolled back
+		}
+		st, err = loadRoomState(tx, id)
+		return err
+	})
+	if err != nil || st == nil || st.Closed {
+		if err != nil {
+			e.log.Error("add to room: read case", "case", id, "err", err)
+		}
+		return
+	}
+	invite, err := adder.AddToRoom(ctx, st.room(), person)
+	if err != nil {
+		e.log.Warn("add to room failed", "case", id, "person", person, "err", err)
+		return
+	}
+	if invite == "" {
+		return
+	}
+	err = e.store.Update(ctx, func(tx *store.Tx) error {
+		lang := e.opts.Language
+		if p, err := tx.Person(person); err == nil {
+			lang = langOf(p, lang)
+		}
+		return e.tellPerson(tx, person, id, tr(lang, "You are invited to the rescue room for case #%d: %s", id, invite))
+	})
+	if err != nil {
+		e.log.Error("add to room: queue invite", "case", id, "person", person, "err", err)
+		return
+	}
+	e.outbox.wake()
+}

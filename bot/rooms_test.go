@@ -23,14 +23,16 @@ type fakeRooms struct {
 	opened  []bot.RoomRequest
 	closed  []bot.Room
 	notes   []string
+	added   []string // AddToRoom calls
 	room    bot.Room // what OpenRoom returns
 	openErr error
 	seq     int
 }
 
 var (
-	_ bot.Platform   = (*fakeRooms)(nil)
-	_ bot.RoomOpener = (*fakeRooms)(nil)
+	_ bot.Platform    = (*fakeRooms)(nil)
+	_ bot.RoomOpener  = (*fakeRooms)(nil)
+	_ bot.MemberAdder = (*fakeRooms)(nil)
 )
 
 func (f *fakeRooms) Name() string       { return "fake" }
@@ -52,6 +54,13 @@ func (f *fakeRooms) OpenRoom(ctx context.Context, req bot.RoomRequest) (bot.Room
 		return bot.Room{}, f.openErr
 	}
 	return f.room, nil
+}
+
+func (f *fakeRooms) AddToRoom(ctx context.Context, room bot.Room, person string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.added = append(f.added, person)
+	return "https://example.org/join/" + bot.LocalID(person), nil
 }
 
 func (f *fakeRooms) CloseRoom(ctx context.Context, room bot.Room, note string) error {
@@ -217,6 +226,14 @@ func TestRoomSeparateChatWithInvites(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	// A volunteer who claims the case later is let in and gets an invite.
+	fakeSay(h, "@bo", "", "bo", "hello")
+	f.take("fake:@bo", "")
+	fakeSay(h, "coord", "", "bo", "/volunteer")
+	fakeSay(h, "coord", "", "bo", "/claim 1")
+	eventually(t, h, "invite for a new holder", func() bool {
+		return strings.Contains(f.take("fake:@bo", ""), "invited to the rescue room for case #1: https://example.org/join/bo")
+	})
 	fakeSay(h, "room9", "", "vol", "family reached")
 	if !hasEvent(caseEvents(t, h, 1), "message", "family reached") {
 		t.Error("room message not in the case history")
