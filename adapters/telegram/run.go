@@ -51,6 +51,9 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			a.log.Warn("publish command menu", "err", err)
 		}
 	}
+	a.cbMu.Lock()
+	a.runCtx = ctx
+	a.cbMu.Unlock()
 	defer a.stopAnswerTimers()
 	if a.opts.Mode == ModeWebhook {
 		return a.runWebhook(ctx, h)
@@ -349,8 +352,12 @@ func (a *Adapter) acknowledgeLater(id string) {
 	if _, ok := a.pending[id]; ok {
 		return
 	}
+	parent := a.runCtx
+	if parent == nil {
+		parent = context.Background()
+	}
 	a.pending[id] = time.AfterFunc(a.opts.CallbackAnswerDelay, func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(parent, 10*time.Second)
 		defer cancel()
 		if err := a.answer(ctx, id, ""); err != nil {
 			a.log.Warn("acknowledge button press", "callback", id, "err", err)

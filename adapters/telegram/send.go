@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
@@ -70,8 +71,12 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 		return id, nil
 	}
 	parts := Split(m.Text, maxUnits)
+	// A retry after a failure mid-way resumes after the parts already out,
+	// so the chat does not see them twice.
+	key, first := a.resumePoint(m, len(parts))
 	var id string
-	for i, part := range parts {
+	for i := first; i < len(parts); i++ {
+		part := parts[i]
 		p := &tgbot.SendMessageParams{
 			ChatID:             chat,
 			MessageThreadID:    thread,
@@ -84,16 +89,61 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 		}
 		sent, err := a.api.SendMessage(ctx, p)
 		if err != nil {
-			if i > 0 {
-				// The earlier parts are out; a retry repeats them, which
-				// beats losing the rest of the message.
+			if len(parts) > 1 {
+				a.markSent(key, i)
 				err = fmt.Errorf("part %d of %d: %w", i+1, len(parts), err)
 			}
 			return "", fmt.Errorf("send to %s: %w", m.Chat, a.classify(err))
 		}
 		id = strconv.Itoa(sent.ID)
 	}
+	if len(parts) > 1 {
+		a.markSent(key, -1)
+	}
 	return id, nil
+}
+
+// partialTTL is how long the adapter remembers a half-sent long message.
+const partialTTL = time.Hour
+
+// partial records how many parts of a long message are already out.
+type partial struct {
+	sent int
+	at   time.Time
+}
+
+// resumePoint returns the key of a multi-part message and the first part
+// still to send.
+func (a *Adapter) resumePoint(m bot.OutMessage, parts int) ([32]byte, int) {
+	if parts < 2 {
+		return [32]byte{}, 0
+	}
+	key := sha256.Sum256([]byte(m.Chat + "\x00" + m.Thread + "\x00" + m.Text))
+	a.partMu.Lock()
+	defer a.partMu.Unlock()
+	p, ok := a.partial[key]
+	if !ok || p.sent >= parts {
+		return key, 0
+	}
+	return key, p.sent
+}
+
+// markSent remembers that parts before next are out; next < 0 forgets the
+// message, which is complete.
+func (a *Adapter) markSent(key [32]byte, next int) {
+	a.partMu.Lock()
+	defer a.partMu.Unlock()
+	now := time.Now()
+	for k, p := range a.partial {
+		if now.Sub(p.at) > partialTTL {
+			delete(a.partial, k)
+		}
+	}
+	if next <= 0 {
+		delete(a.partial, key)
+		return
+	}
+	a.partial[key] = partial{sent: next, at: now}
 }
 
 // edit replaces the text (and keyboard) of an earlier bot message. An edit

@@ -260,3 +260,32 @@ func TestSendThreadAndCallbackToast(t *testing.T) {
 		t.Errorf("answerCallbackQuery called %d times, want 1", n)
 	}
 }
+
+func TestSendResumesLongMessageAfterRateLimit(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	srv.SetLimits(telegramtest.Limits{PerGroup: telegramtest.Rate{N: 1, Period: time.Hour}})
+	a := newAdapter(t, srv, nil)
+	text := strings.Repeat("line of a long digest\n", 300)
+	m := bot.OutMessage{Chat: groupRef, Text: text}
+	_, err := a.Send(t.Context(), m)
+	var ra *bot.RetryAfterError
+	if !errors.As(err, &ra) {
+		t.Fatalf("second part: %v, want a 429", err)
+	}
+	srv.SetLimits(telegramtest.Limits{})
+	id, err := a.Send(t.Context(), m) // the outbox's retry
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := srv.SentTo(groupID)
+	if len(sent) != 2 || sent[0].Text+"\n"+sent[1].Text != strings.TrimSuffix(text, "\n") {
+		t.Fatalf("sent %d parts; want each part once", len(sent))
+	}
+	if id != strconv.Itoa(sent[1].MessageID) {
+		t.Errorf("id %s, want the last part's", id)
+	}
+	// Sent again later (a new message with the same text), it goes out whole.
+	if _, err := a.Send(t.Context(), m); err != nil || len(srv.SentTo(groupID)) != 4 {
+		t.Errorf("resending a complete message: %v, %d sent", err, len(srv.SentTo(groupID)))
+	}
+}

@@ -87,6 +87,9 @@ type Options struct {
 	CallbackAnswerDelay time.Duration
 	// SkipCommands skips publishing the command menu on Run.
 	SkipCommands bool
+	// RateLimits replaces Telegram's documented limits in Limits when not
+	// zero: for bots with raised limits (paid broadcasts), or tests.
+	RateLimits bot.Limits
 }
 
 // Adapter is the Telegram platform. It is safe for concurrent use.
@@ -107,7 +110,11 @@ type Adapter struct {
 
 	roomsMu sync.Mutex // guards the pool state read-modify-write
 
+	partMu  sync.Mutex
+	partial map[[32]byte]partial // half-sent long messages
+
 	cbMu    sync.Mutex
+	runCtx  context.Context        // Run's context, for self-acknowledgements
 	pending map[string]*time.Timer // callback id → self-acknowledgement timer
 	done    map[string]time.Time   // callbacks already answered
 }
@@ -174,6 +181,7 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 		state:      opts.State,
 		pending:    map[string]*time.Timer{},
 		membership: map[string]membershipSeen{},
+		partial:    map[[32]byte]partial{},
 		done:       map[string]time.Time{},
 	}
 	if a.state == nil {
@@ -214,6 +222,9 @@ func (a *Adapter) Me() models.User { return a.me }
 // Limits are Telegram's documented bot limits. MaxTextRunes stays under
 // the 4,096-character message limit with room for escaping differences.
 func (a *Adapter) Limits() bot.Limits {
+	if a.opts.RateLimits != (bot.Limits{}) {
+		return a.opts.RateLimits
+	}
 	return bot.Limits{
 		Global:       bot.Rate{N: 30, Period: time.Second},
 		PerGroup:     bot.Rate{N: 20, Period: time.Minute},
