@@ -244,7 +244,7 @@ func (rep *Report) WriteText(w io.Writer, source string) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "%s: %d rows", source, rep.N)
 	if rep.UnknownLabels > 0 {
-		fmt.Fprintf(tw, ", %d rows with unknown labels skipped", rep.UnknownLabels)
+		fmt.Fprintf(tw, ", %d row(s) with unknown labels skipped", rep.UnknownLabels)
 	}
 	fmt.Fprintf(tw, "\n\n\tprecision\trecall\tf1\tsupport\t\n")
 	row := func(name string, m Metrics) {

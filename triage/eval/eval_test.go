@@ -16,7 +16,7 @@ func TestRunLevels(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := out.String()
-	for _, want := range []string{"critical", "high", "normal", "none", "request", "urgent", "label \\ predicted", "1 rows with unknown labels"} {
+	for _, want := range []string{"critical", "high", "normal", "none", "request", "urgent", "label \\ predicted", "1 row(s) with unknown labels"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
