@@ -210,7 +210,7 @@ func (e *Engine) newAskerCase(ctx context.Context, m Message, chat *store.Chat, 
 		}
 		if !person.PrivacyTold {
 			person.PrivacyTold = true
-			if err := e.askerSend(tx, m, c.ID, tr(lang, "About your data: the volunteers in the team's coordination group see your phone number and address so they can help you. If your request is shared in public groups, the phone number and house number are hidden. Your data is deleted after the team's retention period."), 2); err != nil {
+			if err := e.askerSend(tx, m, c.ID, tr(lang, "About your data: the volunteers in the team's coordination group see your phone number and address so they can help you. If your request is shared in public groups, the phone number and house number are hidden. Your phone, address and messages are deleted %d days after your case is finished.", e.opts.Workflow.RetentionDays), 2); err != nil {
 				return err
 			}
 		}
@@ -709,7 +709,7 @@ var zhAskerText = map[string]string{
 	"for: %s":                                                                                                                         "对象：%s",
 	"where: %s":                                                                                                                       "地点：%s",
 	"contact: %s":                                                                                                                     "电话：%s",
-	"About your data: the volunteers in the team's coordination group see your phone number and address so they can help you. If your request is shared in public groups, the phone number and house number are hidden. Your data is deleted after the team's retention period.": "关于您的信息：为了帮助您，志愿者协调群里的志愿者能看到您的电话和地址；求助转发到公开群时，电话和门牌号会被隐藏。结案后超过团队设定的保存期限，您的信息会被删除。",
+	"About your data: the volunteers in the team's coordination group see your phone number and address so they can help you. If your request is shared in public groups, the phone number and house number are hidden. Your phone, address and messages are deleted %d days after your case is finished.": "关于您的信息：为了帮助您，志愿者协调群里的志愿者能看到您的电话和地址；求助转发到公开群时，电话和门牌号会被隐藏。结案 %d 天后，您的电话、地址和留言会被删除。",
 	"What exactly do you need? (for example medicine, dialysis, food, a hospital visit)":                                                                                                     "请问具体需要什么？（例如：药品、透析、食物、就医）",
 	"Where are you? Please tell me the district, street and compound.":                                                                                                                       "请问在哪里？请告诉我区、街道和小区。",
 	"What phone number can the volunteers call?":                                                                                                                                             "志愿者可以打哪个电话联系您？",

@@ -91,6 +91,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.AlertAt == triage.None {
 		opts.AlertAt = triage.High
 	}
+	if opts.Workflow.RetentionDays <= 0 {
+		opts.Workflow.RetentionDays = 90
+	}
 	if opts.Workflow.StaleAfter <= 0 {
 		opts.Workflow.StaleAfter = 2 * time.Hour
 	}

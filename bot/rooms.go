@@ -53,22 +53,6 @@ type pendingClose struct {
 	Note string    `json:"note"`
 }
 
-func init() {
-	// English labels for the prefixed keys these files add (tr falls back
-	// to the key, which would read badly).
-	for k, v := range map[string]string{
-		"event:room_closed": "room closed",
-		"field:need":        "what exactly is needed",
-		"field:where":       "where (district, street, compound)",
-		"field:phone":       "a phone number",
-		"field:who":         "for whom (age, condition)",
-	} {
-		if _, ok := labelText[k]; !ok {
-			labelText[k] = v
-		}
-	}
-}
-
 func loadRoomState(tx *store.Tx, id int64) (*roomState, error) {
 	raw, err := tx.GetState(roomKey(id))
 	if err != nil || raw == nil {

@@ -18,6 +18,9 @@ type WorkflowOptions struct {
 	AutoReplyEvery     time.Duration
 	// ExportDir is where /export writes CSV files.
 	ExportDir string
+	// RetentionDays is how long personal data of finished cases is kept
+	// (told to askers; the store purges it). Default 90.
+	RetentionDays int
 	// DirectoryFile is a CSV (name,category,district,phone,hours,status,notes)
 	// loaded into the directory at start.
 	DirectoryFile string

@@ -185,6 +185,7 @@ func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log 
 			AutoReplyEvery:     cfg.Directory.AutoReplyEvery.D(),
 			ExportDir:          cfg.DataPath("exports"),
 			DirectoryFile:      cfg.Directory.File,
+			RetentionDays:      cfg.Privacy.RetentionDays,
 		},
 	}
 	for _, g := range cfg.Groups {
