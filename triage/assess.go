@@ -28,10 +28,12 @@ const (
 func (e *Engine) Assess(text string) Assessment {
 	sc := e.pool.Get().(*scratch)
 	defer e.pool.Put(sc)
-	sc.buf = normalize(sc.buf[:0], text)
+	var han, latin int
+	sc.buf, han, latin = normalizeCount(sc.buf[:0], text)
 	buf := sc.buf
 	sc.hits = sc.hits[:0]
 	clear(sc.present)
+	sc.kinds = 0
 
 	e.trie.Walk(buf, func(end, n, pat int64) bool {
 		start := end - n + 1
@@ -58,7 +60,7 @@ func (e *Engine) Assess(text string) Assessment {
 	e.dropNegatedAndTopics(buf, hits)
 
 	var a Assessment
-	a.Language = detectLanguage(buf)
+	a.Language = language(han, latin)
 	// Reposts get re-edited to stress urgency ("急急急", "URGENT",
 	// "thanks all"): such cues stay out of the fingerprint so the edited
 	// repost still matches the original.
@@ -115,6 +117,7 @@ func (e *Engine) Assess(text string) Assessment {
 		}
 		sc.present[h.sig] = true
 		sc.firstPat[h.sig] = h.pat
+		sc.kinds |= kindBit(s.kind)
 		w := s.weight
 		switch s.kind {
 		case KindNeed:
@@ -284,21 +287,15 @@ func (e *Engine) ruleMatches(r *compiledRule, sc *scratch, a *Assessment) bool {
 		case pseudoVulnerable:
 			return len(a.Vulnerable) > 0
 		}
-		var k Kind
 		switch id {
 		case pseudoAsk:
-			k = KindAsk
+			return sc.kinds&kindBit(KindAsk) != 0
 		case pseudoLack:
-			k = KindLack
+			return sc.kinds&kindBit(KindLack) != 0
 		case pseudoUrgent:
-			k = KindUrgent
+			return sc.kinds&kindBit(KindUrgent) != 0
 		case pseudoSubject:
-			k = KindSubject
-		}
-		for i, p := range sc.present {
-			if p && e.sigs[i].kind == k {
-				return true
-			}
+			return sc.kinds&kindBit(KindSubject) != 0
 		}
 		return false
 	}
@@ -410,25 +407,9 @@ func sentenceBreak(b []byte) bool {
 	return false
 }
 
-// detectLanguage picks "zh" when Han characters outnumber Latin letters
+// language picks "zh" when Han characters outnumber Latin letters
 // (weighting Han x3: one character carries about a word), else "en".
-func detectLanguage(buf []byte) string {
-	han, latin := 0, 0
-	for i := 0; i < len(buf); {
-		c := buf[i]
-		if c < utf8.RuneSelf {
-			if c >= 'a' && c <= 'z' {
-				latin++
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(buf[i:])
-		if isHan(r) {
-			han++
-		}
-		i += size
-	}
+func language(han, latin int) string {
 	switch {
 	case han == 0 && latin == 0:
 		return ""
@@ -461,4 +442,20 @@ func inAny(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// kindBit is a bit per kind that rules ask about, so "@ask" and friends
+// are one AND instead of a scan over every signal.
+func kindBit(k Kind) uint8 {
+	switch k {
+	case KindAsk:
+		return 1
+	case KindLack:
+		return 2
+	case KindUrgent:
+		return 4
+	case KindSubject:
+		return 8
+	}
+	return 0
 }

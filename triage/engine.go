@@ -92,6 +92,7 @@ type scratch struct {
 	buf     []byte
 	hits    []hit
 	present []bool
+	kinds   uint8 // kindBit of every kind present
 	// firstPat is the first pattern seen per signal (valid while present).
 	firstPat []int32
 	skip     []span

@@ -159,6 +159,13 @@ func foldRune(r rune) (rune, runeClass) {
 // Han characters (Chinese needs no spaces, and "透 析" or "透🙏析" should
 // still read 透析). At most MaxRunes runes are read.
 func normalize(dst []byte, text string) []byte {
+	dst, _, _ = normalizeCount(dst, text)
+	return dst
+}
+
+// normalizeCount is normalize that also counts Han characters and Latin
+// letters, so language detection needs no second pass.
+func normalizeCount(dst []byte, text string) (out []byte, han, latin int) {
 	pending := false
 	prevHan := false
 	n := 0
@@ -174,15 +181,25 @@ func normalize(dst []byte, text string) []byte {
 			pending = len(dst) > 0
 			continue
 		}
-		han := isHan(f)
-		if pending && !(han && prevHan) {
+		isH := f >= utf8.RuneSelf && isHan(f)
+		if pending && !(isH && prevHan) {
 			dst = append(dst, ' ')
 		}
 		pending = false
-		prevHan = han
+		prevHan = isH
+		if f < utf8.RuneSelf {
+			if f >= 'a' && f <= 'z' {
+				latin++
+			}
+			dst = append(dst, byte(f))
+			continue
+		}
+		if isH {
+			han++
+		}
 		dst = utf8.AppendRune(dst, f)
 	}
-	return dst
+	return dst, han, latin
 }
 
 // normalizeString is normalize for lexicon patterns and tests.
