@@ -30,6 +30,9 @@ const (
 	pseudoLack
 	pseudoUrgent
 	pseudoSubject
+	// pseudoNever stands for a signal an extra lexicon disabled: rules
+	// that need it never fire, rules that merely accept it ignore it.
+	pseudoNever
 )
 
 var pseudoIDs = map[string]int{
@@ -148,8 +151,10 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 	ids := make(map[string]int, len(sigs))
 	patIndex := map[string]int{}
 	tb := ahocorasick.NewTrieBuilder()
+	disabled := map[string]bool{}
 	for _, s := range sigs {
 		if s.Disable {
+			disabled[s.ID] = true
 			continue
 		}
 		where := func(format string, a ...any) error {
@@ -214,6 +219,10 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 				continue
 			}
 			i, ok := ids[n]
+			if !ok && disabled[n] {
+				out = append(out, pseudoNever)
+				continue
+			}
 			if !ok {
 				return nil, fmt.Errorf("%s: line %d: rule %q: unknown signal %q", r.source, r.line, r.ID, n)
 			}

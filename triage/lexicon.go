@@ -341,8 +341,12 @@ func merge(base []Signal, baseRules []Rule, extra *Lexicon) ([]Signal, []Rule) {
 		}
 		switch {
 		case s.Disable:
+			// Keep a disabled placeholder so rules naming it are told
+			// apart from typos (see compile).
 			if idx >= 0 {
-				base = append(base[:idx:idx], base[idx+1:]...)
+				base[idx] = Signal{ID: s.ID, Disable: true, line: s.line, source: s.source}
+			} else {
+				base = append(base, s)
 			}
 		case idx < 0:
 			base = append(base, s)

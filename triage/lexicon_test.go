@@ -103,6 +103,10 @@ func TestExtraLexiconExtendsAndOverrides(t *testing.T) {
 	if a := e.Assess("求助，需要猫粮，猫咪饿了"); a.Category == CatPet {
 		t.Errorf("disabled pet signal still fires: %s", a.Explain())
 	}
+	// Rules naming a disabled signal compile and never fire on it.
+	if a := e.Assess("求助，我奶奶高烧三天了"); a.Urgency == High && strings.Contains(a.Explain(), "高烧") {
+		t.Errorf("disabled high_fever still used: %s", a.Explain())
+	}
 	// The default engine is untouched.
 	if a := Assess("求助，需要猫粮"); a.Category != CatPet {
 		t.Errorf("default engine changed: %s", a.Explain())
