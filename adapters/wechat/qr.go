@@ -1,0 +1,5 @@
+package wechat
+
+import "errors"
+
+func qrText(content string) (string, error) { return "", errors.New("todo") }
