@@ -25,6 +25,22 @@ const (
 
 // Assess reads one message and returns its triage. It never fails: odd or
 // huge input is truncated to MaxRunes and assessed as far as it goes.
+//
+// How it decides:
+//  1. The text is normalised (Simplified script, half width, lower case,
+//     emoji and spacing noise removed) and every lexicon pattern is found
+//     in one Aho-Corasick pass; a match inside a longer match is dropped,
+//     as are cues right after a negation and pleas inside #topic# tags.
+//  2. Each signal counts once: needs give a category and an urgency floor,
+//     asks / lacks / intensifiers are the plea, offers / news / thanks /
+//     resolved / ads / jokes / rule questions are counter-evidence.
+//  3. A request needs a need, enough plea, and more evidence than
+//     counter-evidence; a resolution stated after the last plea withdraws
+//     it. Rules (signal combinations such as dialysis + missed) then raise
+//     the urgency.
+//
+// Extracted text (places, durations, signals) is in the normalised form:
+// Simplified characters, lower-case Latin.
 func (e *Engine) Assess(text string) Assessment {
 	sc := e.pool.Get().(*scratch)
 	defer e.pool.Put(sc)
@@ -107,7 +123,7 @@ func (e *Engine) Assess(text string) Assessment {
 		}
 		if sc.present[h.sig] {
 			// Counter-evidence adds up per distinct phrase, once more at
-			// most: an offer that says "free", "contact me" and "can
+			// most: an offer that says "free", "have some" and "can
 			// donate" is surer than one that says "free" twice.
 			if s.kind.negative() && negSeen < maxNegRepeat && h.pat != sc.firstPat[h.sig] {
 				negSeen++
