@@ -21,6 +21,9 @@ import (
 // units Telegram counts (its limit is 4,096 after entity parsing).
 const maxUnits = 4000
 
+// sendTimeout bounds one Send, which shutdown waits for.
+const sendTimeout = 20 * time.Second
+
 // maxCallbackData is Telegram's limit on callback_data, in bytes.
 const maxCallbackData = 64
 
@@ -41,6 +44,14 @@ const maxToast = 200
 // chat not found, bad request) are bot.ErrPermanent; 5xx and network
 // errors are plain, for the outbox to retry.
 func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	// Once started, a send is not abandoned when ctx is cancelled (shutdown):
+	// a request already on the wire may have reached Telegram, and giving
+	// up on its answer makes the outbox send it again after the restart.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	defer cancel()
 	if m.CallbackID != "" {
 		if err := a.answer(ctx, m.CallbackID, m.Answer); err != nil {
 			return "", err
