@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 )
@@ -103,10 +104,15 @@ func isDigits(s string) bool {
 
 // zhPlaceStops end a place fragment when scanning back from its suffix:
 // function words and verbs that sit before addresses ("住在", "家在", "位于").
-const zhPlaceStops = "在住于是的到从往去我家了和与及也还就都被把给向对他她它们请求需要急"
+const zhPlaceStops = "在住于是的到从往去我家了和与及也还就都被把给向对他她它们请求需要急有没出拿呈为让叫说"
 
-// maxPlaceRunes bounds how far back a Chinese place name reaches.
-const maxPlaceRunes = 8
+// maxPlaceRunes bounds how far back a Chinese place name reaches; a
+// one-character suffix (区, 路, 号) reaches less far, since it is more often
+// the end of an ordinary word.
+const (
+	maxPlaceRunes      = 7
+	maxPlaceRunesShort = 5
+)
 
 // enPlaceStops are words that cannot begin an English place name.
 var enPlaceStops = map[string]bool{
@@ -127,8 +133,12 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 		}
 		start := int(h.start)
 		if isHanAt(b, start) {
+			limit := maxPlaceRunes
+			if utf8.RuneCount(b[start:h.end]) == 1 {
+				limit = maxPlaceRunesShort
+			}
 			j, n := start, 0
-			for j > 0 && j > prevEnd && n < maxPlaceRunes {
+			for j > 0 && j > prevEnd && n < limit {
 				r, size := utf8.DecodeLastRune(b[:j])
 				if !(isHan(r) || r >= '0' && r <= '9' || r >= 'a' && r <= 'z') || strings.ContainsRune(zhPlaceStops, r) {
 					break
@@ -136,11 +146,12 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 				j -= size
 				n++
 			}
-			if n == 0 {
+			frag := b[j:h.end]
+			if n == 0 || isDate(frag) {
 				continue
 			}
 			prevEnd = int(h.end)
-			out = appendUnique(out, string(b[j:h.end]))
+			out = appendUnique(out, string(frag))
 			continue
 		}
 		// English: up to two non-stop words before the suffix word.
@@ -246,4 +257,10 @@ func parseCount(s string) (int, bool) {
 		n += cur
 	}
 	return n, seen
+}
+
+// isDate reports a day of month written like an address number: "2月4号".
+func isDate(frag []byte) bool {
+	i := bytes.IndexRune(frag, '月')
+	return i > 0 && bytes.HasSuffix(frag, []byte("号")) && isDigits(string(frag[i+len("月"):len(frag)-len("号")]))
 }
