@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-telegram/bot/models"
+
 	"github.com/lifeline-aid/lifeline/adapters/telegram/telegramtest"
 	"github.com/lifeline-aid/lifeline/bot"
 	"github.com/lifeline-aid/lifeline/store"
@@ -317,6 +319,70 @@ func TestEngineBurstAcrossThreeGroupsRespectsLimits(t *testing.T) {
 	}
 }
 
+func modelsUpdate(m *models.Message) models.Update { return models.Update{Message: m} }
+
 type handlerFunc func(ctx context.Context, m bot.Message) error
 
 func (f handlerFunc) HandleMessage(ctx context.Context, m bot.Message) error { return f(ctx, m) }
+
+// TestEngineAskerAndTopicRoomRelay: an asker writes to the bot privately,
+// volunteers open a topic room for the case, and messages pass both ways
+// between the asker's private chat and the topic.
+func TestEngineAskerAndTopicRoomRelay(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	srv.SetForum(coordChat)
+	// The engine writes to the asker several times (answer, questions, room
+	// notice); one a second, as Telegram allows, would make a slow test.
+	srv.SetLimits(telegramtest.Limits{PerGroup: telegramtest.Rate{N: 20, Period: time.Second}, PerPrivate: telegramtest.Rate{N: 1, Period: 50 * time.Millisecond}})
+	startStack(t, srv, filepath.Join(t.TempDir(), "lifeline.db"), nil, func(o *Options) {
+		o.Rooms = RoomsTopics
+		o.RateLimits = bot.Limits{PerGroup: bot.Rate{N: 20, Period: time.Second}, PerPrivate: bot.Rate{N: 1, Period: 50 * time.Millisecond}, MaxTextRunes: 4000}
+	})
+	asker := telegramtest.User(7, "王阿姨")
+	lead := telegramtest.User(leadID, "Lead")
+	coord := telegramtest.Forum(coordChat, "Volunteers")
+
+	srv.PushText(telegramtest.Private(asker), asker, "我妈妈透析两周没做了，浦东川沙，电话13812345678")
+	waitFor(t, "the bot answers the asker privately", func() bool { return len(srv.SentTo(asker.ID)) > 0 })
+	waitFor(t, "alert in the coordination group", func() bool { return len(alertCounts(srv, coordChat)) == 1 })
+
+	srv.PushText(coord, lead, "/room 1")
+	waitFor(t, "topic created", func() bool { return len(srv.Calls("createForumTopic")) == 1 })
+	var thread int
+	waitFor(t, "room header in the topic", func() bool {
+		for _, m := range srv.SentTo(coordChat) {
+			if m.Thread != 0 {
+				thread = m.Thread
+				return true
+			}
+		}
+		return false
+	})
+
+	// Asker → topic.
+	srv.PushText(telegramtest.Private(asker), asker, "我们在3楼，门口有轮椅 <请按门铃> & 打电话")
+	waitFor(t, "asker's message relayed into the topic", func() bool {
+		for _, m := range srv.SentTo(coordChat) {
+			if m.Thread == thread && strings.Contains(m.Text, "我们在3楼，门口有轮椅 <请按门铃> & 打电话") {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Topic → asker.
+	msg := srv.NewMessage(coord, telegramtest.User(8, "小李"), "我们20分钟到，请准备好透析记录")
+	msg.IsTopicMessage, msg.MessageThreadID = true, thread
+	srv.Push(modelsUpdate(msg))
+	waitFor(t, "volunteer's message relayed to the asker", func() bool {
+		for _, m := range srv.SentTo(asker.ID) {
+			if strings.Contains(m.Text, "我们20分钟到，请准备好透析记录") {
+				return true
+			}
+		}
+		return false
+	})
+	if n := srv.RateLimited(); n != 0 {
+		t.Errorf("%d sends refused by the rate limiter", n)
+	}
+}
