@@ -1,3 +1,5 @@
+//go:build unix
+
 package store
 
 import (
@@ -17,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lifeline-aid/lifeline/triage"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -31,51 +32,6 @@ const (
 	crashEnvFrom = "LIFELINE_CRASH_FROM"
 	crashStream  = 20000 // messages in the stream; far more than the test reaches
 )
-
-func crashMsgKey(i int) MessageKey {
-	return MessageKey{Chat: fmt.Sprintf("test:intake-%d", i%3), ID: fmt.Sprintf("m%05d", i)}
-}
-
-func splitmix(x uint64) uint64 {
-	x += 0x9e3779b97f4a7c15
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
-	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
-	return x ^ (x >> 31)
-}
-
-// crashMsg is message i of the stream: every fourth message shares a phone
-// with another, every tenth is a near-duplicate repost of an earlier one,
-// so the stream creates cases and merges into them.
-func crashMsg(i int) IngestRequest {
-	phone := fmt.Sprintf("138%08d", i)
-	if i%4 == 0 {
-		phone = fmt.Sprintf("139%08d", i/8)
-	}
-	fp := splitmix(uint64(i))
-	if i%10 == 5 {
-		fp = splitmix(uint64(i-5)) ^ (1 << (i % 64))
-	}
-	k := crashMsgKey(i)
-	return IngestRequest{
-		Msg: k, At: t0.Add(time.Duration(i) * time.Second), Merge: true,
-		Case: Case{
-			Asker: fmt.Sprintf("test:user%d", i%97), Text: fmt.Sprintf("plea %d: need help", i),
-			Urgency: triage.Urgency(i % 4), Phones: []string{phone}, SourceChat: k.Chat, SourceMsg: k.ID,
-			Assessment: triage.Assessment{IsRequest: true, Fingerprint: fp, Phones: []string{phone}},
-		},
-		Alerts: crashAlerts,
-	}
-}
-
-// crashAlerts queues one alert per case and urgency level, and one
-// acknowledgement per message.
-func crashAlerts(c *Case, merged bool) []OutboxItem {
-	last := c.Sources[len(c.Sources)-1]
-	return []OutboxItem{
-		{Chat: "test:volunteers", Kind: "alert", DedupeKey: fmt.Sprintf("alert:%d:%s", c.ID, c.Urgency), Payload: []byte(fmt.Sprintf("#%d", c.ID))},
-		{Chat: last.Chat, Kind: "reply", DedupeKey: "ack:" + last.Chat + "/" + last.Msg},
-	}
-}
 
 // crashVolunteer delivers a few due outbox items and resolves every
 // third case it looks at.

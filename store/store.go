@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -110,14 +111,19 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open store %s: is a directory: %w", path, ErrNotLifeline)
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
+	bopts := &bolt.Options{
 		Timeout:      opts.LockTimeout,
 		NoSync:       opts.NoSync,
 		FreelistType: bolt.FreelistMapType,
+	}
+	if runtime.GOOS != "windows" {
 		// A large initial map means growing the file rarely has to wait
 		// for readers to finish (bbolt remaps under an exclusive lock).
-		InitialMmapSize: 256 << 20,
-	})
+		// Only address space: the file still grows as needed, except on
+		// Windows, where bbolt would resize the file to the map at once.
+		bopts.InitialMmapSize = 256 << 20
+	}
+	db, err := bolt.Open(path, 0o600, bopts)
 	if err != nil {
 		return nil, classifyOpenError(path, err)
 	}
