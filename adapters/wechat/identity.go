@@ -93,10 +93,24 @@ type directory struct {
 	byUser  map[string]*contact
 	groups  map[string]string // group name → user name
 	friends map[string]string // person id → user name
+	tried   map[string]bool   // user names whose remark the bot tried to set
 }
 
 func newDirectory() *directory {
-	return &directory{byUser: map[string]*contact{}, groups: map[string]string{}, friends: map[string]string{}}
+	return &directory{byUser: map[string]*contact{}, groups: map[string]string{},
+		friends: map[string]string{}, tried: map[string]bool{}}
+}
+
+func (d *directory) remarkTried(userName string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.tried[userName]
+}
+
+func (d *directory) markRemarkTried(userName string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.tried[userName] = true
 }
 
 func (d *directory) putGroup(c contact) {
@@ -190,26 +204,36 @@ func (a *Adapter) friendRef(ctx context.Context, sess *session, c contact) (stri
 		}
 		return platformName + ":" + id, nil
 	}
+	if id, ok := sess.dir.friendID(c.userName); ok && sess.dir.remarkTried(c.userName) {
+		// Known this session, and WeChat would not keep the remark: don't
+		// ask it again for every message.
+		return platformName + ":" + id, nil
+	}
 	id, err := a.idByNick(ctx, c.nick)
 	if err != nil {
 		return "", err
 	}
+	shared := false
 	if id != "" {
 		if other, ok := sess.dir.friend(id); ok && other != c.userName {
 			// Two friends share a nickname: the mapping belongs to the
-			// other one, so this one needs an id of its own.
-			id = ""
+			// other one, so this one needs an id of its own (and only its
+			// remark name can carry it).
+			id, shared = "", true
 		}
 	}
 	if id == "" {
 		if id, err = a.nextID(ctx); err != nil {
 			return "", err
 		}
-		if err := a.rememberNick(ctx, id, c.nick); err != nil {
-			return "", err
+		if !shared {
+			if err := a.rememberNick(ctx, id, c.nick); err != nil {
+				return "", err
+			}
 		}
 		a.log.Info("wechat: new person", "id", id, "nick", c.nick)
 	}
+	sess.dir.markRemarkTried(c.userName)
 	remark := id
 	if c.remark != "" {
 		remark = truncateRunes(id+" "+c.remark, 30)

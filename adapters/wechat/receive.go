@@ -154,17 +154,17 @@ func (a *Adapter) onGroupRenamed(sess *session, m *openwechat.Message) {
 	if err != nil {
 		return
 	}
+	// The directory has the name the bot knew; the library's copy may
+	// already be fresh or still stale, so read the group again.
 	before := openwechat.FormatEmoji(g.NickName)
+	if old, ok := sess.dir.get(g.UserName); ok && old.nick != "" {
+		before = old.nick
+	}
 	if err := g.Detail(); err != nil {
 		a.log.Warn("wechat: group renamed but its new name could not be read", "group", before, "err", err)
 		return
 	}
 	gc := contactOf(g)
-	if before == "" {
-		if old, ok := sess.dir.get(gc.userName); ok {
-			before = old.nick
-		}
-	}
 	sess.dir.putGroup(gc)
 	if before != "" && before != gc.nick {
 		a.groupRenamed(sess, before, gc.nick)

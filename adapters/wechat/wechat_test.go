@@ -575,3 +575,48 @@ func TestNewValidates(t *testing.T) {
 		}
 	}
 }
+
+func TestIdentityFallsBackToNickname(t *testing.T) {
+	srv := newServer(t)
+	srv.RefuseRemarks(true)
+	h := start(t, srv, testOptions(t, srv))
+	srv.PushText("alice", "one")
+	first := h.rec.next(t)
+	srv.PushText("alice", "two")
+	h.rec.next(t)
+	if n := srv.Requests("webwxoplog"); n != 1 {
+		t.Errorf("asked WeChat for a remark %d times in one session, want 1", n)
+	}
+
+	srv.ExpireSession()
+	waitFor(t, "a new login", func() bool { return srv.Logins() == 2 })
+	h.waitLoggedIn()
+	srv.PushGroupText("g1", "alice", "three", false)
+	if m := h.rec.next(t); m.Sender != first.Sender {
+		t.Errorf("sender %s after re-login, want %s", m.Sender, first.Sender)
+	}
+	if _, err := h.a.Send(context.Background(), bot.OutMessage{Chat: first.Sender, Text: "hi"}); err != nil {
+		t.Fatal(err)
+	}
+	if s := srv.Sent(); len(s) != 1 || s[0].ToID != "alice" {
+		t.Errorf("sent %+v", s)
+	}
+}
+
+func TestRenameInTheAppIsReported(t *testing.T) {
+	srv := newServer(t)
+	h := start(t, srv, testOptions(t, srv))
+	srv.RenameGroupBy("g1", "alice", "浦东互助新群")
+	select {
+	case text := <-h.notices:
+		if !strings.Contains(text, "wechat:浦东互助1群") || !strings.Contains(text, "wechat:浦东互助新群") {
+			t.Errorf("notice: %s", text)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("rename not reported")
+	}
+	srv.PushGroupText("g1", "bob", "hello", false)
+	if m := h.rec.next(t); m.Chat != "wechat:浦东互助新群" {
+		t.Errorf("chat after rename %s", m.Chat)
+	}
+}

@@ -106,6 +106,7 @@ type Server struct {
 	renames     []string
 	requests    map[string]int
 	holdLogin   bool
+	noRemarks   bool
 	loginPolls  int
 	sentWaiters []chan struct{}
 }
@@ -254,6 +255,29 @@ func (s *Server) SetPushLogin(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pushLogin = on
+}
+
+// RefuseRemarks makes WeChat refuse to set remark names, as openwechat
+// warns the real service may.
+func (s *Server) RefuseRemarks(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noRemarks = on
+}
+
+// RenameGroupBy renames a group as member byID would in the app, with the
+// system message WeChat posts in the group.
+func (s *Server) RenameGroupBy(id, byID, name string) {
+	s.mu.Lock()
+	by := byID
+	if p, ok := s.people[byID]; ok {
+		by = p.nick
+	}
+	if g, ok := s.groups[id]; ok {
+		g.name = name
+	}
+	s.mu.Unlock()
+	s.push(pending{kind: "system", groupID: id, text: fmt.Sprintf("\"%s\"修改群名为“%s”", by, name)})
 }
 
 // SetHoldLogin makes QR login polling wait ("408") instead of confirming.
@@ -726,6 +750,10 @@ func (s *Server) renderLocked(p pending) map[string]any {
 		}
 		m["FromUserName"] = s.userNameLocked("@@", p.groupID)
 		m["Content"] = s.userNameLocked("@", p.fromID) + ":<br/>" + strings.ReplaceAll(html.EscapeString(text), "\n", "<br/>")
+	case "system":
+		m["MsgType"] = 10000
+		m["FromUserName"] = s.userNameLocked("@@", p.groupID)
+		m["Content"] = html.EscapeString(p.text)
 	case "own":
 		m["FromUserName"] = s.selfUserName()
 		m["ToUserName"] = s.userNameLocked("@@", p.groupID)
@@ -883,7 +911,7 @@ func (s *Server) oplog(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, isGroup, ok := s.byUserName(body.UserName)
-	if !ok || isGroup || body.CmdId != 2 {
+	if !ok || isGroup || body.CmdId != 2 || s.noRemarks {
 		writeJSON(w, map[string]any{"BaseResponse": baseResp(1)})
 		return
 	}
