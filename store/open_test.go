@@ -175,6 +175,13 @@ func TestClassifyErrors(t *testing.T) {
 	if err := s.writeErr(fmt.Errorf("commit: %w", syscall.ENOSPC)); !errors.Is(err, ErrDiskFull) || !errors.Is(err, syscall.ENOSPC) {
 		t.Errorf("writeErr(ENOSPC) = %v", err)
 	}
+	// bbolt formats some errors with %s, losing the errno.
+	if err := s.writeErr(fmt.Errorf("file sync error: %s", syscall.ENOSPC)); !errors.Is(err, ErrDiskFull) {
+		t.Errorf("writeErr(formatted ENOSPC) = %v", err)
+	}
+	if err := s.writeErr(errors.New("some other failure")); errors.Is(err, ErrDiskFull) {
+		t.Errorf("writeErr(other) = %v", err)
+	}
 }
 
 func TestCancelledContext(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -151,7 +152,7 @@ func classifyOpenError(path string, err error) error {
 	case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrVersionMismatch),
 		errors.Is(err, berrors.ErrChecksum), errors.Is(err, berrors.ErrInvalidMapping):
 		return fmt.Errorf("open store %s: %w: the file is not a bbolt database (or is damaged): %w", path, ErrNotLifeline, err)
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+	case isDiskFull(err):
 		return fmt.Errorf("open store %s: %w: free some space on the disk holding it: %w", path, ErrDiskFull, err)
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
 		return fmt.Errorf("open store %s: %w: directory %s or the file is not writable by this user: %w", path, ErrNotWritable, filepath.Dir(path), err)
@@ -275,7 +276,7 @@ func (s *Store) writeErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+	case isDiskFull(err):
 		return fmt.Errorf("write %s: %w: free some space, the change was not saved: %w", s.path, ErrDiskFull, err)
 	case errors.Is(err, berrors.ErrDatabaseNotOpen):
 		return fmt.Errorf("write %s: %w", s.path, ErrClosed)
@@ -300,6 +301,13 @@ func (s *Store) PutState(ctx context.Context, key string, val []byte) error {
 	return s.Update(ctx, func(tx *Tx) error { return tx.PutState(key, val) })
 }
 
+// isDiskFull recognises ENOSPC and EDQUOT, also where bbolt formats them
+// into a string instead of wrapping them (growing and syncing the file).
 func isDiskFull(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+	if err == nil {
+		return false
+	}
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) ||
+		strings.Contains(err.Error(), syscall.ENOSPC.Error()) ||
+		strings.Contains(err.Error(), syscall.EDQUOT.Error())
 }
