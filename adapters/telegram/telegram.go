@@ -146,6 +146,11 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 		if opts.WebhookListen == "" || opts.WebhookURL == "" {
 			return nil, errors.New("telegram: webhook mode needs webhook listen address and url")
 		}
+		// Without the secret anyone who finds the URL could post pleas and
+		// button presses in other people's names.
+		if !validSecret(opts.WebhookSecret) {
+			return nil, errors.New("telegram: webhook mode needs a webhook secret of 1-256 characters A-Z a-z 0-9 _ -")
+		}
 	default:
 		return nil, fmt.Errorf("telegram: unknown mode %q (want polling or webhook)", opts.Mode)
 	}
@@ -249,6 +254,19 @@ type maskedError struct {
 
 func (e *maskedError) Error() string { return strings.ReplaceAll(e.err.Error(), e.token, "<token>") }
 func (e *maskedError) Unwrap() error { return e.err }
+
+// validSecret checks a webhook secret token against Telegram's rules.
+func validSecret(s string) bool {
+	if len(s) < 1 || len(s) > 256 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Ref returns the chat or person ref for a Telegram id.
 func Ref(id int64) string { return Name + ":" + strconv.FormatInt(id, 10) }

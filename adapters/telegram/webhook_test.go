@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/go-telegram/bot/models"
@@ -98,5 +99,16 @@ func TestRunWebhookRegistersAndServes(t *testing.T) {
 	}
 	if got := rec.handled(); len(got) != 1 || got[0].Text != "/start" || !got[0].Private {
 		t.Errorf("handled %+v", got)
+	}
+}
+
+func TestWebhookModeNeedsASecret(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	for _, secret := range []string{"", "has space", strings.Repeat("x", 257)} {
+		_, err := New(t.Context(), Options{Token: srv.Token, APIURL: srv.URL, Mode: ModeWebhook,
+			WebhookListen: "127.0.0.1:0", WebhookURL: "https://lifeline.example/tg", WebhookSecret: secret})
+		if err == nil || !strings.Contains(err.Error(), "secret") {
+			t.Errorf("secret %q: %v, want an error about the secret", secret, err)
+		}
 	}
 }
