@@ -72,7 +72,7 @@ func (e *Engine) Assess(text string) Assessment {
 		return len(sc.hits) < maxHits
 	})
 	hits := sc.hits
-	dropShadowed(hits)
+	dropShadowed(hits, e.maxPatLen)
 	e.dropNegatedAndTopics(buf, hits)
 
 	var a Assessment
@@ -342,23 +342,34 @@ func (e *Engine) ruleMatches(r *compiledRule, sc *scratch, a *Assessment) bool {
 
 // dropShadowed applies longest-match-wins: a hit lying inside a longer hit
 // is dropped, so "不需要" is a negation and not the plea "需要", and "in
-// need" (news) is not "need" (ask).
-func dropShadowed(hits []hit) {
-	// Walk reports hits ordered by end; a shadowing hit ends at or after
-	// the one it contains, and hits are few, so a short backwards scan
-	// suffices.
+// need" (news) is not "need" (ask). Walk reports hits in order of their
+// end, so a container of hit i ends at or after it and no later than
+// i.start+maxLen: only that window is scanned.
+func dropShadowed(hits []hit, maxLen int32) {
 	for i := range hits {
-		for j := range hits {
-			if i == j || hits[j].sig == hits[i].sig && hits[j].start == hits[i].start && hits[j].end == hits[i].end {
-				continue
+		hi := &hits[i]
+		// Same end, reported earlier (longer patterns come first).
+		for j := i - 1; j >= 0 && hits[j].end == hi.end; j-- {
+			if covers(&hits[j], hi) {
+				hi.dropped = true
+				break
 			}
-			if hits[j].start <= hits[i].start && hits[j].end >= hits[i].end &&
-				hits[j].end-hits[j].start > hits[i].end-hits[i].start {
-				hits[i].dropped = true
+		}
+		if hi.dropped {
+			continue
+		}
+		for j := i + 1; j < len(hits) && hits[j].end <= hi.start+maxLen; j++ {
+			if covers(&hits[j], hi) {
+				hi.dropped = true
 				break
 			}
 		}
 	}
+}
+
+// covers reports whether hit o strictly covers hit h.
+func covers(o, h *hit) bool {
+	return o.start <= h.start && o.end >= h.end && o.end-o.start > h.end-h.start
 }
 
 // dropNegatedAndTopics drops cues cancelled by a negation just before them

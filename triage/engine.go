@@ -80,6 +80,9 @@ type Engine struct {
 	trie  *ahocorasick.Trie
 	rules []compiledRule
 	pool  sync.Pool
+	// maxPatLen is the longest pattern in bytes; it bounds how far apart
+	// two overlapping hits can be.
+	maxPatLen int32
 }
 
 type hit struct {
@@ -199,6 +202,9 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 					return nil, where("pattern %q is empty after normalisation", p)
 				}
 				pi.label = norm
+				if int32(len(norm)) > e.maxPatLen {
+					e.maxPatLen = int32(len(norm))
+				}
 				n, ok := patIndex[norm]
 				if !ok {
 					n = len(e.pats)
