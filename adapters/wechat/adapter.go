@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -359,6 +360,28 @@ func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	r.Host = t.host
 	r.Header.Set("X-Wechat-Host", req.URL.Host)
 	return t.base.RoundTrip(r)
+}
+
+// secretParam matches the session keys WeChat URLs carry in their query.
+var secretParam = regexp.MustCompile(`((?:skey|sid|pass_ticket|ticket|uin|deviceid|uuid|synckey)=)[^&"\s]+`)
+
+// redacted masks session keys in an error's text (openwechat's errors quote
+// whole request URLs) while keeping it inspectable with errors.Is and As.
+type redacted struct{ err error }
+
+func (r redacted) Error() string { return secretParam.ReplaceAllString(r.err.Error(), "${1}REDACTED") }
+func (r redacted) Unwrap() error { return r.err }
+
+// redact wraps err so its text never shows session keys.
+func redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	var r redacted
+	if errors.As(err, &r) {
+		return err
+	}
+	return redacted{err}
 }
 
 // sleep waits d or until ctx is done; it reports whether the wait finished.

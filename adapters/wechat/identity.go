@@ -242,7 +242,7 @@ func (a *Adapter) friendRef(ctx context.Context, sess *session, c contact) (stri
 		RemarkName: remark, ToUserName: c.userName, BaseRequest: sess.req,
 	})
 	if err != nil {
-		a.log.Warn("wechat: could not set the remark name; the id follows the nickname instead", "id", id, "nick", c.nick, "err", err)
+		a.log.Warn("wechat: could not set the remark name; the id follows the nickname instead", "id", id, "nick", c.nick, "err", redact(err))
 	} else {
 		c.remark = remark
 	}
@@ -321,7 +321,7 @@ func (a *Adapter) refreshContacts(sess *session) error {
 	ctx := sess.ctx
 	all, err := sess.bot.Caller.WebWxGetContact(ctx, sess.info)
 	if err != nil {
-		return fmt.Errorf("get contacts: %w", err)
+		return fmt.Errorf("get contacts: %w", redact(err))
 	}
 	seen := map[string]bool{}
 	var groups openwechat.Members
@@ -351,7 +351,7 @@ func (a *Adapter) refreshContacts(sess *session) error {
 		end := min(start+50, len(groups))
 		detail, err := sess.bot.Caller.WebWxBatchGetContact(ctx, groups[start:end], sess.req)
 		if err != nil {
-			return fmt.Errorf("get group members: %w", err)
+			return fmt.Errorf("get group members: %w", redact(err))
 		}
 		for _, u := range detail {
 			c := contactOf(u)

@@ -75,6 +75,7 @@ func (a *Adapter) login(ctx context.Context, relogin bool) (*session, error) {
 	expired := 0
 	for {
 		sess, err := a.loginOnce(ctx, relogin)
+		err = redact(err)
 		if err == nil {
 			return sess, nil
 		}
@@ -118,7 +119,7 @@ func (a *Adapter) loginOnce(ctx context.Context, relogin bool) (*session, error)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		a.log.Info("wechat: hot login failed; asking the phone to confirm (push login)", "err", err)
+		a.log.Info("wechat: hot login failed; asking the phone to confirm (push login)", "err", redact(err))
 
 		sess = a.newSession(ctx, relogin)
 		store.rewind()
@@ -131,7 +132,7 @@ func (a *Adapter) loginOnce(ctx context.Context, relogin bool) (*session, error)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		a.log.Info("wechat: push login failed; a QR scan is needed", "err", err)
+		a.log.Info("wechat: push login failed; a QR scan is needed", "err", redact(err))
 	}
 
 	// A QR login through HotLogin with an unreadable store: the library
@@ -199,6 +200,7 @@ func (s *session) nick() string {
 // session is dead (return the error: the client exits and Run logs in again)
 // or the trouble is passing (back off, return nil: the loop goes on).
 func (a *Adapter) onSyncError(sess *session, err error) error {
+	err = redact(err)
 	if sess.ctx.Err() != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ func (a *Adapter) onMessage(sess *session, m *openwechat.Message) {
 	case m.IsSendByGroup():
 		g, err := m.Sender()
 		if err != nil {
-			a.log.Warn("wechat: group message from an unknown group; skipped", "msg", m.MsgId, "err", err)
+			a.log.Warn("wechat: group message from an unknown group; skipped", "msg", m.MsgId, "err", redact(err))
 			return
 		}
 		gc := contactOf(g)
@@ -50,7 +50,7 @@ func (a *Adapter) onMessage(sess *session, m *openwechat.Message) {
 		a.noteGroupSeen(sess, gc)
 		who, err := m.SenderInGroup()
 		if err != nil {
-			a.log.Warn("wechat: cannot tell who wrote in the group; skipped", "group", gc.nick, "msg", m.MsgId, "err", err)
+			a.log.Warn("wechat: cannot tell who wrote in the group; skipped", "group", gc.nick, "msg", m.MsgId, "err", redact(err))
 			return
 		}
 		mem := member{userName: who.UserName, nick: openwechat.FormatEmoji(who.NickName), display: openwechat.FormatEmoji(who.DisplayName)}
@@ -65,7 +65,7 @@ func (a *Adapter) onMessage(sess *session, m *openwechat.Message) {
 	case m.IsSendByFriend():
 		u, err := m.Sender()
 		if err != nil {
-			a.log.Warn("wechat: private message from an unknown sender; skipped", "msg", m.MsgId, "err", err)
+			a.log.Warn("wechat: private message from an unknown sender; skipped", "msg", m.MsgId, "err", redact(err))
 			return
 		}
 		if !u.IsFriend() || u.IsMP() {
@@ -74,7 +74,7 @@ func (a *Adapter) onMessage(sess *session, m *openwechat.Message) {
 		c := contactOf(u)
 		ref, err := a.friendRef(ctx, sess, c)
 		if err != nil {
-			a.log.Error("wechat: cannot assign a person id; message skipped", "msg", m.MsgId, "err", err)
+			a.log.Error("wechat: cannot assign a person id; message skipped", "msg", m.MsgId, "err", redact(err))
 			return
 		}
 		out.Chat, out.Sender = ref, ref
@@ -104,7 +104,7 @@ func (a *Adapter) memberRef(sess *session, m *openwechat.Message, groupName stri
 		if err == nil {
 			return ref
 		}
-		a.log.Warn("wechat: cannot assign a person id; using the group name", "err", err)
+		a.log.Warn("wechat: cannot assign a person id; using the group name", "err", redact(err))
 	}
 	return platformName + ":" + groupName + "/" + mem.name()
 }
@@ -161,7 +161,7 @@ func (a *Adapter) onGroupRenamed(sess *session, m *openwechat.Message) {
 		before = old.nick
 	}
 	if err := g.Detail(); err != nil {
-		a.log.Warn("wechat: group renamed but its new name could not be read", "group", before, "err", err)
+		a.log.Warn("wechat: group renamed but its new name could not be read", "group", before, "err", redact(err))
 		return
 	}
 	gc := contactOf(g)
@@ -190,12 +190,12 @@ func (a *Adapter) onFriendRequest(sess *session, m *openwechat.Message) {
 	}
 	f, err := m.Agree()
 	if err != nil {
-		a.log.Warn("wechat: could not accept a friend request", "nick", nick, "err", err)
+		a.log.Warn("wechat: could not accept a friend request", "nick", nick, "err", redact(err))
 		return
 	}
 	ref, err := a.friendRef(sess.ctx, sess, contactOf(f.User))
 	if err != nil {
-		a.log.Warn("wechat: accepted a friend but could not assign an id", "nick", nick, "err", err)
+		a.log.Warn("wechat: accepted a friend but could not assign an id", "nick", nick, "err", redact(err))
 		return
 	}
 	a.log.Info("wechat: accepted a friend request", "nick", nick, "person", ref)

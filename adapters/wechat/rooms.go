@@ -89,7 +89,7 @@ func (a *Adapter) OpenRoom(ctx context.Context, req bot.RoomRequest) (bot.Room, 
 	})
 	a.sent(err == nil)
 	if err != nil {
-		err = a.classify(sess, err)
+		err = a.classify(sess, redact(err))
 		var ra *bot.RetryAfterError
 		if errors.As(err, &ra) {
 			return bot.Room{}, fmt.Errorf("%w: WeChat says the account is operating too often: %w", ErrRoomUnavailable, err)
@@ -145,7 +145,7 @@ func (a *Adapter) CloseRoom(ctx context.Context, room bot.Room, closingNote stri
 	})
 	a.sent(err == nil)
 	if err != nil {
-		return fmt.Errorf("wechat: rename room %s: %w", name, a.classify(sess, err))
+		return fmt.Errorf("wechat: rename room %s: %w", name, a.classify(sess, redact(err)))
 	}
 	sess.dir.renameGroup(name, newName)
 	a.noteGroupRename(ctx, name, newName)

@@ -139,7 +139,7 @@ func (a *Adapter) sendText(ctx context.Context, sess *session, to, text string) 
 		LoginInfo: sess.info, BaseRequest: sess.req, Message: msg,
 	})
 	if err != nil {
-		return "", a.classify(sess, err)
+		return "", a.classify(sess, redact(err))
 	}
 	return sent.MsgId, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -618,5 +619,37 @@ func TestRenameInTheAppIsReported(t *testing.T) {
 	srv.PushGroupText("g1", "bob", "hello", false)
 	if m := h.rec.next(t); m.Chat != "wechat:浦东互助新群" {
 		t.Errorf("chat after rename %s", m.Chat)
+	}
+}
+
+func TestNetworkLossBacksOff(t *testing.T) {
+	srv := newServer(t)
+	h := start(t, srv, testOptions(t, srv))
+	srv.Close()
+	time.Sleep(2 * time.Second)
+	logs := h.logs.String()
+	if !strings.Contains(logs, "message sync failed; backing off") {
+		t.Fatalf("no back-off logged:\n%s", logs)
+	}
+	// Back-off starts at 1s and doubles: a couple of attempts, not a spin.
+	if n := strings.Count(logs, "message sync still failing"); n > 3 {
+		t.Errorf("%d sync attempts in 2s after the network went away", n)
+	}
+	_, err := h.a.Send(context.Background(), bot.OutMessage{Chat: "wechat:浦东互助1群", Text: "x"})
+	if err == nil || errors.Is(err, bot.ErrPermanent) {
+		t.Errorf("send without network: err = %v, want a retryable error", err)
+	}
+}
+
+func TestRedactHidesSessionKeys(t *testing.T) {
+	inner := errors.New(`Get "https://webpush.wx.qq.com/synccheck?skey=%40crypt_1&sid=abc&uin=42&r=1": refused`)
+	err := fmt.Errorf("sync: %w", redact(inner))
+	for _, secret := range []string{"crypt_1", "sid=abc", "uin=42"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("%q shows %s", err, secret)
+		}
+	}
+	if !errors.Is(err, inner) || !strings.Contains(err.Error(), "r=1") {
+		t.Errorf("redaction lost the error: %v", err)
 	}
 }
