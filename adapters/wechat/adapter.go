@@ -109,8 +109,9 @@ type Adapter struct {
 	// tooOftenBase is the first back-off after "operating too often".
 	tooOftenBase time.Duration
 
-	idMu   sync.Mutex // identity assignment
-	roomMu sync.Mutex // room-creation counting
+	idMu     sync.Mutex // identity assignment
+	roomMu   sync.Mutex // room-creation counting
+	groupsMu sync.Mutex // the known-groups record in State
 
 	notifyMu     sync.Mutex
 	lastNotified time.Time
@@ -220,11 +221,14 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			}
 			return err
 		}
-		a.setSession(sess)
-		sess.mayRefresh(0)
-		if err := a.refreshContacts(sess); err != nil {
-			a.log.Warn("wechat: could not load the contact list; groups are found as they speak", "err", err)
+		// Load contacts before publishing the session: a send that came
+		// earlier would find no groups and fail for good.
+		if err := a.refreshContacts(sess.ctx, sess); err != nil {
+			a.log.Warn("wechat: could not load the contact list; retrying at the first send", "err", err)
+		} else {
+			sess.mayRefresh(0)
 		}
+		a.setSession(sess)
 		select {
 		case <-sess.bot.Context().Done():
 		case <-ctx.Done():

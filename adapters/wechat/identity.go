@@ -317,8 +317,7 @@ func truncateRunes(s string, n int) string {
 // refreshContacts loads friends and groups into the session's directory,
 // calling WeChat directly with the session's keys: the library's own contact
 // cache belongs to its sync goroutine.
-func (a *Adapter) refreshContacts(sess *session) error {
-	ctx := sess.ctx
+func (a *Adapter) refreshContacts(ctx context.Context, sess *session) error {
 	all, err := sess.bot.Caller.WebWxGetContact(ctx, sess.info)
 	if err != nil {
 		return fmt.Errorf("get contacts: %w", redact(err))
@@ -426,8 +425,12 @@ func (a *Adapter) saveGroups(ctx context.Context, known map[string][]string) err
 // is a group renamed by hand: its chat ref no longer matches, so admins are
 // told how to re-bind it.
 func (a *Adapter) checkRenames(ctx context.Context, sess *session, now []contact) {
+	type rename struct{ from, to string }
+	var found []rename
+	a.groupsMu.Lock()
 	known, err := a.loadGroups(ctx)
 	if err != nil {
+		a.groupsMu.Unlock()
 		a.log.Warn("wechat: rename check skipped", "err", err)
 		return
 	}
@@ -443,15 +446,21 @@ func (a *Adapter) checkRenames(ctx context.Context, sess *session, now []contact
 			if _, wasKnown := known[newName]; wasKnown || !similar(oldPrint, newPrint) {
 				continue
 			}
-			a.reportRename(ctx, oldName, newName)
+			found = append(found, rename{oldName, newName})
 			break
 		}
 	}
 	for name, p := range current {
 		known[name] = p
 	}
-	if err := a.saveGroups(ctx, known); err != nil {
+	err = a.saveGroups(ctx, known)
+	a.groupsMu.Unlock()
+	if err != nil {
 		a.log.Warn("wechat: could not remember groups", "err", err)
+	}
+	// Outside the lock: the notice goes through the engine.
+	for _, r := range found {
+		a.reportRename(ctx, r.from, r.to)
 	}
 }
 
@@ -467,6 +476,8 @@ func (a *Adapter) reportRename(ctx context.Context, oldName, newName string) {
 // noteGroupRename records a rename the bot did itself, so it is not
 // reported as one done by hand.
 func (a *Adapter) noteGroupRename(ctx context.Context, oldName, newName string) {
+	a.groupsMu.Lock()
+	defer a.groupsMu.Unlock()
 	known, err := a.loadGroups(ctx)
 	if err != nil {
 		return
@@ -483,6 +494,8 @@ func (a *Adapter) noteGroup(ctx context.Context, sess *session, c contact) {
 	if c.nick == "" {
 		return
 	}
+	a.groupsMu.Lock()
+	defer a.groupsMu.Unlock()
 	known, err := a.loadGroups(ctx)
 	if err != nil {
 		return

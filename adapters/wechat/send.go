@@ -193,7 +193,7 @@ func (a *Adapter) resolveChat(ctx context.Context, sess *session, chat string) (
 	// The group may have been saved to contacts since login; reload the
 	// list, but not more than once a minute.
 	if sess.mayRefresh(time.Minute) {
-		if err := a.refreshContacts(sess); err != nil {
+		if err := a.refreshContacts(ctx, sess); err != nil {
 			return "", fmt.Errorf("wechat: look up %s: %w", chat, err)
 		}
 		if u, ok := lookup(); ok {
