@@ -395,3 +395,54 @@ func TestEngineAskerAndTopicRoomRelay(t *testing.T) {
 		t.Errorf("%d sends refused by the rate limiter", n)
 	}
 }
+
+// TestEnginePoolRoomLifeCycle: /room takes a pool group, the asker and the
+// volunteer get single-use invites privately, and resolving the case
+// empties the group and returns it to the pool.
+func TestEnginePoolRoomLifeCycle(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	const g1, g2 = int64(-1002000000001), int64(-1002000000002)
+	srv.SetAdmin(g1, leadID)
+	srv.SetLimits(telegramtest.Limits{PerGroup: telegramtest.Rate{N: 20, Period: 900 * time.Millisecond}, PerPrivate: telegramtest.Rate{N: 1, Period: 40 * time.Millisecond}})
+	startStack(t, srv, filepath.Join(t.TempDir(), "lifeline.db"), nil, func(o *Options) {
+		o.Rooms, o.Pool = RoomsPool, []int64{g1, g2}
+		o.RateLimits = bot.Limits{PerGroup: bot.Rate{N: 20, Period: time.Second}, PerPrivate: bot.Rate{N: 1, Period: 50 * time.Millisecond}, MaxTextRunes: 4000}
+	})
+	asker := telegramtest.User(7, "王阿姨")
+	lead := telegramtest.User(leadID, "Lead")
+	coord := telegramtest.Group(coordChat, "Volunteers")
+
+	// A bot can only write to people who started a chat with it, so both
+	// have; the invites go there. (The engine learns a private chat from a
+	// message, not from /start alone.)
+	srv.PushText(telegramtest.Private(asker), asker, "你好")
+	srv.PushText(telegramtest.Private(lead), lead, "hello")
+	srv.PushText(telegramtest.Group(intakeChats[0], "互助1群"), asker, "我妈妈透析两周没做了，浦东川沙，电话13812345678")
+	waitFor(t, "alert", func() bool { return len(alertCounts(srv, coordChat)) == 1 })
+	srv.PushText(coord, lead, "/claim 1")
+	srv.PushText(coord, lead, "/room 1")
+	waitFor(t, "pool group renamed after the case", func() bool { return strings.HasPrefix(srv.Title(g1), "#1") })
+	invited := func(user int64) bool {
+		for _, m := range srv.SentTo(user) {
+			if strings.Contains(m.Text, "https://t.me/+") {
+				return true
+			}
+		}
+		return false
+	}
+	waitFor(t, "invites delivered privately", func() bool { return invited(asker.ID) && invited(lead.ID) })
+	for _, l := range srv.Links(g1) {
+		if l.MemberLimit != 1 {
+			t.Errorf("invite %s is not single-use", l.Link)
+		}
+	}
+
+	srv.PushText(coord, lead, "/resolve 1")
+	waitFor(t, "group back in the pool", func() bool { return srv.Title(g1) == FreeRoomTitle })
+	if removed := srv.Removed(g1); len(removed) != 1 || removed[0] != asker.ID {
+		t.Errorf("removed %v, want the asker only (the lead is an admin of the group)", removed)
+	}
+	if s := srv.SentTo(g1); len(s) == 0 || !strings.Contains(s[len(s)-1].Text, "#1") {
+		t.Errorf("no closing note in the room: %+v", s)
+	}
+}
