@@ -5,8 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -156,6 +159,7 @@ func (a *Adapter) newSession(ctx context.Context, relogin bool) *session {
 	b := openwechat.NewBot(sctx)
 	openwechat.Desktop.Prepare(b)
 	b.Caller.Client.HTTPClient().Transport = a.transport
+	b.Caller.Client.AddHttpHook(jarHosts{b.Caller.Client})
 	sess := &session{bot: b, ctx: sctx, cancel: cancel, dir: newDirectory(),
 		syncBack: backoff{min: time.Second, max: 2 * time.Minute}}
 	b.UUIDCallback = func(uuid string) { a.showQR(sctx, uuid, relogin) }
@@ -339,3 +343,27 @@ func (f *sessionFile) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+// jarHosts registers every WeChat host in the client's cookie jar just
+// before init. openwechat's Jar keeps a plain map of hosts, written when a
+// host first sets a cookie and read on every response and when the session
+// is saved. Filling it before the sync goroutine starts means the adapter's
+// sends and the sync loop only ever read it. It also keeps the cookies in
+// the session file after a hot login: a Jar loaded from the file has no
+// hosts, so it would save none.
+type jarHosts struct{ client *openwechat.Client }
+
+func (h jarHosts) BeforeRequest(req *http.Request) {
+	if !strings.HasSuffix(req.URL.Path, "/webwxinit") {
+		return
+	}
+	d := h.client.Domain
+	jar := h.client.Jar()
+	for _, host := range []string{d.BaseHost(), d.SyncHost(), d.FileHost(), "https://login.wx.qq.com", "https://login.weixin.qq.com"} {
+		if u, err := url.Parse(host + "/"); err == nil {
+			jar.SetCookies(u, nil)
+		}
+	}
+}
+
+func (jarHosts) AfterRequest(*http.Response, error) {}

@@ -198,6 +198,10 @@ func TestQRLoginEndToEnd(t *testing.T) {
 	if !strings.Contains(h2.logs.String(), "hot login") {
 		t.Errorf("no hot-login log line:\n%s", h2.logs.String())
 	}
+	// The session saved after a hot login still carries the cookies.
+	if data, _ := os.ReadFile(opts.SessionFile); !strings.Contains(string(data), "wxsid") {
+		t.Errorf("session file lost its cookies after a hot login:\n%s", data)
+	}
 }
 
 func TestMessagesReachHandler(t *testing.T) {
