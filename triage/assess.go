@@ -72,7 +72,7 @@ func (e *Engine) Assess(text string) Assessment {
 		return len(sc.hits) < maxHits
 	})
 	hits := sc.hits
-	dropShadowed(hits, e.maxPatLen)
+	e.dropShadowed(hits)
 	e.dropNegatedAndTopics(buf, hits)
 
 	var a Assessment
@@ -262,8 +262,8 @@ func (e *Engine) Assess(text string) Assessment {
 	}
 	for _, i := range otherLabel {
 		l := e.label(&hits[i])
-		if e.sigs[hits[i].sig].kind == KindLack && inAny(a.Durations, l) {
-			continue // "没做" adds nothing next to "两周没做"
+		if e.sigs[hits[i].sig].kind == KindLack && (inAny(a.Durations, l) || inAny(a.Signals, l)) {
+			continue // "没做" adds nothing next to "两周没做", nor "断" next to "猫快断粮"
 		}
 		a.Signals = appendUnique(a.Signals, l)
 	}
@@ -341,16 +341,20 @@ func (e *Engine) ruleMatches(r *compiledRule, sc *scratch, a *Assessment) bool {
 }
 
 // dropShadowed applies longest-match-wins: a hit lying inside a longer hit
-// is dropped, so "不需要" is a negation and not the plea "需要", and "in
-// need" (news) is not "need" (ask). Walk reports hits in order of their
-// end, so a container of hit i ends at or after it and no later than
-// i.start+maxLen: only that window is scanned.
-func dropShadowed(hits []hit, maxLen int32) {
+// is dropped, so "不需要" is a negation and not the plea "需要", "in need"
+// (an offer) is not "need" (a plea), and "高烧不退" counts once, not also
+// as "高烧". Two cues of different positive kinds both stand: "没透析" is a
+// lack that still names dialysis, "断药" still names medicine.
+//
+// Walk reports hits in order of their end, so a container of hit i ends at
+// or after it and no later than i.start+maxLen: only that window is
+// scanned.
+func (e *Engine) dropShadowed(hits []hit) {
 	for i := range hits {
 		hi := &hits[i]
 		// Same end, reported earlier (longer patterns come first).
 		for j := i - 1; j >= 0 && hits[j].end == hi.end; j-- {
-			if covers(&hits[j], hi) {
+			if e.shadows(&hits[j], hi) {
 				hi.dropped = true
 				break
 			}
@@ -358,8 +362,8 @@ func dropShadowed(hits []hit, maxLen int32) {
 		if hi.dropped {
 			continue
 		}
-		for j := i + 1; j < len(hits) && hits[j].end <= hi.start+maxLen; j++ {
-			if covers(&hits[j], hi) {
+		for j := i + 1; j < len(hits) && hits[j].end <= hi.start+e.maxPatLen; j++ {
+			if e.shadows(&hits[j], hi) {
 				hi.dropped = true
 				break
 			}
@@ -367,9 +371,14 @@ func dropShadowed(hits []hit, maxLen int32) {
 	}
 }
 
-// covers reports whether hit o strictly covers hit h.
-func covers(o, h *hit) bool {
-	return o.start <= h.start && o.end >= h.end && o.end-o.start > h.end-h.start
+// shadows reports whether hit o strictly covers hit h and overrides it:
+// same kind, or either of them is not a positive cue.
+func (e *Engine) shadows(o, h *hit) bool {
+	if !(o.start <= h.start && o.end >= h.end && o.end-o.start > h.end-h.start) {
+		return false
+	}
+	ko, kh := e.sigs[o.sig].kind, e.sigs[h.sig].kind
+	return ko == kh || !ko.positive() || !kh.positive()
 }
 
 // dropNegatedAndTopics drops cues cancelled by a negation just before them

@@ -79,6 +79,16 @@ var knownCategories = map[Category]bool{
 	CatMissingPerson: true, CatShelter: true, CatOther: true,
 }
 
+// positive kinds describe the plea itself (what, who, how bad, where);
+// the others argue against it or only mask other matches.
+func (k Kind) positive() bool {
+	switch k {
+	case KindNegation, KindIgnore, KindScam:
+		return false
+	}
+	return !k.negative()
+}
+
 // negative kinds argue that a text is not a request.
 func (k Kind) negative() bool {
 	switch k {
