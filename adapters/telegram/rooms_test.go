@@ -42,6 +42,17 @@ func TestTopicRoomOpenAndClose(t *testing.T) {
 	if !srv.TopicClosed(coord, thread) {
 		t.Errorf("topic %d not closed", thread)
 	}
+	// A message still queued for the closed topic is not lost, and does not
+	// read as the coordination chat being unreachable.
+	for _, th := range []string{room.Thread, "4242"} {
+		if _, err := a.Send(t.Context(), bot.OutMessage{Chat: room.Chat, Thread: th, Text: "late relay " + th}); err != nil {
+			t.Errorf("send to gone topic %s: %v", th, err)
+		}
+		sent := srv.SentTo(coord)
+		if last := sent[len(sent)-1]; last.Text != "late relay "+th || last.Thread != 0 {
+			t.Errorf("late message for topic %s: %+v, want it in the chat itself", th, last)
+		}
+	}
 
 	// A coordination group without topics cannot hold topic rooms.
 	_, err = a.OpenRoom(t.Context(), bot.RoomRequest{Case: 43, Title: "#43", Coordination: "telegram:-1001000000003"})

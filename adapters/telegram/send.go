@@ -40,9 +40,15 @@ const maxToast = 200
 // the toast shown to the person who pressed it; a message with no Text and
 // no EditOf besides posts nothing.
 //
-// Errors: 429 is a *bot.RetryAfterError; 403 and 400 (blocked, kicked,
-// chat not found, bad request) are bot.ErrPermanent; 5xx and network
-// errors are plain, for the outbox to retry.
+// Failures that concern one message, not the chat, are worked around
+// rather than reported, because the engine takes a permanent error as
+// "this chat is unreachable": an edit of a deleted message posts anew, a
+// message for a closed or deleted topic goes to the chat itself, and
+// buttons Telegram would refuse are left out.
+//
+// Errors: 429 is a *bot.RetryAfterError; 403 and other 400s (blocked,
+// kicked, chat not found) are bot.ErrPermanent; 5xx and network errors are
+// plain, for the outbox to retry.
 func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -64,9 +70,10 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("send to %s: %w", m.Chat, bot.Permanent(err))
 	}
-	markup, err := inlineKeyboard(m.Buttons)
-	if err != nil {
-		return "", fmt.Errorf("send to %s: %w", m.Chat, bot.Permanent(err))
+	markup, dropped := inlineKeyboard(m.Buttons)
+	if dropped != nil {
+		// A bad button must not cost the alert it sits under.
+		a.log.Error("drop buttons Telegram would refuse", "chat", m.Chat, "err", dropped)
 	}
 	thread := 0
 	if m.Thread != "" {
@@ -76,10 +83,15 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 	}
 	if m.EditOf != "" {
 		id, err := a.edit(ctx, chat, m, markup)
-		if err != nil {
-			return "", fmt.Errorf("edit message %s in %s: %w", m.EditOf, m.Chat, err)
+		if !errors.Is(err, errGone) {
+			if err != nil {
+				return "", fmt.Errorf("edit message %s in %s: %w", m.EditOf, m.Chat, err)
+			}
+			return id, nil
 		}
-		return id, nil
+		// Someone deleted the card: post the new state instead, rather than
+		// fail (which would read as the whole chat being unreachable).
+		a.log.Info("message to edit is gone, posting anew", "chat", m.Chat, "msg", m.EditOf)
 	}
 	parts := Split(m.Text, maxUnits)
 	// A retry after a failure mid-way resumes after the parts already out,
@@ -99,6 +111,13 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 			p.ReplyMarkup = markup
 		}
 		sent, err := a.api.SendMessage(ctx, p)
+		if err != nil && thread != 0 && threadGone(err) {
+			// The topic was closed or deleted: the message still matters, so
+			// it goes to the chat itself.
+			a.log.Info("topic is gone, posting in the chat", "chat", m.Chat, "thread", thread, "err", a.mask(err))
+			thread, p.MessageThreadID = 0, 0
+			sent, err = a.api.SendMessage(ctx, p)
+		}
 		if err != nil {
 			if len(parts) > 1 {
 				a.markSent(key, i)
@@ -180,12 +199,26 @@ func (a *Adapter) edit(ctx context.Context, chat any, m bot.OutMessage, markup *
 		p.ReplyMarkup = markup
 	}
 	if _, err := a.api.EditMessageText(ctx, p); err != nil {
-		if strings.Contains(err.Error(), "message is not modified") {
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, "message is not modified"):
 			return m.EditOf, nil
+		case strings.Contains(msg, "message to edit not found"), strings.Contains(msg, "message can't be edited"):
+			return "", errGone
 		}
 		return "", a.classify(err)
 	}
 	return m.EditOf, nil
+}
+
+// errGone says the message to edit no longer exists.
+var errGone = errors.New("message to edit is gone")
+
+// threadGone reports an error about the topic rather than the chat.
+func threadGone(err error) bool {
+	msg := err.Error()
+	return errors.Is(err, tgbot.ErrorBadRequest) &&
+		(strings.Contains(msg, "message thread not found") || strings.Contains(msg, "TOPIC_CLOSED") || strings.Contains(msg, "TOPIC_DELETED"))
 }
 
 // classify maps a Bot API error onto the outbox's retry classes.
@@ -207,14 +240,17 @@ func (a *Adapter) classify(err error) error {
 	return err
 }
 
-// inlineKeyboard builds the keyboard for buttons; nil for none.
+// inlineKeyboard builds the keyboard for buttons (nil for none), leaving
+// out buttons Telegram would refuse; the error names them.
 func inlineKeyboard(buttons [][]bot.Button) (*models.InlineKeyboardMarkup, error) {
 	var rows [][]models.InlineKeyboardButton
+	var bad []error
 	for _, row := range buttons {
 		var r []models.InlineKeyboardButton
 		for _, b := range row {
-			if b.Data == "" || len(b.Data) > maxCallbackData {
-				return nil, fmt.Errorf("button %q: callback data must be 1-%d bytes, got %d", b.Label, maxCallbackData, len(b.Data))
+			if b.Data == "" || len(b.Data) > maxCallbackData || b.Label == "" {
+				bad = append(bad, fmt.Errorf("button %q: callback data must be 1-%d bytes, got %d", b.Label, maxCallbackData, len(b.Data)))
+				continue
 			}
 			r = append(r, models.InlineKeyboardButton{Text: b.Label, CallbackData: b.Data})
 		}
@@ -222,10 +258,11 @@ func inlineKeyboard(buttons [][]bot.Button) (*models.InlineKeyboardMarkup, error
 			rows = append(rows, r)
 		}
 	}
+	err := errors.Join(bad...)
 	if len(rows) == 0 {
-		return nil, nil
+		return nil, err
 	}
-	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}, nil
+	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}, err
 }
 
 var htmlEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")

@@ -150,10 +150,15 @@ func TestSendClassifiesErrors(t *testing.T) {
 		}
 	})
 	t.Run("callback data too long", func(t *testing.T) {
-		_, err := a.Send(t.Context(), bot.OutMessage{Chat: groupRef, Text: "x",
-			Buttons: [][]bot.Button{{{Label: "long", Data: strings.Repeat("d", 65)}}}})
-		if !errors.Is(err, bot.ErrPermanent) {
-			t.Errorf("got %v, want a permanent error", err)
+		before := len(srv.SentTo(groupID))
+		_, err := a.Send(t.Context(), bot.OutMessage{Chat: groupRef, Text: "alert",
+			Buttons: [][]bot.Button{{{Label: "long", Data: strings.Repeat("d", 65)}, {Label: "Claim", Data: "/claim 1"}}}})
+		if err != nil {
+			t.Fatalf("a bad button cost the message: %v", err)
+		}
+		s := srv.SentTo(groupID)[before:]
+		if len(s) != 1 || len(s[0].Keyboard) != 1 || len(s[0].Keyboard[0]) != 1 || s[0].Keyboard[0][0].Data != "/claim 1" {
+			t.Errorf("sent %+v, want the message with the good button only", s)
 		}
 	})
 }
@@ -224,8 +229,13 @@ func TestSendEditsInPlace(t *testing.T) {
 	if m, _ := srv.Message(groupID, n); len(m.Keyboard) != 0 {
 		t.Errorf("keyboard kept after an edit without buttons: %v", m.Keyboard)
 	}
-	if _, err := a.Send(t.Context(), bot.OutMessage{Chat: groupRef, EditOf: "999", Text: "x"}); !errors.Is(err, bot.ErrPermanent) {
-		t.Errorf("editing a missing message: %v, want permanent", err)
+	// The card was deleted: the new state is posted instead.
+	newID, err := a.Send(t.Context(), bot.OutMessage{Chat: groupRef, EditOf: "999", Text: "#42 resolved", Buttons: buttons})
+	if err != nil || newID == "999" || newID == "" {
+		t.Fatalf("editing a deleted message = %q, %v; want a new message", newID, err)
+	}
+	if s := srv.SentTo(groupID); len(s) != 2 || s[1].Text != "#42 resolved" || len(s[1].Keyboard) != 1 {
+		t.Errorf("after editing a deleted message, sent %+v", s)
 	}
 }
 

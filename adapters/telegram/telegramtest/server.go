@@ -673,6 +673,14 @@ func (s *Server) sendMessage(p params) (any, *apiError) {
 	if aerr != nil {
 		return nil, aerr
 	}
+	if thread := int(p.int64("message_thread_id")); thread != 0 && s.forums[chat] {
+		if thread <= 1000 || thread > 1000+s.nextTopic[chat] {
+			return nil, &apiError{code: 400, desc: "Bad Request: message thread not found"}
+		}
+		if s.closed[chat][thread] {
+			return nil, &apiError{code: 400, desc: "Bad Request: TOPIC_CLOSED"}
+		}
+	}
 	now := time.Now()
 	if ra, ok := s.allow(chat, now); !ok {
 		s.limited++
