@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lifeline-aid/lifeline/adapters/wechat/wechattest"
 	"github.com/lifeline-aid/lifeline/bot"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
@@ -74,15 +73,7 @@ func TestEngineOverWeChat(t *testing.T) {
 		return ok
 	})
 
-	sentTo := func(id string) []wechattest.Sent {
-		var out []wechattest.Sent
-		for _, s := range srv.Sent() {
-			if s.ToID == id {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
+	sentTo := srv.SentTo
 	cardFor := func(n string) func() bool {
 		return func() bool {
 			for _, s := range sentTo("coord") {

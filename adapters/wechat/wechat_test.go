@@ -657,3 +657,56 @@ func TestRedactHidesSessionKeys(t *testing.T) {
 		t.Errorf("redaction lost the error: %v", err)
 	}
 }
+
+// gatedHandler blocks every message until the gate opens.
+type gatedHandler struct {
+	gate chan struct{}
+	got  chan bot.Message
+}
+
+func (g *gatedHandler) HandleMessage(ctx context.Context, m bot.Message) error {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	g.got <- m
+	return nil
+}
+
+func TestSlowEngineLosesNothing(t *testing.T) {
+	srv := newServer(t)
+	opts := testOptions(t, srv)
+	opts.QROut = io.Discard
+	logs := &syncBuffer{}
+	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
+	a, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.queue = make(chan bot.Message, 2)
+	h := &gatedHandler{gate: make(chan struct{}), got: make(chan bot.Message, 20)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, h) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	var ids []string
+	for i := 0; i < 6; i++ {
+		ids = append(ids, srv.PushText("alice", fmt.Sprintf("message %d", i)))
+	}
+	waitFor(t, "the full-queue warning", func() bool { return strings.Contains(logs.String(), "incoming queue full") })
+	close(h.gate)
+	for i, id := range ids {
+		select {
+		case m := <-h.got:
+			if m.ID != id {
+				t.Errorf("message %d has id %s, want %s (order lost)", i, m.ID, id)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("message %d never reached the engine", i)
+		}
+	}
+}

@@ -317,6 +317,19 @@ func (s *Server) Sent() []Sent {
 	return append([]Sent(nil), s.sent...)
 }
 
+// SentTo returns the messages sent to one person or group id.
+func (s *Server) SentTo(id string) []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Sent
+	for _, m := range s.sent {
+		if m.ToID == id {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // SentChanged returns a channel closed at the next send.
 func (s *Server) SentChanged() <-chan struct{} {
 	s.mu.Lock()
