@@ -6,20 +6,23 @@
 //
 // Records are JSON values (simple to inspect with `bbolt get`) under
 // big-endian integer or string keys, one bucket per record type. Secondary
-// indexes are key-only buckets written in the same transaction as their
-// record, so they can never disagree with it after a crash:
+// indexes are buckets of keys (a few with a short value) written in the
+// same transaction as their record, so they can never disagree with it
+// after a crash:
 //
 //   - idx_open: open cases by urgency (highest first), then creation time
 //   - idx_stale: open cases by last update, for stale digests
-//   - idx_phone, idx_asker: cases by phone number and by asker
+//   - idx_phone, idx_asker: unpurged cases by phone number (the value
+//     says whether the case is open) and by asker
 //   - idx_fp: open cases by each 16-bit band of their SimHash fingerprint,
 //     so near-duplicates (Hamming distance ≤ 3) are found by four lookups
 //   - idx_done: finished cases not yet purged, by finish time (retention)
 //   - outbox_due: pending outbox items by next attempt time
 //
-// The meta bucket holds the schema version; Open runs the migrations in
-// migrations from the file's version up to CurrentSchema in one
-// transaction.
+// The meta bucket holds the schema version. Open upgrades an older file
+// by running, in one transaction, the migration registered for each
+// version (a map from version to func(*bbolt.Tx) error) up to
+// CurrentSchema; testdata/v0.db is a file written in version 0's layout.
 //
 // # Ingestion
 //
