@@ -111,6 +111,14 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 			p.ReplyMarkup = markup
 		}
 		sent, err := a.api.SendMessage(ctx, p)
+		var migrated *tgbot.MigrateError
+		if errors.As(err, &migrated) && migrated.MigrateToChatID != 0 {
+			// The group became a supergroup; the migration update rebinds
+			// the chat, and this message follows it there now.
+			a.log.Info("group migrated, sending to its new id", "chat", m.Chat, "to", Ref(int64(migrated.MigrateToChatID)))
+			chat, p.ChatID = int64(migrated.MigrateToChatID), int64(migrated.MigrateToChatID)
+			sent, err = a.api.SendMessage(ctx, p)
+		}
 		if err != nil && thread != 0 && threadGone(err) {
 			// The topic was closed or deleted: the message still matters, so
 			// it goes to the chat itself.

@@ -299,3 +299,15 @@ func TestSendResumesLongMessageAfterRateLimit(t *testing.T) {
 		t.Errorf("resending a complete message: %v, %d sent", err, len(srv.SentTo(groupID)))
 	}
 }
+
+func TestSendFollowsGroupMigration(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	srv.Migrate(-4001, -1004001)
+	a := newAdapter(t, srv, nil)
+	if _, err := a.Send(t.Context(), bot.OutMessage{Chat: "telegram:-4001", Text: "alert"}); err != nil {
+		t.Fatalf("send to a migrated group: %v", err)
+	}
+	if s := srv.SentTo(-1004001); len(s) != 1 || s[0].Text != "alert" {
+		t.Errorf("sent to the supergroup: %+v", s)
+	}
+}

@@ -142,6 +142,7 @@ type Server struct {
 	webhookURL string
 	webhookTok string
 	answers    map[string]string
+	migrated   map[int64]int64
 }
 
 // NewServer starts a server on 127.0.0.1 and stops it when the test ends.
@@ -163,6 +164,7 @@ func NewServer(t testing.TB) *Server {
 		banned:    map[int64]map[int64]bool{},
 		removed:   map[int64][]int64{},
 		answers:   map[string]string{},
+		migrated:  map[int64]int64{},
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -202,6 +204,14 @@ func (s *Server) SetForum(chat int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.forums[chat] = true
+}
+
+// Migrate makes a group answer sends as one upgraded to the supergroup to,
+// as Telegram does after a migration.
+func (s *Server) Migrate(from, to int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.migrated[from] = to
 }
 
 // SetAdmin marks a user as an administrator of a chat; banChatMember
@@ -395,6 +405,7 @@ type apiError struct {
 	code       int
 	desc       string
 	retryAfter int
+	migrateTo  int64
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -659,6 +670,9 @@ func (s *Server) sendMessage(p params) (any, *apiError) {
 	if chat == 0 {
 		return nil, &apiError{code: 400, desc: "Bad Request: chat not found"}
 	}
+	if to, ok := s.migrated[chat]; ok {
+		return nil, &apiError{code: 400, desc: "Bad Request: group chat was upgraded to a supergroup chat", migrateTo: to}
+	}
 	text, aerr := render(p["text"], p["parse_mode"])
 	if aerr != nil {
 		return nil, aerr
@@ -791,8 +805,11 @@ func writeResult(w http.ResponseWriter, result any) {
 
 func writeError(w http.ResponseWriter, e apiError) {
 	body := map[string]any{"ok": false, "error_code": e.code, "description": e.desc}
-	if e.retryAfter > 0 {
+	switch {
+	case e.retryAfter > 0:
 		body["parameters"] = map[string]int{"retry_after": e.retryAfter}
+	case e.migrateTo != 0:
+		body["parameters"] = map[string]int64{"migrate_to_chat_id": e.migrateTo}
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(e.code)
