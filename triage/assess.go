@@ -21,6 +21,9 @@ const (
 	// maxNegRepeat bounds how many repeated counter-evidence phrases
 	// count, so a long news article does not outweigh everything.
 	maxNegRepeat = 3
+	// kinWeight is the subject evidence of a named relative or neighbour
+	// (the lexicon's "kin" signal); a bare "I" or "we" is less.
+	kinWeight = 1.5
 )
 
 // Assess reads one message and returns its triage. It never fails: odd or
@@ -189,10 +192,16 @@ func (e *Engine) Assess(text string) Assessment {
 		// news line is not.
 		askEq += lackW
 	}
-	if base == Critical && negW == 0 && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || len(a.Places) > 0) {
+	switch {
+	case base == Critical && negW == 0 && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || len(a.Places) > 0):
 		// Only when someone concrete is affected, reachable or located:
 		// "5人被困" in a news item is not a plea, "我爸昏迷了" and "孕妇
 		// 破水了，在徐汇区" are.
+		askEq += criticalAsk
+	case base == High && negW == 0 && (subjW >= kinWeight || vulW > 0):
+		// "我爸的降压药吃完了" or "老人摔倒了起不来" posted in a mutual-aid
+		// group asks for help without saying so: a serious need of a
+		// relative or a vulnerable person, with nothing against it.
 		askEq += criticalAsk
 	}
 	evidence := needW + askEq + 0.5*vulW + 0.5*subjW
