@@ -628,3 +628,43 @@ func TestFindOpenByPhoneNewestOpen(t *testing.T) {
 		})
 	}
 }
+
+func TestMarkSeen(t *testing.T) {
+	s := openTest(t, Options{NoSync: true})
+	tests := []struct {
+		name    string
+		key     MessageKey
+		first   bool
+		wantErr bool
+	}{
+		{"new", MessageKey{"tg:-1", "10"}, true, false},
+		{"again", MessageKey{"tg:-1", "10"}, false, false},
+		{"same id other chat", MessageKey{"tg:-2", "10"}, true, false},
+		{"chat and id do not run together", MessageKey{"tg:-11", "0"}, true, false},
+		{"no id", MessageKey{"tg:-1", ""}, false, true},
+		{"no chat", MessageKey{"", "10"}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := s.Update(context.Background(), func(tx *Tx) error {
+				first, err := tx.MarkSeen(tt.key, t0)
+				if first != tt.first {
+					t.Errorf("MarkSeen(%v) first = %v, want %v", tt.key, first, tt.first)
+				}
+				return err
+			})
+			if (err != nil) != tt.wantErr {
+				t.Errorf("MarkSeen(%v) error = %v, want error %v", tt.key, err, tt.wantErr)
+			}
+		})
+	}
+	view(t, s, func(tx *Tx) error {
+		if ok, _ := tx.Seen(MessageKey{"tg:-1", "10"}); !ok {
+			t.Error("Seen = false for a marked message")
+		}
+		if ok, _ := tx.Seen(MessageKey{"tg:-1", "1"}); ok {
+			t.Error("Seen = true for an unmarked message")
+		}
+		return nil
+	})
+}

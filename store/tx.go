@@ -64,7 +64,12 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 
 // MarkSeen records an incoming message; first is false when it was
 // already recorded (a redelivery), in which case nothing is written.
+// An empty chat or id is an error rather than a key: every later message
+// without one would otherwise look like a redelivery and be dropped.
 func (tx *Tx) MarkSeen(k MessageKey, at time.Time) (first bool, err error) {
+	if k.Chat == "" || k.ID == "" {
+		return false, fmt.Errorf("mark message seen: chat %q id %q: both are required", k.Chat, k.ID)
+	}
 	b := tx.b(bSeen)
 	key := seenKey(k)
 	if b.Get(key) != nil {
