@@ -71,7 +71,8 @@ type Options struct {
 	// State keeps the identity mapping across restarts. Nil keeps it in
 	// memory only, which loses person ids on restart.
 	State StateStore
-	// Logger receives the adapter's logs (default slog.Default()).
+	// Logger receives the adapter's logs (default slog.Default() with
+	// platform=wechat).
 	Logger *slog.Logger
 	// OnLoginNeeded is called when the session died and a fresh QR scan is
 	// needed, so the engine can tell admins on other platforms. It is
@@ -147,7 +148,7 @@ func New(opts Options) (*Adapter, error) {
 		opts.StartTimeout = 20 * time.Second
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.Default()
+		opts.Logger = slog.Default().With("platform", platformName)
 	}
 	if opts.QROut == nil {
 		opts.QROut = os.Stdout
@@ -162,7 +163,7 @@ func New(opts Options) (*Adapter, error) {
 	}
 	return &Adapter{
 		opts:         opts,
-		log:          opts.Logger.With("platform", platformName),
+		log:          opts.Logger,
 		state:        state,
 		transport:    tr,
 		queue:        make(chan bot.Message, 256),

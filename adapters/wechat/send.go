@@ -30,8 +30,8 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 	}
 	text := render(m)
 	if strings.TrimSpace(text) == "" {
-		// A bare button acknowledgement: WeChat has no buttons, so
-		// there is nothing to show.
+		// A bare button acknowledgement (Answer only): WeChat has no
+		// buttons, so there is nothing to show.
 		return "", nil
 	}
 	parts := splitText(text, maxTextRunes)
@@ -241,9 +241,6 @@ func render(m bot.OutMessage) string {
 	}
 	if len(hints) > 0 {
 		text = strings.TrimRight(text, "\n") + "\n\n" + strings.Join(hints, "\n")
-	}
-	if text == "" {
-		return m.Answer
 	}
 	return text
 }
