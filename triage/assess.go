@@ -192,6 +192,11 @@ func (e *Engine) Assess(text string) Assessment {
 		// news line is not.
 		askEq += lackW
 	}
+	if negW == 0 && (len(a.Phones) > 0 || len(a.Places) > 0) {
+		// A need with a contact or an address and nothing against it is
+		// a posted request: "Baby formula please, Block 5".
+		askEq += 0.5
+	}
 	switch {
 	case base == Critical && negW == 0 && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || len(a.Places) > 0):
 		// Only when someone concrete is affected, reachable or located:
@@ -301,6 +306,15 @@ func (e *Engine) ruleMatches(r *compiledRule, sc *scratch, a *Assessment) bool {
 	has := func(id int) bool {
 		if id >= 0 {
 			return sc.present[id]
+		}
+		if id <= pseudoGroup {
+			g := e.groups[pseudoGroup-id]
+			for _, v := range a.Vulnerable {
+				if v == g {
+					return true
+				}
+			}
+			return false
 		}
 		switch id {
 		case pseudoDuration:

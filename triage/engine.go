@@ -33,6 +33,8 @@ const (
 	// pseudoNever stands for a signal an extra lexicon disabled: rules
 	// that need it never fire, rules that merely accept it ignore it.
 	pseudoNever
+	// pseudoGroup - i names vulnerable group i of Engine.groups ("@elderly").
+	pseudoGroup = -1000
 )
 
 var pseudoIDs = map[string]int{
@@ -75,7 +77,9 @@ type compiledRule struct {
 // Engine assesses texts against a compiled lexicon. It is immutable after
 // NewEngine and safe for concurrent use.
 type Engine struct {
-	sigs  []sigInfo
+	// groups are the vulnerable groups rules may name as "@group".
+	groups []string
+	sigs   []sigInfo
 	pats  [][]patInfo // by Aho-Corasick pattern number
 	trie  *ahocorasick.Trie
 	rules []compiledRule
@@ -217,11 +221,28 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		}
 	}
 	e.trie = tb.Build()
+	// Groups come from the vulnerable signals plus those ages imply.
+	for _, g := range []string{"elderly", "child", "infant"} {
+		e.groups = appendUnique(e.groups, g)
+	}
+	for _, si := range e.sigs {
+		if si.kind == KindVulnerable {
+			e.groups = appendUnique(e.groups, si.group)
+		}
+	}
 	resolve := func(r Rule, names []string) ([]int, error) {
 		out := make([]int, 0, len(names))
 		for _, n := range names {
 			if p, ok := pseudoIDs[n]; ok {
 				out = append(out, p)
+				continue
+			}
+			if g, ok := strings.CutPrefix(n, "@"); ok {
+				i := indexOf(e.groups, g)
+				if i < 0 {
+					return nil, fmt.Errorf("%s: line %d: rule %q: unknown pseudo signal or group %q", r.source, r.line, r.ID, n)
+				}
+				out = append(out, pseudoGroup-i)
 				continue
 			}
 			i, ok := ids[n]
@@ -277,4 +298,13 @@ func isWordRune(r rune) bool {
 		return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z'
 	}
 	return !isHan(r) && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
 }

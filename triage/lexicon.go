@@ -136,7 +136,9 @@ type Signal struct {
 
 // Rule raises urgency (and adds weight) when signals occur together.
 // All, Any and None hold signal IDs or the pseudo IDs "@duration",
-// "@phone", "@place", "@vulnerable", "@ask", "@lack" and "@urgent".
+// "@phone", "@place", "@vulnerable", "@ask", "@lack", "@urgent" and
+// "@subject", or "@" and a vulnerable group ("@elderly", "@infant": true
+// when that group was found, by a word or by an age).
 type Rule struct {
 	ID       string   `yaml:"id"`
 	All      []string `yaml:"all,omitempty"`
