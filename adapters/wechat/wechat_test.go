@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -708,5 +709,72 @@ func TestSlowEngineLosesNothing(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("message %d never reached the engine", i)
 		}
+	}
+}
+
+func TestCancelWhileWaitingForScan(t *testing.T) {
+	srv := newServer(t)
+	srv.SetHoldLogin(true)
+	opts := testOptions(t, srv)
+	opts.QROut = io.Discard
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, newRecorder()) }()
+	waitFor(t, "login polling", func() bool { return srv.Requests("login") > 0 })
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Run after cancel: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run kept waiting for a scan after cancel")
+	}
+}
+
+// flakyHandler fails the first hand-over.
+type flakyHandler struct {
+	calls atomic.Int32
+	got   chan bot.Message
+}
+
+func (f *flakyHandler) HandleMessage(_ context.Context, m bot.Message) error {
+	if f.calls.Add(1) == 1 {
+		return errors.New("store busy")
+	}
+	f.got <- m
+	return nil
+}
+
+func TestHandlerErrorIsRetried(t *testing.T) {
+	srv := newServer(t)
+	opts := testOptions(t, srv)
+	opts.QROut = io.Discard
+	opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &flakyHandler{got: make(chan bot.Message, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx, h) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	id := srv.PushText("alice", "help")
+	select {
+	case m := <-h.got:
+		if m.ID != id {
+			t.Errorf("got %s, want %s", m.ID, id)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("message not handed over again after an engine error")
 	}
 }
