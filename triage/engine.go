@@ -80,10 +80,10 @@ type Engine struct {
 	// groups are the vulnerable groups rules may name as "@group".
 	groups []string
 	sigs   []sigInfo
-	pats  [][]patInfo // by Aho-Corasick pattern number
-	trie  *ahocorasick.Trie
-	rules []compiledRule
-	pool  sync.Pool
+	pats   [][]patInfo // by Aho-Corasick pattern number
+	trie   *ahocorasick.Trie
+	rules  []compiledRule
+	pool   sync.Pool
 	// maxPatLen is the longest pattern in bytes; it bounds how far apart
 	// two overlapping hits can be.
 	maxPatLen int32
