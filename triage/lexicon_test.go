@@ -37,6 +37,7 @@ func TestMalformedLexicons(t *testing.T) {
 		"not_a_list.yaml":            {"line 3"},
 		"unknown_rule_signal.yaml":   {"line 3", `unknown signal "no_such_signal"`},
 		"need_without_category.yaml": {"line 3", "needs a category"},
+		"unknown_group.yaml":         {"line 3", `unknown pseudo signal or group "@teenager"`},
 	}
 	files, err := filepath.Glob("testdata/lexicon/*.yaml")
 	if err != nil {
