@@ -119,8 +119,9 @@ type Adapter struct {
 }
 
 var (
-	_ bot.Platform   = (*Adapter)(nil)
-	_ bot.RoomOpener = (*Adapter)(nil)
+	_ bot.Platform    = (*Adapter)(nil)
+	_ bot.RoomOpener  = (*Adapter)(nil)
+	_ bot.MemberAdder = (*Adapter)(nil)
 )
 
 // New checks the options and builds an Adapter. It does not touch the

@@ -111,6 +111,57 @@ func (a *Adapter) OpenRoom(ctx context.Context, req bot.RoomRequest) (bot.Room, 
 	return bot.Room{Chat: platformName + ":" + title}, nil
 }
 
+// AddToRoom adds a newly assigned volunteer to a case's group. Only friends
+// of the bot account can be added; they join at once, so there is no invite
+// to deliver.
+func (a *Adapter) AddToRoom(ctx context.Context, room bot.Room, person string) (string, error) {
+	id := bot.LocalID(person)
+	if err := a.acquire(ctx); err != nil {
+		return "", err
+	}
+	defer a.release()
+	sess := a.session()
+	if sess == nil {
+		return "", fmt.Errorf("wechat: add %s to room: %w", person, ErrNotLoggedIn)
+	}
+	if bot.PlatformOf(person) != platformName || !isPersonID(id) {
+		return "", bot.Permanent(fmt.Errorf("wechat: %s is not a friend of the bot account and cannot be added to a group", person))
+	}
+	u, ok := sess.dir.friend(id)
+	if !ok {
+		if u, ok = a.friendByNick(ctx, sess, id); !ok {
+			return "", bot.Permanent(fmt.Errorf("wechat: no friend of the bot has id %s", id))
+		}
+	}
+	g, err := a.resolveChat(ctx, sess, room.Chat)
+	if err != nil {
+		return "", fmt.Errorf("wechat: add %s to room: %w", person, err)
+	}
+	gc, _ := sess.dir.get(g)
+	for _, m := range gc.members {
+		if m.userName == u {
+			return "", nil
+		}
+	}
+	if err := a.pace(ctx); err != nil {
+		return "", err
+	}
+	err = sess.bot.Caller.AddFriendIntoChatRoom(ctx, &openwechat.CallerAddFriendIntoChatRoomOptions{
+		BaseRequest: sess.req, LoginInfo: sess.info,
+		Group:       &openwechat.Group{User: &openwechat.User{UserName: g}},
+		GroupLength: len(gc.members) + 1,
+		Friends:     []*openwechat.Friend{{User: &openwechat.User{UserName: u}}},
+	})
+	a.sent(err == nil)
+	if err != nil {
+		return "", fmt.Errorf("wechat: add %s to room: %w", person, a.classify(sess, redact(err)))
+	}
+	fc, _ := sess.dir.get(u)
+	gc.members = append(gc.members, member{userName: u, nick: fc.nick})
+	sess.dir.putGroup(gc)
+	return "", nil
+}
+
 // CloseRoom posts the closing note and renames the group "[closed] …":
 // this library version cannot remove members.
 func (a *Adapter) CloseRoom(ctx context.Context, room bot.Room, closingNote string) error {

@@ -403,6 +403,19 @@ func TestOpenRoom(t *testing.T) {
 		t.Errorf("second room of the day: err = %v", err)
 	}
 
+	srv.AddFriend("dan", "Dan")
+	srv.PushText("dan", "我来帮忙")
+	dan := h.rec.next(t).Sender
+	if invite, err := h.a.AddToRoom(ctx, room, dan); err != nil || invite != "" {
+		t.Fatalf("add to room: %q, %v", invite, err)
+	}
+	if got := strings.Join(srv.Members(created[0].ID), ","); got != "alice,carol,dan" {
+		t.Errorf("room members %s", got)
+	}
+	if _, err := h.a.AddToRoom(ctx, room, "wechat:浦东互助1群/Bob"); !errors.Is(err, bot.ErrPermanent) {
+		t.Errorf("adding a non-friend: err = %v", err)
+	}
+
 	if err := h.a.CloseRoom(ctx, room, "个案已解决，谢谢大家"); err != nil {
 		t.Fatal(err)
 	}
