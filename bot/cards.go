@@ -64,7 +64,7 @@ func (e *Engine) cardText(c *store.Case, lang string, p privacy) string {
 		b.WriteString(tr(lang, "Status: %s", st) + "\n")
 	}
 	if len(c.Assignees) > 0 {
-		b.WriteString(tr(lang, "Held by: %s", strings.Join(displayRefs(c.Assignees), ", ")) + "\n")
+		b.WriteString(tr(lang, "Held by: %s", strings.Join(e.displayRefs(c.Assignees), ", ")) + "\n")
 	}
 	if c.Status.Open() {
 		b.WriteString(tr(lang, "Next: /claim %d to take it · /verify %d after calling · /room %d for a rescue room", c.ID, c.ID, c.ID))
@@ -72,7 +72,7 @@ func (e *Engine) cardText(c *store.Case, lang string, p privacy) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// chatName is a chat's display name (its ref when it has none).
+// chatName is a chat's or person's display name (its ref when it has none).
 func (e *Engine) chatName(ref string) string {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
@@ -162,11 +162,15 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// displayRefs shows person refs without their platform prefix.
-func displayRefs(refs []string) []string {
+// displayRefs shows people by name (Telegram ids mean nothing to readers).
+func (e *Engine) displayRefs(refs []string) []string {
 	out := make([]string, len(refs))
 	for i, r := range refs {
-		out[i] = "@" + LocalID(r)
+		if n := e.chatName(r); n != r {
+			out[i] = "@" + strings.TrimPrefix(n, "@")
+		} else {
+			out[i] = "@" + LocalID(r)
+		}
 	}
 	return out
 }

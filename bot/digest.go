@@ -315,7 +315,7 @@ func (e *Engine) staleText(cases []*store.Case, lang string, after time.Duration
 	for _, c := range cases {
 		holder := tr(lang, "nobody")
 		if len(c.Assignees) > 0 {
-			holder = strings.Join(displayRefs(c.Assignees), ", ")
+			holder = strings.Join(e.displayRefs(c.Assignees), ", ")
 		}
 		lines = append(lines, "  "+caseLine(c, lang, p))
 		lines = append(lines, "    "+tr(lang, "held by %s · no update for %s", holder, fmtDuration(lang, now.Sub(c.Updated))))

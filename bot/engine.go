@@ -144,6 +144,12 @@ func (e *Engine) applyBindings(ctx context.Context) error {
 		}); err != nil {
 			return fmt.Errorf("read chats: %w", err)
 		}
+		if err := tx.ForEachPerson(func(p *store.Person) error {
+			e.rememberName(p.Ref, p.Name)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("read people: %w", err)
+		}
 		for _, g := range e.opts.Groups {
 			e.rememberName(g.Chat, g.Name)
 			c, err := tx.Chat(g.Chat)
@@ -267,32 +273,55 @@ func (e *Engine) chat(ctx context.Context, m Message) (*store.Chat, error) {
 }
 
 // notePerson records a sender the first time the bot sees them, so
-// coordinators can /assign and admins /grant people by name.
+// coordinators can /assign and admins /grant people by name, and remembers
+// a person's private chat (even from a lone /start) so the bot can tell
+// them about their case and send room invites.
 func (e *Engine) notePerson(ctx context.Context, m Message) error {
 	if m.Sender == "" {
 		return nil
 	}
-	var known bool
+	e.rememberName(m.Sender, m.SenderName)
+	var knownPerson, knownChat bool
 	if err := e.store.View(ctx, func(tx *store.Tx) error {
 		_, err := tx.Person(m.Sender)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
+		switch {
+		case err == nil:
+			knownPerson = true
+		case !errors.Is(err, store.ErrNotFound):
+			return err
 		}
-		known = err == nil
-		return err
+		knownChat = !m.Private
+		if m.Private {
+			chat, err := tx.GetState(dmKey(m.Sender))
+			if err != nil {
+				return err
+			}
+			knownChat = string(chat) == m.Chat
+		}
+		return nil
 	}); err != nil {
 		return fmt.Errorf("read person %s: %w", m.Sender, err)
 	}
-	if known {
+	if knownPerson && knownChat {
 		return nil
 	}
-	p := &store.Person{Ref: m.Sender, Name: m.SenderName, Updated: e.now()}
-	if err := e.store.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Person(m.Sender); err == nil {
-			return nil // recorded meanwhile
+	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Person(m.Sender); errors.Is(err, store.ErrNotFound) {
+			if err := tx.PutPerson(&store.Person{Ref: m.Sender, Name: m.SenderName, Updated: e.now()}); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
 		}
-		return tx.PutPerson(p)
-	}); err != nil {
+		if !m.Private {
+			return nil
+		}
+		if err := tx.PutState(dmKey(m.Sender), []byte(m.Chat)); err != nil {
+			return err
+		}
+		return tx.PutState(dmOwnerKey(m.Chat), []byte(m.Sender))
+	})
+	if err != nil {
 		return fmt.Errorf("record person %s: %w", m.Sender, err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lifeline-aid/lifeline/store"
 )
@@ -277,16 +278,24 @@ func (o *outbox) fold(ctx context.Context, items []store.OutboxItem, avail int) 
 	}
 	lang := o.e.opts.Language
 	var lines []string
+	size := 0
 	err := o.e.store.View(ctx, func(tx *store.Tx) error {
 		if c, err := tx.Chat(alerts[0].Chat); err == nil {
 			lang = o.e.lang(c)
 		}
-		for _, it := range alerts {
+		for i, it := range alerts {
 			c, err := tx.Case(it.Case)
 			if err != nil {
 				return err
 			}
-			lines = append(lines, caseLine(c, lang, unmasked))
+			line := caseLine(c, lang, unmasked)
+			// One folded message must fit in one platform message; the rest
+			// wait for the next fold.
+			if size += utf8.RuneCountInString(line) + 1; size > maxFoldRunes && i > 1 {
+				alerts = alerts[:i]
+				break
+			}
+			lines = append(lines, line)
 		}
 		return nil
 	})
@@ -305,14 +314,22 @@ func (o *outbox) fold(ctx context.Context, items []store.OutboxItem, avail int) 
 	// The folded entry remembers its members in DedupeKey so send can
 	// complete them all; it is never stored itself.
 	folded.DedupeKey = strings.Join(ids, ",")
+	inFold := map[uint64]bool{}
+	for _, it := range alerts {
+		inFold[it.ID] = true
+	}
 	out := []store.OutboxItem{folded}
 	for _, it := range items {
-		if it.Kind != "alert" {
+		if !inFold[it.ID] {
 			out = append(out, it)
 		}
 	}
 	return out
 }
+
+// maxFoldRunes keeps a folded alert under the smallest platform limit
+// (WeChat splits at about 2,000 characters).
+const maxFoldRunes = 1800
 
 // send delivers one item and records the outcome. It returns how long this
 // chat must wait before the next send (after a 429), or 0.
@@ -337,7 +354,9 @@ func (o *outbox) send(ctx context.Context, p Platform, it store.OutboxItem, chat
 	switch {
 	case err == nil:
 		o.failing.Delete(it.ID)
-		if err := o.e.store.Update(ctx, func(tx *store.Tx) error {
+		// Recorded even when shutdown has begun: a message that went out
+		// must not go out again after the restart.
+		if err := o.e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 			for _, id := range members {
 				if err := tx.CompleteOutbox(id); err != nil {
 					return err
@@ -364,7 +383,9 @@ func (o *outbox) send(ctx context.Context, p Platform, it store.OutboxItem, chat
 			it.ID = id
 			o.giveUp(ctx, it, err)
 		}
-		o.e.markUnreachable(ctx, it.Chat, err)
+		if errors.Is(err, ErrUnreachable) {
+			o.e.markUnreachable(ctx, it.Chat, err)
+		}
 		return 0
 	case ctx.Err() != nil:
 		return 0

@@ -250,7 +250,7 @@ func TestOutboxGivesUpOnPermanentErrorAndRecordsIt(t *testing.T) {
 	h, f := newFakeHarness(t, bot.Limits{})
 	f.fail = func(n int, m bot.OutMessage) error {
 		if m.Chat == "fake:group2" {
-			return fmt.Errorf("send: %w", bot.Permanent(errors.New("403 bot was kicked from the group chat")))
+			return fmt.Errorf("send: %w", bot.Unreachable(errors.New("403 bot was kicked from the group chat")))
 		}
 		return nil
 	}
@@ -317,5 +317,33 @@ func TestOutboxFoldsBurstOfAlertsBeyondGroupBudget(t *testing.T) {
 		if !strings.Contains(sends[0].m.Text, fmt.Sprintf("#%d ", i)) {
 			t.Errorf("folded alert lacks case #%d:\n%s", i, sends[0].m.Text)
 		}
+	}
+}
+
+// A message the platform refuses for itself (a bad edit) is dropped, but
+// the chat stays in use.
+func TestOutboxPermanentErrorOfOneMessageKeepsTheChat(t *testing.T) {
+	h, f := newFakeHarness(t, bot.Limits{})
+	f.fail = func(n int, m bot.OutMessage) error {
+		if n == 1 {
+			return fmt.Errorf("edit: %w", bot.Permanent(errors.New("400 message to edit not found")))
+		}
+		return nil
+	}
+	enqueueN(t, h, "fake:group1", 3)
+	deliverAll(t, h, 100)
+	if got := len(f.sends()); got != 2 {
+		t.Errorf("delivered %d after one refused message, want 2", got)
+	}
+	var chat *store.Chat
+	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		chat, err = tx.Chat("fake:group1")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !chat.Active {
+		t.Error("one refused message deactivated the whole chat")
 	}
 }

@@ -173,8 +173,17 @@ func (e *RetryAfterError) Unwrap() error { return e.Err }
 // chat, blocked by the person, chat deleted). Wrap it: fmt.Errorf("…: %w", ErrPermanent).
 var ErrPermanent = errors.New("permanent delivery failure")
 
-// Permanent wraps err as a permanent failure.
+// Permanent wraps err as a permanent failure of this one message (a bad
+// edit, a refused button); the chat itself stays in use.
 func Permanent(err error) error { return fmt.Errorf("%w: %w", ErrPermanent, err) }
+
+// ErrUnreachable marks a chat or person the bot can no longer reach at all
+// (kicked from the group, blocked by the person, chat deleted). It is also
+// an ErrPermanent. The engine stops sending to that chat.
+var ErrUnreachable = fmt.Errorf("chat unreachable: %w", ErrPermanent)
+
+// Unreachable wraps err as a chat the bot can no longer reach.
+func Unreachable(err error) error { return fmt.Errorf("%w: %w", ErrUnreachable, err) }
 
 // PlatformOf returns the platform prefix of a ref "platform:id".
 func PlatformOf(ref string) string {

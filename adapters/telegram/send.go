@@ -242,7 +242,11 @@ func (a *Adapter) classify(err error) error {
 		// The group became a supergroup; the migration update rebinds it.
 		return bot.Permanent(fmt.Errorf("chat migrated to %s: %w", Ref(int64(migrated.MigrateToChatID)), err))
 	}
-	if errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorBadRequest) {
+	if errors.Is(err, tgbot.ErrorForbidden) || errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "chat not found") {
+		// Kicked, blocked by the person, or the chat is gone.
+		return bot.Unreachable(err)
+	}
+	if errors.Is(err, tgbot.ErrorBadRequest) {
 		return bot.Permanent(err)
 	}
 	return err
