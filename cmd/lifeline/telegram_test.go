@@ -42,7 +42,9 @@ groups:
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runApp(ctx, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard}) }()
+	go func() {
+		done <- runApp(ctx, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
+	}()
 	t.Cleanup(func() {
 		cancel()
 		select {
