@@ -298,18 +298,8 @@ func (e *Engine) addToCase(ctx context.Context, m Message, person *store.Person,
 			return fmt.Errorf("record details on case %d: %w", id, err)
 		}
 		if c.Urgency > before {
-			coordination, err := chatsWithRole(tx, store.RoleCoordination)
-			if err != nil {
+			if err := e.queueAlerts(tx, c); err != nil {
 				return err
-			}
-			matches, err := directoryMatches(tx, c)
-			if err != nil {
-				return err
-			}
-			for _, it := range e.alertItems(c, false, coordination, matches) {
-				if _, err := tx.Enqueue(&it); err != nil {
-					return fmt.Errorf("queue alert for case %d: %w", id, err)
-				}
 			}
 			raised = c
 		}

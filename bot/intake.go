@@ -126,19 +126,7 @@ func (e *Engine) handleEdit(ctx context.Context, m Message, a triage.Assessment)
 			return err
 		}
 		if c.Urgency > before {
-			coordination, err := chatsWithRole(tx, store.RoleCoordination)
-			if err != nil {
-				return err
-			}
-			matches, err := directoryMatches(tx, c)
-			if err != nil {
-				return err
-			}
-			for _, it := range e.alertItems(c, false, coordination, matches) {
-				if _, err := tx.Enqueue(&it); err != nil {
-					return err
-				}
-			}
+			return e.queueAlerts(tx, c)
 		}
 		return nil
 	})
@@ -146,6 +134,26 @@ func (e *Engine) handleEdit(ctx context.Context, m Message, a triage.Assessment)
 		return nil
 	}
 	return err
+}
+
+// queueAlerts queues the alert card of c, with matching directory
+// entries, for every coordination chat, when c is urgent enough. Alerts
+// already sent at this urgency are not repeated (their dedupe key).
+func (e *Engine) queueAlerts(tx *store.Tx, c *store.Case) error {
+	coordination, err := chatsWithRole(tx, store.RoleCoordination)
+	if err != nil {
+		return err
+	}
+	matches, err := directoryMatches(tx, c)
+	if err != nil {
+		return fmt.Errorf("directory matches for case %d: %w", c.ID, err)
+	}
+	for _, it := range e.alertItems(c, false, coordination, matches) {
+		if _, err := tx.Enqueue(&it); err != nil {
+			return fmt.Errorf("queue alert for case %d: %w", c.ID, err)
+		}
+	}
+	return nil
 }
 
 // caseFromSource finds the case a message created or was merged into.
