@@ -447,7 +447,7 @@ func (e *Engine) afterChange(tx *store.Tx, c *store.Case, actor, what string) (m
 		if err != nil {
 			return nil, err
 		}
-		if id == nil {
+		if id == nil || !e.canEdit(ch.Ref) {
 			continue
 		}
 		lang := e.lang(ch)
@@ -459,6 +459,12 @@ func (e *Engine) afterChange(tx *store.Tx, c *store.Case, actor, what string) (m
 		edited[ch.Ref+"/"+string(id)] = true
 	}
 	return edited, e.notifyAsker(tx, c, what)
+}
+
+// canEdit says whether the platform of chat can edit sent messages.
+func (e *Engine) canEdit(chat string) bool {
+	p, ok := e.platform(PlatformOf(chat))
+	return ok && !p.Limits().NoEdits
 }
 
 // tellPerson sends a private message to a person if the bot has a private

@@ -428,7 +428,7 @@ func (cc *cmdCtx) save(c *store.Case, what string) error {
 	}
 	// The card whose button was pressed shows the new state at once, even
 	// when it is not the alert card the bot remembers (a /case reply).
-	if cb := cc.m.Callback; cb != nil && cb.MessageID != "" && !edited[cc.m.Chat+"/"+cb.MessageID] {
+	if cb := cc.m.Callback; cb != nil && cb.MessageID != "" && !edited[cc.m.Chat+"/"+cb.MessageID] && cc.e.canEdit(cc.m.Chat) {
 		text := cc.e.cardText(c, cc.lang, cc.privacyHere(c)) + "\n" + tr(cc.lang, "Last: %s by @%s", tr(cc.lang, "event:"+what), LocalID(cc.m.Sender))
 		out := OutMessage{Chat: cc.m.Chat, Thread: cc.m.Thread, Text: text, Buttons: cardButtons(c, cc.lang), EditOf: cb.MessageID}
 		return cc.e.enqueue(cc.tx, "edit", c.ID, out, "")

@@ -347,3 +347,36 @@ func TestOutboxPermanentErrorOfOneMessageKeepsTheChat(t *testing.T) {
 		t.Error("one refused message deactivated the whole chat")
 	}
 }
+
+// On a platform that can't edit messages, a change to a case doesn't
+// repost its whole card in the coordination chat.
+func TestNoCardRepostsWhereEditsAreImpossible(t *testing.T) {
+	h, f := newFakeHarness(t, bot.Limits{NoEdits: true})
+	h.say(critical)
+	deliverAll(t, h, 100)
+	before := len(f.sends())
+	h.say("[volunteers] vol: /volunteer medical")
+	h.say("[volunteers] vol: /claim 1")
+	deliverAll(t, h, 100)
+	for _, s := range f.sends()[before:] {
+		if s.m.EditOf != "" || strings.Contains(s.m.Text, "CRITICAL") {
+			t.Errorf("card reposted on a platform without edits: %+v", s.m)
+		}
+	}
+	// Where edits work, the same claim edits both alert cards in place.
+	h2, f2 := newFakeHarness(t, bot.Limits{})
+	h2.say(critical)
+	deliverAll(t, h2, 100)
+	h2.say("[volunteers] vol: /volunteer medical")
+	h2.say("[volunteers] vol: /claim 1")
+	deliverAll(t, h2, 100)
+	edits := 0
+	for _, s := range f2.sends() {
+		if s.m.EditOf != "" {
+			edits++
+		}
+	}
+	if edits != 2 {
+		t.Errorf("%d card edits on a platform with edits, want 2 (one per coordination chat)", edits)
+	}
+}

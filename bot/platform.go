@@ -109,6 +109,9 @@ type Limits struct {
 	PerGroup     Rate // per group chat
 	PerPrivate   Rate // per private chat
 	MaxTextRunes int  // split longer texts; 0 means no limit
+	// NoEdits says the platform can't edit a sent message, so the engine
+	// skips in-place card refreshes instead of reposting whole cards.
+	NoEdits bool
 }
 
 // Rate is N messages per period.

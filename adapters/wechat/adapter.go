@@ -182,6 +182,7 @@ func (a *Adapter) Limits() bot.Limits {
 	return bot.Limits{
 		Global:       bot.Rate{N: a.opts.HourlyCap, Period: time.Hour},
 		MaxTextRunes: maxTextRunes,
+		NoEdits:      true,
 	}
 }
 
