@@ -24,6 +24,10 @@ const (
 	// kinWeight is the subject evidence of a named relative or neighbour
 	// (the lexicon's "kin" signal); a bare "I" or "we" is less.
 	kinWeight = 1.5
+	// topicWeight is the counter-evidence of a #topic# tag or a headline.
+	topicWeight = 1
+	// headlineRunes is the shortest bracketed opening taken as a headline.
+	headlineRunes = 8
 )
 
 // Assess reads one message and returns its triage. It never fails: odd or
@@ -76,7 +80,7 @@ func (e *Engine) Assess(text string) Assessment {
 	})
 	hits := sc.hits
 	e.dropShadowed(hits)
-	e.dropNegatedAndTopics(buf, hits)
+	topics := e.dropNegatedAndTopics(buf, hits)
 
 	var a Assessment
 	a.Language = language(han, latin)
@@ -173,6 +177,15 @@ func (e *Engine) Assess(text string) Assessment {
 		}
 	}
 
+	// Social-media framing is counter-evidence of its own: a post that
+	// tags a discussion topic or opens with a headline is sharing, not
+	// asking (a real plea there still outweighs it).
+	if topics > 0 {
+		negW += topicWeight
+	}
+	if headline(buf) {
+		negW += topicWeight
+	}
 	for i := range hits {
 		if !hits[i].dropped && e.sigs[hits[i].sig].kind == KindAge {
 			if g := ageGroup(buf, int(hits[i].start)); g != "" {
@@ -186,10 +199,10 @@ func (e *Engine) Assess(text string) Assessment {
 	a.Places = e.extractPlaces(buf, hits, a.Places)
 
 	askEq := askW + urgW
-	if subjW > 0 || vulW > 0 || negW == 0 {
-		// "没有吃的了" / "we have no food" is a plea when someone is
-		// named or nothing else is going on; "cities without power" in a
-		// news line is not.
+	if subjW > 0 || negW == 0 {
+		// "没有吃的了" / "we have no food" is a plea when the writer speaks
+		// or nothing else is going on; "cities without power" or "独居老人
+		// 没有人照顾" in a news line is not.
 		askEq += lackW
 	}
 	if negW == 0 && (len(a.Phones) > 0 || len(a.Places) > 0) {
@@ -406,8 +419,9 @@ func (e *Engine) shadows(o, h *hit) bool {
 
 // dropNegatedAndTopics drops cues cancelled by a negation just before them
 // and pleas inside Weibo-style #topic# tags, which name a discussion
-// ("#武汉求助#") rather than make a request.
-func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) {
+// ("#武汉求助#") rather than make a request. It returns how many topic
+// tags it saw.
+func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 	for i := range hits {
 		h := &hits[i]
 		if h.dropped || e.sigs[h.sig].kind != KindNegation {
@@ -443,6 +457,7 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) {
 		if j >= len(buf) || buf[j] != '#' || j == i+1 {
 			continue
 		}
+		topics++
 		for k := range hits {
 			h := &hits[k]
 			if int(h.start) > i && int(h.end) <= j {
@@ -454,6 +469,24 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) {
 		}
 		i = j
 	}
+	return topics
+}
+
+// headline reports a text that opens with a bracketed title of eight or
+// more characters ("【市长回应…】"), the way news posts start; form
+// fields such as "【姓名】" are shorter.
+func headline(buf []byte) bool {
+	if len(buf) == 0 || buf[0] != '[' {
+		return false
+	}
+	n := 0
+	for _, r := range string(buf[1:min(len(buf), 400)]) {
+		if r == ']' {
+			return n >= headlineRunes
+		}
+		n++
+	}
+	return false
 }
 
 func sentenceBreak(b []byte) bool {
