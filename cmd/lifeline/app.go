@@ -78,7 +78,7 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 		consoleAdapter = console.New(console.Options{In: tio.in, Out: tio.out, Log: log, Interactive: tio.interactive})
 		adapters = append(adapters, consoleAdapter)
 	}
-	more, err := platformAdapters(intakeCtx, cfg, st, engine, log)
+	more, err := platformAdapters(intakeCtx, cfg, st, engine, log, tio.out)
 	if err != nil {
 		return err
 	}

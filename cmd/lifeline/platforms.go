@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/lifeline-aid/lifeline/adapters/telegram"
@@ -15,7 +16,7 @@ import (
 // platformAdapters builds the chat platforms other than the console from
 // the config, each with the store for the little state it keeps (update
 // offsets, identity maps).
-func platformAdapters(ctx context.Context, cfg *config.Config, st *store.Store, engine *bot.Engine, log *slog.Logger) ([]adapter, error) {
+func platformAdapters(ctx context.Context, cfg *config.Config, st *store.Store, engine *bot.Engine, log *slog.Logger, terminal io.Writer) ([]adapter, error) {
 	var out []adapter
 	if t := cfg.Platforms.Telegram; t.Enabled {
 		a, err := telegram.New(ctx, telegram.Options{
@@ -46,6 +47,7 @@ func platformAdapters(ctx context.Context, cfg *config.Config, st *store.Store, 
 			AcceptFriends: w.AcceptFriends,
 			State:         st,
 			Logger:        log.With("platform", "wechat"),
+			QROut:         terminal, // the login QR code is for the operator's eyes
 			OnLoginNeeded: func(ctx context.Context, qrURL string) {
 				engine.NotifyAdmins(ctx, "wechat", "WeChat needs a fresh login: scan the QR code in the bot's terminal or open "+qrURL)
 			},
