@@ -30,38 +30,7 @@ import (
 const (
 	crashEnvDB   = "LIFELINE_CRASH_DB"
 	crashEnvFrom = "LIFELINE_CRASH_FROM"
-	crashStream  = 20000 // messages in the stream; far more than the test reaches
 )
-
-// crashVolunteer delivers a few due outbox items and resolves every
-// third case it looks at.
-func crashVolunteer(n int) func(tx *Tx) error {
-	return func(tx *Tx) error {
-		due, err := tx.DueOutbox(t0.Add(crashStream*time.Second), 3)
-		if err != nil {
-			return err
-		}
-		for _, it := range due {
-			if err := tx.CompleteOutbox(it.ID); err != nil {
-				return err
-			}
-		}
-		last := tx.b(bCases).Sequence()
-		if last == 0 {
-			return nil
-		}
-		c, err := tx.Case(int64(splitmix(uint64(n))%last) + 1)
-		if err != nil || !c.Status.Open() || c.ID%3 != 0 {
-			return err
-		}
-		from := c.Status
-		c.Status, c.Updated, c.Finished = StatusResolved, c.Updated.Add(time.Minute), c.Updated.Add(time.Minute)
-		if err := tx.PutCase(c); err != nil {
-			return err
-		}
-		return tx.AppendEvent(&Event{Case: c.ID, At: c.Updated, Actor: "test:volunteer", Kind: "status", From: string(from), To: string(c.Status)})
-	}
-}
 
 // TestCrashWriter is the subprocess side of TestCrashRecovery.
 func TestCrashWriter(t *testing.T) {
@@ -281,6 +250,9 @@ func verifyCrashDB(path string, committed map[int]bool) error {
 	defer s.Close()
 	return s.View(context.Background(), func(tx *Tx) error {
 		if err := checkConsistency(tx); err != nil {
+			return err
+		}
+		if err := checkFPIndex(tx); err != nil {
 			return err
 		}
 		// Every source of every case is a seen message, and each seen

@@ -10,14 +10,20 @@
 // same transaction as their record, so they can never disagree with it
 // after a crash:
 //
-//   - idx_open: open cases by urgency (highest first), then creation time
+//   - idx_open: open cases by urgency (highest first), then creation
+//     time; the value is the case's text fingerprint
 //   - idx_stale: open cases by last update, for stale digests
 //   - idx_phone, idx_asker: unpurged cases by phone number (the value
 //     says whether the case is open) and by asker
-//   - idx_fp: open cases by each 16-bit band of their SimHash fingerprint,
-//     so near-duplicates (Hamming distance ≤ 3) are found by four lookups
 //   - idx_done: finished cases not yet purged, by finish time (retention)
 //   - outbox_due: pending outbox items by next attempt time
+//
+// Near-duplicate lookup splits each open case's 64-bit SimHash into four
+// 16-bit bands: two fingerprints within Hamming distance 3 share at least
+// one band, so four lookups find every candidate. That band index is kept
+// in memory, rebuilt from idx_open when the file is opened and changed
+// only by committed transactions (see fpIndex); on disk it would cost
+// four randomly placed keys per case, about half of an ingest.
 //
 // The meta bucket holds the schema version. Open upgrades an older file
 // by running, in one transaction, the migration registered for each

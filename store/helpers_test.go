@@ -94,7 +94,7 @@ func checkConsistency(tx *Tx) error {
 			return fmt.Errorf("dedupe key %q -> %x, want item %d", key, got, id)
 		}
 	}
-	for _, name := range [][]byte{bIdxOpen, bIdxStale, bIdxPhone, bIdxFP, bIdxAsker, bIdxDone, bOutDue} {
+	for _, name := range [][]byte{bIdxOpen, bIdxStale, bIdxPhone, bIdxAsker, bIdxDone, bOutDue} {
 		w := want[string(name)]
 		n := 0
 		err := tx.b(name).ForEach(func(k, v []byte) error {
@@ -130,12 +130,52 @@ func checkConsistency(tx *Tx) error {
 	})
 }
 
+// mustConsistent checks the indexes on disk and, with no writer running,
+// that the in-memory fingerprint index matches the open cases on disk.
 func mustConsistent(t testing.TB, s *Store) {
 	t.Helper()
 	view(t, s, func(tx *Tx) error {
 		if err := checkConsistency(tx); err != nil {
 			t.Fatalf("inconsistent store: %v", err)
 		}
+		if err := checkFPIndex(tx); err != nil {
+			t.Fatalf("fingerprint index: %v", err)
+		}
 		return nil
 	})
+}
+
+func checkFPIndex(tx *Tx) error {
+	want := map[int64]uint64{}
+	err := tx.ForEachCase(func(c *Case) error {
+		if fp := indexedFP(c); fp != 0 {
+			want[c.ID] = fp
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	got := tx.fp.snapshot(tx.tx)
+	for id, fp := range want {
+		if got[id] != fp {
+			return fmt.Errorf("case #%d indexed under %x, want %x", id, got[id], fp)
+		}
+	}
+	for id, fp := range got {
+		if want[id] != fp {
+			return fmt.Errorf("stray entry: case #%d under %x", id, fp)
+		}
+	}
+	// Every entry must be in all four bands.
+	for i := range tx.fp.bands {
+		n := 0
+		for _, es := range tx.fp.bands[i] {
+			n += len(es)
+		}
+		if n != len(want) {
+			return fmt.Errorf("band %d has %d entries, want %d", i, n, len(want))
+		}
+	}
+	return nil
 }

@@ -87,15 +87,6 @@ func doneKey(c *Case) []byte {
 	return binary.BigEndian.AppendUint64(b, uint64(c.ID))
 }
 
-// bandKey is band number, 16-bit band value, case id; the value stored under
-// it is the full fingerprint so candidates are checked without decoding
-// the case.
-func bandKey(band int, v uint16, id int64) []byte {
-	b := make([]byte, 0, 11)
-	b = append(b, byte(band), byte(v>>8), byte(v))
-	return binary.BigEndian.AppendUint64(b, uint64(id))
-}
-
 // dueKey orders outbox items by next attempt time, then id.
 func dueKey(t time.Time, id uint64) []byte {
 	b := make([]byte, 0, 16)

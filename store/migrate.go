@@ -12,8 +12,8 @@ import (
 //	0: the first layout: records only (cases, events, seen, people, chats,
 //	   dir, outbox, outbox_dedupe, state), no secondary indexes, no
 //	   dead-letter bucket, no "app" marker in meta.
-//	1: secondary indexes (open by urgency, stale, phone, fingerprint
-//	   bands, asker, finished-for-retention, outbox due time) and the
+//	1: secondary indexes (open by urgency with the fingerprint, stale,
+//	   phone, asker, finished-for-retention, outbox due time) and the
 //	   dead-letter bucket.
 const CurrentSchema = 1
 

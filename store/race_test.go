@@ -43,6 +43,9 @@ func TestConcurrentReadersOneWriter(t *testing.T) {
 						if _, err := tx.Events(c.ID); err != nil {
 							return err
 						}
+						if _, err := tx.FindOpenByFingerprint(c.Assessment.Fingerprint ^ 1); err != nil {
+							return err
+						}
 						for _, p := range c.Phones {
 							if _, err := tx.FindOpenByPhone(p); err != nil {
 								return err
@@ -99,4 +102,61 @@ func TestConcurrentReadersOneWriter(t *testing.T) {
 	wg.Wait()
 	mustConsistent(t, s)
 	t.Logf("%d messages written, %d read transactions", msgs, reads.Load())
+}
+
+// TestConcurrentIngestKeepsIndexes ingests from many goroutines (so Batch
+// shares transactions) while a volunteer resolves cases and the outbox
+// drains, then checks every index, including the in-memory fingerprint
+// index, against the records.
+func TestConcurrentIngestKeepsIndexes(t *testing.T) {
+	s := openTest(t, Options{NoSync: true})
+	ctx := context.Background()
+	const msgs = 400
+	next := make(chan int)
+	var wg sync.WaitGroup
+	var merged atomic.Int64
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				res, err := s.Ingest(ctx, crashMsg(i))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if res.Merged {
+					merged.Add(1)
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	volunteer := make(chan struct{})
+	go func() {
+		defer close(volunteer)
+		for n := 0; ; n++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if err := s.Update(ctx, crashVolunteer(n)); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for i := range msgs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	close(done)
+	<-volunteer
+	mustConsistent(t, s)
+	if merged.Load() == 0 {
+		t.Error("no message merged")
+	}
+	t.Logf("%d messages, %d merged", msgs, merged.Load())
 }

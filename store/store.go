@@ -47,16 +47,15 @@ var (
 	bOutDedupe = []byte("outbox_dedupe") // dedupe key -> item id (kept after delivery)
 	bDead      = []byte("outbox_dead")   // id -> deadLetter
 	bState     = []byte("state")
-	bIdxOpen   = []byte("idx_open")  // openKey -> nil, open cases only
+	bIdxOpen   = []byte("idx_open")  // openKey -> fingerprint (or nothing), open cases only
 	bIdxStale  = []byte("idx_stale") // staleKey -> nil, open cases only
 	bIdxPhone  = []byte("idx_phone") // refKey(phone) -> open flag, every unpurged case
-	bIdxFP     = []byte("idx_fp")    // bandKey -> fingerprint, open cases only
 	bIdxAsker  = []byte("idx_asker") // refKey(asker) -> nil, every unpurged case
 	bIdxDone   = []byte("idx_done")  // doneKey -> nil, finished cases not yet purged
 
 	allBuckets = [][]byte{bMeta, bCases, bEvents, bSeen, bPeople, bChats, bDir,
 		bOutbox, bOutDue, bOutDedupe, bDead, bState,
-		bIdxOpen, bIdxStale, bIdxPhone, bIdxFP, bIdxAsker, bIdxDone}
+		bIdxOpen, bIdxStale, bIdxPhone, bIdxAsker, bIdxDone}
 
 	keySchema = []byte("schema")
 	keyApp    = []byte("app")
@@ -85,6 +84,7 @@ type Store struct {
 	path    string
 	log     *slog.Logger
 	version int
+	fp      *fpIndex
 }
 
 // Open opens or creates the database at path, creating its directory,
@@ -133,10 +133,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// wait loses little coalescing and takes 8ms off every ingest, which
 	// is also the time before an alert can go out.
 	db.MaxBatchDelay = batchDelay
-	s := &Store{db: db, path: path, log: log.With("db", path)}
+	s := &Store{db: db, path: path, log: log.With("db", path), fp: newFPIndex()}
 	if err := s.init(existed); err != nil {
 		_ = db.Close()
 		return nil, classifyOpenError(path, err)
+	}
+	if err := db.View(s.fp.rebuild); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return s, nil
 }
@@ -247,7 +251,7 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.writeErr(s.db.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) }))
+	return s.writeErr(s.db.Update(func(btx *bolt.Tx) error { return fn(s.writeTx(btx)) }))
 }
 
 // Batch runs fn in a read-write transaction shared with concurrent Batch
@@ -259,7 +263,16 @@ func (s *Store) Batch(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.writeErr(s.db.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) }))
+	return s.writeErr(s.db.Batch(func(btx *bolt.Tx) error { return fn(s.writeTx(btx)) }))
+}
+
+// writeTx wraps a write transaction. Every write transaction first
+// settles the fingerprint index's pending delta: a delta left by a
+// rolled-back transaction must be dropped before a transaction reusing
+// its id commits, or it would later pass for committed.
+func (s *Store) writeTx(btx *bolt.Tx) *Tx {
+	s.fp.begin(btx)
+	return &Tx{tx: btx, fp: s.fp}
 }
 
 // View runs fn in a read-only transaction: a consistent snapshot that does
@@ -268,7 +281,7 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, fp: s.fp}) })
 }
 
 // writeErr names a full disk or closed database instead of a bare errno.

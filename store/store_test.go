@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -664,6 +666,132 @@ func TestMarkSeen(t *testing.T) {
 		}
 		if ok, _ := tx.Seen(MessageKey{"tg:-1", "1"}); ok {
 			t.Error("Seen = true for an unmarked message")
+		}
+		return nil
+	})
+}
+
+// TestFingerprintIndexFollowsCommits checks the in-memory band index
+// against what each transaction may see: its own changes, nothing from a
+// rolled-back transaction, and everything committed, also after reopening.
+func TestFingerprintIndexFollowsCommits(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "lifeline.db")
+	s, err := Open(ctx, path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const fp = uint64(0xfeedface12345678)
+	find := func(tx *Tx, q uint64) int64 {
+		c, err := tx.FindOpenByFingerprint(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c == nil {
+			return 0
+		}
+		return c.ID
+	}
+	errBoom := errors.New("boom")
+	// A rolled-back case is never found, even though the next
+	// transaction reuses its case id and transaction id.
+	err = s.Update(ctx, func(tx *Tx) error {
+		if err := tx.CreateCase(&Case{Assessment: triage.Assessment{Fingerprint: fp}}); err != nil {
+			return err
+		}
+		if got := find(tx, fp^1); got != 1 {
+			t.Errorf("own uncommitted case: found #%d, want #1", got)
+		}
+		return errBoom
+	})
+	if !errors.Is(err, errBoom) {
+		t.Fatal(err)
+	}
+	// A transaction that does not touch cases commits under the
+	// rolled-back one's id; the next must still not see its case.
+	if err := s.PutState(ctx, "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	update(t, s, func(tx *Tx) error {
+		if got := find(tx, fp); got != 0 {
+			t.Errorf("rolled-back case found as #%d", got)
+		}
+		return tx.CreateCase(&Case{Assessment: triage.Assessment{Fingerprint: ^fp}}) // #1
+	})
+	view(t, s, func(tx *Tx) error {
+		if got := find(tx, fp); got != 0 {
+			t.Errorf("rolled-back case found as #%d by a reader", got)
+		}
+		if got := find(tx, ^fp^2); got != 1 {
+			t.Errorf("committed case: found #%d, want #1", got)
+		}
+		return nil
+	})
+	// Change a fingerprint, close and reopen within transactions.
+	update(t, s, func(tx *Tx) error {
+		c, err := tx.Case(1)
+		if err != nil {
+			return err
+		}
+		c.Assessment.Fingerprint = fp
+		if err := tx.PutCase(c); err != nil {
+			return err
+		}
+		if find(tx, ^fp) != 0 || find(tx, fp) != 1 {
+			t.Error("changed fingerprint not seen by its own transaction")
+		}
+		c.Status = StatusClosed
+		if err := tx.PutCase(c); err != nil {
+			return err
+		}
+		if find(tx, fp) != 0 {
+			t.Error("closed case still found in its own transaction")
+		}
+		c.Status = StatusVerifying
+		return tx.PutCase(c)
+	})
+	mustConsistent(t, s)
+	// Concurrent Batch calls where one fails: bbolt reruns the others in
+	// a new transaction with the same id.
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := s.Batch(ctx, func(tx *Tx) error {
+				if err := tx.CreateCase(&Case{Assessment: triage.Assessment{Fingerprint: splitmix(uint64(i) + 1000)}}); err != nil {
+					return err
+				}
+				if i == 3 {
+					return errBoom
+				}
+				return nil
+			})
+			if (err != nil) != (i == 3) {
+				t.Errorf("Batch %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	mustConsistent(t, s)
+	view(t, s, func(tx *Tx) error {
+		if got := find(tx, splitmix(1003)); got != 0 {
+			t.Errorf("failed batch call's case found as #%d", got)
+		}
+		return nil
+	})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Open(ctx, path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	mustConsistent(t, s)
+	view(t, s, func(tx *Tx) error {
+		if got := find(tx, fp^0x100); got != 1 {
+			t.Errorf("after reopen: found #%d, want #1", got)
 		}
 		return nil
 	})

@@ -10,6 +10,9 @@ import (
 // The deterministic message stream shared by the crash, race and
 // benchmark tests.
 
+// crashStream is the stream's length: far more than the crash test reaches.
+const crashStream = 20000
+
 func crashMsgKey(i int) MessageKey {
 	return MessageKey{Chat: fmt.Sprintf("test:intake-%d", i%3), ID: fmt.Sprintf("m%05d", i)}
 }
@@ -52,5 +55,35 @@ func crashAlerts(c *Case, merged bool) []OutboxItem {
 	return []OutboxItem{
 		{Chat: "test:volunteers", Kind: "alert", DedupeKey: fmt.Sprintf("alert:%d:%s", c.ID, c.Urgency), Payload: []byte(fmt.Sprintf("#%d", c.ID))},
 		{Chat: last.Chat, Kind: "reply", DedupeKey: "ack:" + last.Chat + "/" + last.Msg},
+	}
+}
+
+// crashVolunteer delivers a few due outbox items and resolves every
+// third case it looks at.
+func crashVolunteer(n int) func(tx *Tx) error {
+	return func(tx *Tx) error {
+		due, err := tx.DueOutbox(t0.Add(crashStream*time.Second), 3)
+		if err != nil {
+			return err
+		}
+		for _, it := range due {
+			if err := tx.CompleteOutbox(it.ID); err != nil {
+				return err
+			}
+		}
+		last := tx.b(bCases).Sequence()
+		if last == 0 {
+			return nil
+		}
+		c, err := tx.Case(int64(splitmix(uint64(n))%last) + 1)
+		if err != nil || !c.Status.Open() || c.ID%3 != 0 {
+			return err
+		}
+		from := c.Status
+		c.Status, c.Updated, c.Finished = StatusResolved, c.Updated.Add(time.Minute), c.Updated.Add(time.Minute)
+		if err := tx.PutCase(c); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&Event{Case: c.ID, At: c.Updated, Actor: "test:volunteer", Kind: "status", From: string(from), To: string(c.Status)})
 	}
 }

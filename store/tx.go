@@ -19,6 +19,7 @@ import (
 // returned are copies: they stay valid after the transaction ends.
 type Tx struct {
 	tx *bolt.Tx
+	fp *fpIndex // nil while Open migrates, before the index is loaded
 }
 
 func (tx *Tx) b(name []byte) *bolt.Bucket {
@@ -103,14 +104,15 @@ func (e indexEntry) id() string { return string(e.bucket) + "\x00" + string(e.ke
 func caseIndex(c *Case) []indexEntry {
 	var out []indexEntry
 	if c.Status.Open() {
-		out = append(out,
-			indexEntry{bIdxOpen, openKey(c), nil},
-			indexEntry{bIdxStale, staleKey(c), nil})
-		if fp := c.Assessment.Fingerprint; fp != 0 {
-			for i, v := range bands(fp) {
-				out = append(out, indexEntry{bIdxFP, bandKey(i, v, c.ID), u64(fp)})
-			}
+		// The fingerprint rides on the open entry: it is what the
+		// in-memory band index is rebuilt from (see fpIndex).
+		var fp []byte
+		if c.Assessment.Fingerprint != 0 {
+			fp = u64(c.Assessment.Fingerprint)
 		}
+		out = append(out,
+			indexEntry{bIdxOpen, openKey(c), fp},
+			indexEntry{bIdxStale, staleKey(c), nil})
 	}
 	if !c.Status.Open() && !c.Purged {
 		out = append(out, indexEntry{bIdxDone, doneKey(c), nil})
@@ -170,7 +172,18 @@ func (tx *Tx) writeCase(old, c *Case) error {
 	if err := putJSON(tx.b(bCases), idKey(c.ID), c); err != nil {
 		return fmt.Errorf("write case #%d: %w", c.ID, err)
 	}
+	if oldFP, newFP := indexedFP(old), indexedFP(c); tx.fp != nil && oldFP != newFP {
+		tx.fp.set(tx.tx, c.ID, oldFP, newFP)
+	}
 	return nil
+}
+
+// indexedFP is the fingerprint a case is findable by: open cases only.
+func indexedFP(c *Case) uint64 {
+	if c == nil || !c.Status.Open() {
+		return 0
+	}
+	return c.Assessment.Fingerprint
 }
 
 // CreateCase stores a new case under the next sequential id (1, 2, 3…,
@@ -268,37 +281,26 @@ func (tx *Tx) reverseRef(bucket []byte, ref string, fn func(id int64, val []byte
 // FindOpenByFingerprint returns the open case whose text fingerprint is
 // nearest to fp within Hamming distance 3 (the newest on a tie), or nil,
 // nil. It looks up each 16-bit band of fp, which finds every case within
-// that distance without scanning all open cases.
+// that distance without scanning all open cases. In a read transaction
+// the lookup reflects the latest commit, so a case closed since the
+// snapshot was taken may be missed there; ingestion runs it in the write
+// transaction, where it is exact.
 func (tx *Tx) FindOpenByFingerprint(fp uint64) (*Case, error) {
-	if fp == 0 {
+	if fp == 0 || tx.fp == nil {
 		return nil, nil
 	}
-	bestID, bestDist := int64(0), 65
-	cur := tx.b(bIdxFP).Cursor()
-	for i, v := range bands(fp) {
-		prefix := []byte{byte(i), byte(v >> 8), byte(v)}
-		for k, val := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, val = cur.Next() {
-			if len(val) != 8 || len(k) != 11 {
-				continue
-			}
-			other := binary.BigEndian.Uint64(val)
-			if !nearDuplicate(fp, other) {
-				continue
-			}
-			d, id := popcount(fp^other), keyID(k[3:])
-			if d < bestDist || (d == bestDist && id > bestID) {
-				bestID, bestDist = id, d
-			}
-		}
-	}
-	if bestID == 0 {
+	id := tx.fp.nearest(tx.tx, fp)
+	if id == 0 {
 		return nil, nil
 	}
-	c, err := tx.Case(bestID)
+	c, err := tx.Case(id)
+	if errors.Is(err, ErrNotFound) && !tx.tx.Writable() {
+		return nil, nil // created after this read snapshot
+	}
 	if err != nil {
 		return nil, fmt.Errorf("fingerprint index: %w", err)
 	}
-	if !c.Status.Open() {
+	if !c.Status.Open() || !nearDuplicate(fp, c.Assessment.Fingerprint) {
 		return nil, nil
 	}
 	return c, nil
