@@ -69,7 +69,7 @@ func benchCase(i int) *Case {
 // event and delivered alert and acknowledgement (whose dedupe keys stay) —
 // 30% of them still open, and returns its path.
 func benchDB(b *testing.B, n int) string {
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("lifeline-bench-%d-v%d-c.db", n, CurrentSchema))
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("lifeline-bench-%d-v%d-d.db", n, CurrentSchema))
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}

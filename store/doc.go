@@ -22,7 +22,7 @@
 // 16-bit bands: two fingerprints within Hamming distance 3 share at least
 // one band, so four lookups find every candidate. That band index is kept
 // in memory, rebuilt from idx_open when the file is opened and changed
-// only by committed transactions (see fpIndex); on disk it would cost
+// only by committed transactions (see fpindex.go); on disk it would cost
 // four randomly placed keys per case, about half of an ingest.
 //
 // The meta bucket holds the schema version. Open upgrades an older file
