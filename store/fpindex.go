@@ -160,8 +160,9 @@ func (x *fpIndex) deltaLocked(btx *bolt.Tx) *fpDelta {
 	return p
 }
 
-// committedFP returns a case's fingerprint in the committed index (0 when
-// absent).
+// committedFPLocked returns a case's fingerprint in the committed index,
+// or 0 when it is not there. hint is the fingerprint the case had before
+// this transaction changed it, which is where it would be filed.
 func (x *fpIndex) committedFPLocked(id int64, hint uint64) uint64 {
 	if hint == 0 {
 		return 0
