@@ -278,6 +278,7 @@ func (e *Engine) Assess(text string) Assessment {
 		}
 	}
 	sc.needs, sc.others, sc.negs = needLabel, otherLabel, negLabel
+	a.Signals = make([]string, 0, min(maxSignals, len(needLabel)+len(ruleLabels)+len(a.Durations)+len(otherLabel)+len(negLabel)))
 	for _, i := range needLabel {
 		a.Signals = appendUnique(a.Signals, e.label(&hits[i]))
 	}

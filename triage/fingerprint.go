@@ -158,6 +158,9 @@ func (s *simhash) sum() uint64 {
 	if s.total == 0 {
 		return 0
 	}
+	if s.pending == s.total {
+		return s.sumLanes()
+	}
 	s.spill()
 	var fp uint64
 	for bit, c := range s.wide {
@@ -188,4 +191,24 @@ func mix(x uint64) uint64 {
 	x *= 0x94d049bb133111eb
 	x ^= x >> 31
 	return x
+}
+
+// sumLanes is sum for the common case of fewer than 255 features, when
+// every count still sits in its 8-bit lane: a lane x votes for its bit
+// when 2x > total, i.e. x > h with h = total/2 <= 127. For x < 128,
+// (x + 127 - h) reaches 128 exactly when x > h and cannot carry into the
+// next lane; x >= 128 is always above h. One add per eight bits.
+func (s *simhash) sumLanes() uint64 {
+	const lo7, hi1, ones = 0x7F7F7F7F7F7F7F7F, 0x8080808080808080, 0x0101010101010101
+	k := uint64(127-s.total/2) * ones
+	var fp uint64
+	for i, a := range s.acc {
+		m := (((a & lo7) + k) | a) & hi1
+		for m != 0 {
+			b := bits.TrailingZeros64(m) // 8*lane + 7
+			fp |= 1 << (8*i + b/8)
+			m &= m - 1
+		}
+	}
+	return fp
 }
