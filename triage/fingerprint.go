@@ -34,7 +34,7 @@ var forwardPrefixes = [][]byte{
 // stripForward removes repost prefixes: "转发:", "【转】", "Fwd:", "RT @x:".
 func stripForward(b []byte) []byte {
 	for {
-		b = bytes.TrimLeft(b, " :,.!-\"'[]")
+		b = trimLeadingPunct(b)
 		n := len(b)
 		for _, p := range forwardPrefixes {
 			if bytes.HasPrefix(b, p) {
@@ -211,4 +211,18 @@ func (s *simhash) sumLanes() uint64 {
 		}
 	}
 	return fp
+}
+
+// trimLeadingPunct drops leading spaces and the punctuation that wraps
+// repost markers (":", "[", "]"...), without building a cutset per call.
+func trimLeadingPunct(b []byte) []byte {
+	for len(b) > 0 {
+		switch b[0] {
+		case ' ', ':', ',', '.', '!', '-', '"', '\'', '[', ']':
+			b = b[1:]
+		default:
+			return b
+		}
+	}
+	return b
 }
