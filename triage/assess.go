@@ -180,11 +180,14 @@ func (e *Engine) Assess(text string) Assessment {
 	// Social-media framing is counter-evidence of its own: a post that
 	// tags a discussion topic or opens with a headline is sharing, not
 	// asking (a real plea there still outweighs it).
+	// It is kept apart from negW: a tagged plea ("#暴雨互助# 村里被困
+	// 三十多人") must still count as one without an explicit ask.
+	var frameW float64
 	if topics > 0 {
-		negW += topicWeight
+		frameW += topicWeight
 	}
 	if headline(buf) {
-		negW += topicWeight
+		frameW += topicWeight
 	}
 	for i := range hits {
 		if !hits[i].dropped && e.sigs[hits[i].sig].kind == KindAge {
@@ -226,7 +229,7 @@ func (e *Engine) Assess(text string) Assessment {
 	if len(a.Phones) > 0 {
 		evidence += 0.5
 	}
-	a.IsRequest = needW > 0 && askEq >= minAsk && evidence > negW
+	a.IsRequest = needW > 0 && askEq >= minAsk && evidence > negW+frameW
 	// The latest statement wins: "已入院，谢谢大家" after a plea withdraws
 	// it, but a fresh plea after a resolved one ("父亲已入院，母亲还在发烧
 	// 求助") stands.
@@ -257,9 +260,9 @@ func (e *Engine) Assess(text string) Assessment {
 				ruleLabels = append(ruleLabels, r.label)
 			}
 		}
-		a.Score = round2(evidence - negW + 2*float64(a.Urgency))
+		a.Score = round2(evidence - negW - frameW + 2*float64(a.Urgency))
 	} else {
-		a.Score = round2(evidence - negW)
+		a.Score = round2(evidence - negW - frameW)
 	}
 
 	// Signals, strongest first: needs by urgency and weight, then rule
