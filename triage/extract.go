@@ -28,8 +28,8 @@ type phoneSpan struct {
 }
 
 // scanPhone tries to read a phone number starting at b[i] (a digit or '+').
-// Digits may be grouped by single spaces, dashes, dots or brackets, as
-// people type them ("138 1234 5678", "(021) 1234-5678").
+// Digits may be grouped by spaces, dashes or brackets, as people type them
+// ("138 1234 5678", "(021) 1234-5678").
 func scanPhone(b []byte, i int) (phoneSpan, bool) {
 	p := phoneSpan{start: i}
 	j := i
@@ -39,6 +39,7 @@ func scanPhone(b []byte, i int) (phoneSpan, bool) {
 	}
 	lastDigitEnd := j
 	sep := 0 // separator bytes since the last digit; ") " is two
+scan:
 	for j < len(b) && p.n < len(p.num) {
 		c := b[j]
 		switch {
@@ -61,10 +62,9 @@ func scanPhone(b []byte, i int) (phoneSpan, bool) {
 			sep++
 			j++
 		default:
-			goto done
+			break scan
 		}
 	}
-done:
 	p.end = lastDigitEnd
 	// The number must not run on into letters or more digits ("ID 13812345678123").
 	if p.end < len(b) {
@@ -81,11 +81,11 @@ done:
 // numbers with a + prefix; it rewrites p.num to the normalised form.
 func classifyPhone(p *phoneSpan) bool {
 	d := string(p.num[:p.n])
-	real := p.n - strings.Count(d, "*")
+	shown := p.n - strings.Count(d, "*") // digits not masked
 	if p.n < 7 {
 		return false
 	}
-	if real < 4 {
+	if shown < 4 {
 		// Heavily masked numbers still say "a phone was given" when they
 		// have a mobile's shape: 1XX********, as data sets publish them.
 		if !p.plus && isMobile(d) {
