@@ -15,7 +15,10 @@ import (
 func TestConcurrentReadersOneWriter(t *testing.T) {
 	s := openTest(t, Options{NoSync: true})
 	ctx := context.Background()
-	const msgs = 300
+	msgs := 300
+	if testing.Short() {
+		msgs = 100
+	}
 	var done atomic.Bool
 	var reads atomic.Int64
 	var wg sync.WaitGroup
