@@ -202,7 +202,7 @@ func (e *Engine) Assess(text string) Assessment {
 	a.Places = e.extractPlaces(buf, hits, a.Places)
 
 	askEq := askW + urgW
-	if subjW > 0 || negW == 0 {
+	if subjW > 0 || negW+frameW == 0 {
 		// "没有吃的了" / "we have no food" is a plea when the writer speaks
 		// or nothing else is going on; "cities without power" or "独居老人
 		// 没有人照顾" in a news line is not.
