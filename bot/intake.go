@@ -51,7 +51,9 @@ func (e *Engine) ingest(ctx context.Context, m Message, chat *store.Chat, a tria
 		Updated:    m.Time,
 	}
 	var res store.IngestResult
-	err := e.store.Update(ctx, func(tx *store.Tx) error {
+	// Batch lets messages from several chats share one commit (one fsync);
+	// the function may run again after a failed batch, and is idempotent.
+	err := e.store.Batch(ctx, func(tx *store.Tx) error {
 		coordination, err := chatsWithRole(tx, store.RoleCoordination)
 		if err != nil {
 			return err
