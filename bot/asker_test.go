@@ -132,13 +132,7 @@ func TestAskerChatterGetsExplanationNoCase(t *testing.T) {
 		}
 	}
 	mustContain(t, h.say("[@小李] 小李: /start"), "欢迎使用", "/cancel")
-	var n int
-	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
-		return tx.ForEachCase(func(*store.Case) error { n++; return nil })
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if n != 0 {
+	if n := h.countCases(); n != 0 {
 		t.Errorf("chatter opened %d cases", n)
 	}
 }

@@ -170,3 +170,15 @@ func buttonPress(h *harness, chat, sender, data, msg string) bot.Message {
 	return bot.Message{Chat: chat, ID: "cb-" + msg, Sender: sender, SenderName: bot.LocalID(sender), Time: h.now(),
 		Callback: &bot.Callback{ID: "cb-" + msg + data, Data: data, MessageID: msg}}
 }
+
+// countCases is how many cases the store holds.
+func (h *harness) countCases() int {
+	h.t.Helper()
+	var n int
+	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+		return tx.ForEachCase(func(*store.Case) error { n++; return nil })
+	}); err != nil {
+		h.t.Fatal(err)
+	}
+	return n
+}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lifeline-aid/lifeline/cmd/lifeline/config"
 	"github.com/lifeline-aid/lifeline/store"
 )
 
@@ -260,4 +261,24 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// startApp runs the bot with cfg until the test ends, then stops it as a
+// signal would and checks it stopped cleanly.
+func startApp(t *testing.T, cfg *config.Config, tio appIO) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runApp(ctx, cfg, tio) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("runApp: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("bot did not stop")
+		}
+	})
 }

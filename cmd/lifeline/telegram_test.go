@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -40,22 +39,7 @@ groups:
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- runApp(ctx, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("runApp: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("bot did not stop")
-		}
-	})
+	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
 
 	srv.Push(groupMessage(1, tgIntake, 555, "Grandma collapsed and is unconscious, not breathing, 3 Elm Road, call +44 7700 900123 <b>&</b>"))
 	alert := waitFor(t, func() (telegramtest.Sent, bool) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -36,23 +35,8 @@ groups:
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
 	var terminal syncBuffer
-	go func() {
-		done <- runApp(ctx, cfg, appIO{in: strings.NewReader(""), out: &terminal, errOut: io.Discard})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("runApp: %v", err)
-			}
-		case <-time.After(20 * time.Second):
-			t.Error("bot did not stop")
-		}
-	})
+	startApp(t, cfg, appIO{in: strings.NewReader(""), out: &terminal, errOut: io.Discard})
 	deadline := time.Now().Add(15 * time.Second)
 	for srv.Logins() == 0 {
 		if time.Now().After(deadline) {

@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -588,19 +589,34 @@ func (s *Server) decode(r *http.Request, v any) bool {
 	return json.NewDecoder(r.Body).Decode(v) == nil
 }
 
+// authed decodes a request body (which carries a BaseRequest) into v, locks
+// the server and checks the session. On a dead session it answers ret 1101,
+// as WeChat does, and returns false with the server unlocked; otherwise the
+// caller holds s.mu and must unlock it.
+func (s *Server) authed(w http.ResponseWriter, r *http.Request, v any) bool {
+	raw, _ := io.ReadAll(r.Body)
+	var base struct{ BaseRequest baseRequest }
+	_ = json.Unmarshal(raw, &base)
+	_ = json.Unmarshal(raw, v)
+	s.mu.Lock()
+	if !s.validLocked(base.BaseRequest.Sid) {
+		s.mu.Unlock()
+		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101)})
+		return false
+	}
+	return true
+}
+
 func (s *Server) syncKeyLocked() map[string]any {
 	return map[string]any{"Count": 1, "List": []map[string]int64{{"Key": 1, "Val": s.syncVal}}}
 }
 
 func (s *Server) init(w http.ResponseWriter, r *http.Request) {
 	var body struct{ BaseRequest baseRequest }
-	s.decode(r, &body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.validLocked(body.BaseRequest.Sid) {
-		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101)})
+	if !s.authed(w, r, &body) {
 		return
 	}
+	defer s.mu.Unlock()
 	s.hotInits++
 	var contacts []map[string]any
 	for _, gid := range s.gorder {
@@ -664,13 +680,10 @@ func (s *Server) batchGetContact(w http.ResponseWriter, r *http.Request) {
 		BaseRequest baseRequest
 		List        []struct{ UserName string }
 	}
-	s.decode(r, &body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.validLocked(body.BaseRequest.Sid) {
-		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101)})
+	if !s.authed(w, r, &body) {
 		return
 	}
+	defer s.mu.Unlock()
 	var list []map[string]any
 	for _, item := range body.List {
 		id, isGroup, ok := s.byUserName(item.UserName)
@@ -800,13 +813,10 @@ func (s *Server) sendMsg(w http.ResponseWriter, r *http.Request) {
 			LocalID      string
 		}
 	}
-	s.decode(r, &body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.validLocked(body.BaseRequest.Sid) {
-		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101)})
+	if !s.authed(w, r, &body) {
 		return
 	}
+	defer s.mu.Unlock()
 	if len(s.failSends) > 0 {
 		ret := s.failSends[0]
 		s.failSends = s.failSends[1:]
@@ -839,13 +849,10 @@ func (s *Server) createChatRoom(w http.ResponseWriter, r *http.Request) {
 		MemberList  []struct{ UserName string }
 		Topic       string
 	}
-	s.decode(r, &body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.validLocked(body.BaseRequest.Sid) {
-		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101)})
+	if !s.authed(w, r, &body) {
 		return
 	}
+	defer s.mu.Unlock()
 	if s.failCreate != 0 {
 		ret := s.failCreate
 		s.failCreate = 0
@@ -880,13 +887,10 @@ func (s *Server) updateChatRoom(w http.ResponseWriter, r *http.Request) {
 		NewTopic      string
 		AddMemberList string
 	}
-	s.decode(r, &body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.validLocked(body.BaseRequest.Sid) {
-		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101)})
+	if !s.authed(w, r, &body) {
 		return
 	}
+	defer s.mu.Unlock()
 	gid, isGroup, ok := s.byUserName(body.ChatRoomName)
 	if !ok || !isGroup {
 		writeJSON(w, map[string]any{"BaseResponse": baseResp(1)})
@@ -916,13 +920,10 @@ func (s *Server) oplog(w http.ResponseWriter, r *http.Request) {
 		RemarkName  string
 		UserName    string
 	}
-	s.decode(r, &body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.validLocked(body.BaseRequest.Sid) {
-		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101)})
+	if !s.authed(w, r, &body) {
 		return
 	}
+	defer s.mu.Unlock()
 	id, isGroup, ok := s.byUserName(body.UserName)
 	if !ok || isGroup || body.CmdId != 2 || s.noRemarks {
 		writeJSON(w, map[string]any{"BaseResponse": baseResp(1)})
@@ -937,13 +938,10 @@ func (s *Server) verifyUser(w http.ResponseWriter, r *http.Request) {
 		BaseRequest    baseRequest
 		VerifyUserList []struct{ Value, VerifyUserTicket string }
 	}
-	s.decode(r, &body)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.validLocked(body.BaseRequest.Sid) {
-		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101)})
+	if !s.authed(w, r, &body) {
 		return
 	}
+	defer s.mu.Unlock()
 	for _, v := range body.VerifyUserList {
 		if id, _, ok := s.byUserName(v.Value); ok {
 			s.people[id].friend = true
