@@ -174,3 +174,27 @@ func TestButtonPressRunsItsCommand(t *testing.T) {
 		t.Errorf("redelivered button press produced %q", again)
 	}
 }
+
+// Changes that belong to no case are in the team's audit log (case 0).
+func TestTeamChangesAreAudited(t *testing.T) {
+	h := newHarness(t)
+	setUpTeam(t, h)
+	h.say("[newgroup] admin: /bind broadcast")
+	h.say("[volunteers] admin: /revoke @coord coordinator")
+	var events []store.Event
+	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		events, err = tx.Events(0)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ev := range events {
+		got = append(got, ev.Kind+" "+ev.To+" by "+ev.Actor)
+	}
+	want := []string{"volunteer console:vol by console:vol", "grant console:coord by console:admin", "bind console:newgroup by console:admin", "revoke console:coord by console:admin"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("team audit log:\n got %q\nwant %q", got, want)
+	}
+}

@@ -400,6 +400,9 @@ func cmdDir(cc *cmdCtx) error {
 			return fmt.Errorf("remove directory entry: %w", err)
 		}
 		cc.e.log.Info("directory changed", "action", "rm", "id", d.ID, "name", d.Name, "by", cc.m.Sender)
+		if err := cc.teamEvent("directory_rm", d.Name, fmt.Sprintf("#%d", d.ID)); err != nil {
+			return err
+		}
 		return cc.reply(tr(cc.lang, "✓ Removed from the directory: %s", dirLine(d)))
 	case "status":
 		if len(cc.args) < 3 {
@@ -415,6 +418,9 @@ func cmdDir(cc *cmdCtx) error {
 			return fmt.Errorf("update directory entry: %w", err)
 		}
 		cc.e.log.Info("directory changed", "action", "status", "id", d.ID, "name", d.Name, "from", from, "to", d.Status, "by", cc.m.Sender)
+		if err := cc.teamEvent("directory_status", d.Name, from+" → "+d.Status); err != nil {
+			return err
+		}
 		return cc.reply(tr(cc.lang, "✓ Directory entry updated: %s", dirLine(d)))
 	}
 	return usageError{tr(cc.lang, "Unknown /dir action %q.", cc.args[0]) + "\n" + tr(cc.lang, dirForms)}
@@ -450,6 +456,9 @@ func (cc *cmdCtx) dirAdd() error {
 		return fmt.Errorf("add directory entry: %w", err)
 	}
 	cc.e.log.Info("directory changed", "action", "add", "id", d.ID, "name", d.Name, "by", cc.m.Sender)
+	if err := cc.teamEvent("directory_add", d.Name, fmt.Sprintf("#%d", d.ID)); err != nil {
+		return err
+	}
 	return cc.reply(tr(cc.lang, "✓ Added to the directory: %s", dirLine(d)))
 }
 

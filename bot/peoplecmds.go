@@ -109,11 +109,21 @@ func cmdVolunteer(cc *cmdCtx) error {
 	if err := cc.savePerson(p); err != nil {
 		return err
 	}
+	if err := cc.teamEvent("volunteer", p.Ref, strings.Join(p.Skills, ",")); err != nil {
+		return err
+	}
 	skills := strings.Join(p.Skills, ", ")
 	if skills == "" {
 		skills = "-"
 	}
 	return cc.reply(tr(cc.lang, "✓ %s registered as a volunteer, on duty. Skills: %s.", displayName(p), skills))
+}
+
+// teamEvent records a change that belongs to no case (roles, chat
+// bindings, the directory) in the team's audit log, which the store keeps
+// as the events of case 0.
+func (cc *cmdCtx) teamEvent(kind, to, note string) error {
+	return cc.tx.AppendEvent(&store.Event{Case: 0, At: cc.e.now(), Actor: cc.m.Sender, Kind: kind, To: to, Note: note})
 }
 
 func (cc *cmdCtx) savePerson(p *store.Person) error {
@@ -150,6 +160,9 @@ func cmdBind(cc *cmdCtx) error {
 		return fmt.Errorf("bind chat: %w", err)
 	}
 	cc.e.log.Info("chat bound", "chat", cc.m.Chat, "from", string(from), "to", string(role), "by", cc.m.Sender)
+	if err := cc.teamEvent("bind", cc.m.Chat, string(from)+" → "+string(role)); err != nil {
+		return err
+	}
 	if role == "" {
 		return cc.reply(tr(cc.lang, "✓ This chat is no longer served by Lifeline."))
 	}
@@ -186,6 +199,13 @@ func (cc *cmdCtx) changeRole(grant bool) error {
 		return fmt.Errorf("save person %s: %w", p.Ref, err)
 	}
 	cc.e.log.Info("role changed", "person", p.Ref, "role", role, "grant", grant, "by", cc.m.Sender)
+	kind := "revoke"
+	if grant {
+		kind = "grant"
+	}
+	if err := cc.teamEvent(kind, p.Ref, role); err != nil {
+		return err
+	}
 	if grant {
 		return cc.reply(tr(cc.lang, "✓ %s is now %s.", displayName(p), tr(cc.lang, "role:"+role)))
 	}
