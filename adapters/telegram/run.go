@@ -99,6 +99,8 @@ func (a *Adapter) poll(ctx context.Context, h bot.Handler) error {
 	}
 	var backoff time.Duration
 	var failing error // the error of the current failure streak, logged once
+	var stuckID int64 // an update that keeps failing, and how often it has
+	var stuckTries int
 	fail := func(what string, err error) bool {
 		if failing == nil || failing.Error() != err.Error() {
 			a.log.Error(what, "err", err)
@@ -122,13 +124,30 @@ func (a *Adapter) poll(ctx context.Context, h bot.Handler) error {
 			continue
 		}
 		ok := true
-		for _, u := range updates {
+		for i, u := range updates {
 			if err := a.handle(ctx, h, u); err != nil {
 				ok = false
+				if u.ID == stuckID {
+					stuckTries++
+				} else {
+					stuckID, stuckTries = u.ID, 1
+				}
+				if stuckTries >= a.opts.PoisonAttempts && i+1 < len(updates) {
+					// Try what is behind it: if a later update goes through,
+					// only this one is bad, and it is skipped (the offset moves
+					// past it). If they fail too the engine itself is in
+					// trouble, and everything waits, nothing lost.
+					a.log.Error("update keeps failing; trying the ones after it", "update", u.ID, "attempts", stuckTries, "err", err)
+					continue
+				}
 				if ctx.Err() == nil && !fail("handle update", fmt.Errorf("update %d: %w", u.ID, err)) {
 					return nil
 				}
 				break // fetch again from the failed update
+			}
+			if stuckID != 0 && u.ID > stuckID {
+				a.log.Error("update skipped after repeated failures: it is lost", "update", stuckID, "attempts", stuckTries)
+				stuckID, stuckTries = 0, 0
 			}
 		}
 		if ok {

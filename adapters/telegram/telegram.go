@@ -87,6 +87,9 @@ type Options struct {
 	CallbackAnswerDelay time.Duration
 	// SkipCommands skips publishing the command menu on Run.
 	SkipCommands bool
+	// PoisonAttempts is how often one update may fail before the updates
+	// after it are tried (default 20, a few minutes of backoff); see poll.
+	PoisonAttempts int
 	// RateLimits replaces Telegram's documented limits in Limits when not
 	// zero: for bots with raised limits (paid broadcasts), or tests.
 	RateLimits bot.Limits
@@ -167,6 +170,9 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 	}
 	if opts.PollTimeout <= 0 {
 		opts.PollTimeout = 50 * time.Second
+	}
+	if opts.PoisonAttempts <= 0 {
+		opts.PoisonAttempts = 20
 	}
 	if opts.CallbackAnswerDelay <= 0 {
 		opts.CallbackAnswerDelay = 2 * time.Second

@@ -336,3 +336,43 @@ func TestSetMyCommandsPerScopeAndLanguage(t *testing.T) {
 		t.Errorf("zh and en descriptions are the same")
 	}
 }
+
+// An update the engine can never handle doesn't hold up the ones after it
+// forever; but when everything fails (the engine itself is in trouble),
+// nothing is skipped.
+func TestPoisonUpdateIsSkippedButSystemicFailureIsNot(t *testing.T) {
+	group := telegramtest.Group(-1001000000001, "g")
+	ann := telegramtest.User(7, "Ann")
+
+	srv := telegramtest.NewServer(t)
+	a := newAdapter(t, srv, func(o *Options) { o.PoisonAttempts = 3 })
+	poison := &recorder{fail: func(m bot.Message, _ int) error {
+		if m.Text == "poison" {
+			return errors.New("engine bug")
+		}
+		return nil
+	}}
+	srv.PushText(group, ann, "before")
+	srv.PushText(group, ann, "poison")
+	last := srv.PushText(group, ann, "after")
+	start(t, a, poison)
+	waitFor(t, "the update after the poison handled", func() bool { return a.LastHandled() == last.ID })
+	var texts []string
+	for _, m := range poison.handled() {
+		texts = append(texts, m.Text)
+	}
+	if want := []string{"before", "after"}; !equal(texts, want) {
+		t.Errorf("handled %q, want %q", texts, want)
+	}
+
+	srv2 := telegramtest.NewServer(t)
+	b := newAdapter(t, srv2, func(o *Options) { o.PoisonAttempts = 2 })
+	down := &recorder{fail: func(bot.Message, int) error { return errors.New("disk full") }}
+	first := srv2.PushText(group, ann, "one")
+	srv2.PushText(group, ann, "two")
+	start(t, b, down)
+	waitFor(t, "several attempts", func() bool { return len(down.calls()) >= 6 })
+	if b.LastHandled() >= first.ID {
+		t.Errorf("updates were skipped while every update failed (last handled %d)", b.LastHandled())
+	}
+}
