@@ -102,12 +102,12 @@ func (e *Engine) Assess(text string) Assessment {
 	a.Fingerprint = fingerprint(buf, sc.skip)
 
 	var (
-		needW, askW, lackW, urgW, subjW, vulW, negW float64
-		base                                        Urgency
-		cat                                         Category
-		catW                                        float64
-		lastResolved, lastPlea                      int32 = -1, -1
-		negSeen                                     int
+		needW, askW, lackW, urgW, subjW, vulW, negW, thanksW float64
+		base                                                 Urgency
+		cat                                                  Category
+		catW                                                 float64
+		lastResolved, lastPlea                               int32 = -1, -1
+		negSeen                                              int
 		// hit indexes of distinct needs, other shown cues, and cues
 		// against a request; backed by pooled scratch memory
 		needLabel, otherLabel, negLabel = sc.needs[:0], sc.others[:0], sc.negs[:0]
@@ -169,6 +169,10 @@ func (e *Engine) Assess(text string) Assessment {
 			a.Resolved = true
 			negW += w
 			negLabel = append(negLabel, int32(i))
+		case KindThanks:
+			negW += w
+			thanksW += w
+			negLabel = append(negLabel, int32(i))
 		default:
 			if s.kind.negative() {
 				negW += w
@@ -201,29 +205,67 @@ func (e *Engine) Assess(text string) Assessment {
 	a.Durations = e.extractDurations(buf, hits, a.Durations)
 	a.Places = e.extractPlaces(buf, hits, a.Places)
 
+	// Rules are evaluated before the gate: a combination such as high
+	// fever + infant or pregnancy + cut off is evidence that someone
+	// concrete is in trouble, not only a way to raise the urgency of
+	// what is already a request.
+	ruleUrg, ruleW := None, 0.0
+	fired := sc.fired[:0]
+	for ri := range e.rules {
+		r := &e.rules[ri]
+		if !e.ruleMatches(r, sc, &a) {
+			continue
+		}
+		fired = append(fired, int32(ri))
+		ruleW += r.weight
+		ruleUrg = max(ruleUrg, r.urgency)
+	}
+	sc.fired = fired
+	// What the evidence suggests before the gate: the strongest need or
+	// rule.
+	eff := max(base, ruleUrg)
+	// Thanks said in advance ("先谢谢大家") go with pleas as often as with
+	// resolutions, which say so themselves: they do not count against
+	// "nothing else is going on".
+	against := negW - thanksW
+
 	askEq := askW + urgW
-	if subjW > 0 || negW+frameW == 0 {
+	if subjW > 0 || against+frameW == 0 {
 		// "没有吃的了" / "we have no food" is a plea when the writer speaks
 		// or nothing else is going on; "cities without power" or "独居老人
 		// 没有人照顾" in a news line is not.
 		askEq += lackW
 	}
-	if negW == 0 && (len(a.Phones) > 0 || len(a.Places) > 0) {
+	if against == 0 && (len(a.Phones) > 0 || len(a.Places) > 0) {
 		// A need with a contact or an address and nothing against it is
 		// a posted request: "Baby formula please, Block 5".
 		askEq += 0.5
 	}
-	switch {
-	case base == Critical && negW == 0 && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || len(a.Places) > 0):
-		// Only when someone concrete is affected, reachable or located:
-		// "5人被困" in a news item is not a plea, "我爸昏迷了" and "孕妇
-		// 破水了，在徐汇区" are.
-		askEq += criticalAsk
-	case base == High && negW == 0 && (subjW >= kinWeight || vulW > 0):
-		// "我爸的降压药吃完了" or "老人摔倒了起不来" posted in a mutual-aid
-		// group asks for help without saying so: a serious need of a
-		// relative or a vulnerable person, with nothing against it.
-		askEq += criticalAsk
+	// Someone concrete is affected: a named relative or neighbour, or a
+	// vulnerable person (an infant, an elderly or pregnant woman, an age).
+	concrete := subjW >= kinWeight || vulW > 0
+	if against == 0 {
+		switch {
+		case eff == Critical && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || len(a.Places) > 0):
+			// Only when someone concrete is affected, reachable or located:
+			// "5人被困" in a news item is not a plea, "我爸昏迷了" and "孕妇
+			// 破水了，在徐汇区" are.
+			askEq += criticalAsk
+		case base == High && (concrete || subjW > 0 && lackW > 0),
+			ruleUrg >= High && (concrete && (subjW > 0 || len(a.Phones) > 0 || len(a.Places) > 0)):
+			// "我爸的降压药吃完了" or "老人摔倒了起不来" posted in a mutual-aid
+			// group asks for help without saying so: a serious need of a
+			// relative or a vulnerable person, with nothing against it.
+			// Urgency that only a rule gives (fever + infant, pregnancy +
+			// cut off) also needs the writer or a contact in the text:
+			// "girls stranded in Nepal" in a news line is not a plea.
+			askEq += criticalAsk
+		case eff >= Normal && (subjW >= kinWeight || vulW > 0 && subjW > 0) && (lackW > 0 || urgW > 0 || askW > 0):
+			// "宝宝的奶粉没有了": a need of a concrete person with
+			// something missing or pressing is a plea too; a relative
+			// merely mentioned next to a need word ("我妈爱吃菜") is not.
+			askEq += criticalAsk
+		}
 	}
 	evidence := needW + askEq + 0.5*vulW + 0.5*subjW
 	if len(a.Phones) > 0 {
@@ -244,12 +286,9 @@ func (e *Engine) Assess(text string) Assessment {
 			cat = CatOther
 		}
 		a.Category = cat
-		for ri := range e.rules {
+		evidence += ruleW
+		for _, ri := range fired {
 			r := &e.rules[ri]
-			if !e.ruleMatches(r, sc, &a) {
-				continue
-			}
-			evidence += r.weight
 			if r.urgency > a.Urgency {
 				a.Urgency = r.urgency
 				if r.category != CatNone {

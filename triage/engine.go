@@ -109,6 +109,8 @@ type scratch struct {
 	needs    []int32
 	others   []int32
 	negs     []int32
+	// fired holds the indexes of the rules that matched this message.
+	fired []int32
 }
 
 // span is a byte range [start, end) of the normalised text.
