@@ -212,6 +212,9 @@ func (e *Engine) Assess(text string) Assessment {
 	ruleUrg, ruleW := None, 0.0
 	fired := sc.fired[:0]
 	for ri := range e.rules {
+		if needW == 0 {
+			break // no need, no request: nothing to raise
+		}
 		r := &e.rules[ri]
 		if !e.ruleMatches(r, sc, &a) {
 			continue
