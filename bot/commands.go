@@ -286,6 +286,11 @@ func (cc *cmdCtx) checkAccess(cmd *command) error {
 		}
 	}
 	if cc.level < cmd.need {
+		if cmd.need == volunteer && cc.chat.Role == store.RoleCoordination {
+			// Being in the coordination chat is the team's vetting: one
+			// /volunteer here is all it takes.
+			return refuse(tr(cc.lang, "Sorry, /%s is for registered volunteers: send /volunteer [skills…] here first (for example /volunteer medical verify).", cmd.name))
+		}
 		return refuse(tr(cc.lang, "Sorry, /%s needs the %s role. An admin can grant it with /grant.", cmd.name, tr(cc.lang, "role:"+cmd.need.String())))
 	}
 	return nil

@@ -105,14 +105,14 @@ func TestCommandsRefuseUnauthorisedCallers(t *testing.T) {
 	h := newHarness(t)
 	setUpTeam(t, h)
 	cases := []struct{ line, want string }{
-		{"[volunteers] stranger: /claim 1", "needs the volunteer role"},
+		{"[volunteers] stranger: /claim 1", "send /volunteer [skills…] here first"},
 		{"[volunteers] vol: /assign 1 @vol", "needs the coordinator role"},
 		{"[volunteers] vol: /close 1 invalid", "needs the coordinator role"},
 		{"[volunteers] vol: /urgency 1 normal", "needs the coordinator role"},
 		{"[volunteers] vol: /merge 1 2", "needs the coordinator role"},
 		{"[volunteers] coord: /grant @vol admin", "needs the admin role"},
 		{"[volunteers] coord: /bind intake", "needs the admin role"},
-		{"[volunteers] stranger: /resolve 1", "needs the volunteer role"},
+		{"[volunteers] stranger: /resolve 1", "for registered volunteers"},
 		{"[intake] vol: /claim 1", "works in the volunteers' coordination chat"},
 		{"[@vol] vol: /cases", "works in the volunteers' coordination chat"},
 	}
@@ -168,7 +168,7 @@ func TestButtonPressRunsItsCommand(t *testing.T) {
 		t.Errorf("a button press posted a new message:\n%s", out)
 	}
 	// A refused press is answered privately too.
-	mustContain(t, h.handle(buttonPress(h, "console:volunteers", "console:stranger", "/resolve 1", "out1")), "(to the button press): Sorry, /resolve needs the volunteer role")
+	mustContain(t, h.handle(buttonPress(h, "console:volunteers", "console:stranger", "/resolve 1", "out1")), "(to the button press): Sorry, /resolve is for registered volunteers")
 	// A second press of the same button (redelivered) changes nothing.
 	if again := h.handle(buttonPress(h, "console:volunteers", "console:vol", "/claim 1", "out1")); again != "" {
 		t.Errorf("redelivered button press produced %q", again)

@@ -311,7 +311,7 @@ func TestRoomRefusalsAndUsage(t *testing.T) {
 	h.say("[intake] 小陈: 外婆突然昏迷不醒，闵行莘庄，电话13912345672")
 	h.say("[volunteers] stranger: hi")
 	tests := []struct{ line, want string }{
-		{"[volunteers] stranger: /room 1", "needs the volunteer role"},
+		{"[volunteers] stranger: /room 1", "for registered volunteers"},
 		{"[intake] admin: /room 1", "works in the volunteers' coordination chat"},
 		{"[volunteers] admin: /room", "Usage: /room N"},
 		{"[volunteers] admin: /room abc", "is not a case number"},
