@@ -178,8 +178,33 @@ func (e *Engine) applyBindings(ctx context.Context) error {
 func (e *Engine) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- e.runSchedules(ctx) }()
+	roomsDone := make(chan struct{})
+	go func() {
+		defer close(roomsDone)
+		e.retryRoomCloses(ctx)
+	}()
 	err := e.outbox.run(ctx)
+	<-roomsDone
 	return errors.Join(err, <-errc)
+}
+
+// roomCloseRetry is how often rooms whose close failed are tried again.
+const roomCloseRetry = 10 * time.Minute
+
+// retryRoomCloses closes rooms whose close failed earlier (the platform was
+// down, or the bot restarted before closing them): at start, then
+// periodically, until ctx ends.
+func (e *Engine) retryRoomCloses(ctx context.Context) {
+	t := time.NewTicker(roomCloseRetry)
+	defer t.Stop()
+	for {
+		e.closePendingRooms()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Drain delivers everything pending in the outbox, as fast as the rate

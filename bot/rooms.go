@@ -531,7 +531,7 @@ func (e *Engine) finishRoom(tx *store.Tx, c *store.Case, actor string) error {
 
 // closePendingRooms performs every queued room close, retrying each a few
 // times. A close that still fails stays queued and is tried again the next
-// time a case finishes (or after a restart, at the next finished case).
+// time a case finishes, and by Run at start and every roomCloseRetry.
 func (e *Engine) closePendingRooms() {
 	unlock := e.chatLocks.lock(roomClosesKey)
 	defer unlock()
