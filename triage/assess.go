@@ -1,6 +1,7 @@
 package triage
 
 import (
+	"bytes"
 	"strings"
 	"unicode/utf8"
 )
@@ -28,6 +29,16 @@ const (
 	topicWeight = 1
 	// headlineRunes is the shortest bracketed opening taken as a headline.
 	headlineRunes = 8
+	// notYetGap is how far (bytes) after 没/未/"not" a resolution cue is
+	// still denied: "还没联系上了", "not yet rescued".
+	notYetGap = 6
+	// critTolerance is the counter-evidence a life-threatening need of a
+	// named relative still outweighs: "my sister said goodbye" is not
+	// news because of "said".
+	critTolerance = 2
+	// askNeedWeight is the need evidence of an ask that names no need
+	// but implies one: "我们需要抽水泵", "does anyone know if…", "谁能借我…".
+	askNeedWeight = 1
 )
 
 // Assess reads one message and returns its triage. It never fails: odd or
@@ -68,6 +79,9 @@ func (e *Engine) Assess(text string) Assessment {
 					continue
 				}
 			}
+			if pi.clauseStart && !atClauseStart(buf, int(start)) {
+				continue
+			}
 			if pi.wordEnd && int(stop) < len(buf) {
 				r, _ := utf8.DecodeRune(buf[stop:])
 				if isWordRune(r) {
@@ -106,7 +120,7 @@ func (e *Engine) Assess(text string) Assessment {
 		base                                                 Urgency
 		cat                                                  Category
 		catW                                                 float64
-		lastResolved, lastPlea                               int32 = -1, -1
+		lastResolved, lastPlea, askCatHit                    int32 = -1, -1, -1
 		negSeen                                              int
 		// hit indexes of distinct needs, other shown cues, and cues
 		// against a request; backed by pooled scratch memory
@@ -145,12 +159,19 @@ func (e *Engine) Assess(text string) Assessment {
 		switch s.kind {
 		case KindNeed:
 			needW += w
-			if s.urgency > base || s.urgency == base && w > catW {
-				base, cat, catW = s.urgency, s.category, w
+			u := s.urgency
+			if h.past && u == Critical {
+				u = High // "前年心梗", "heart attack last year"
+			}
+			if u > base || u == base && w > catW {
+				base, cat, catW = u, s.category, w
 			}
 			needLabel = append(needLabel, int32(i))
 		case KindAsk:
 			askW += w
+			if s.category != CatNone && askCatHit < 0 {
+				askCatHit = int32(i)
+			}
 		case KindLack:
 			lackW += w
 			otherLabel = append(otherLabel, int32(i))
@@ -205,25 +226,44 @@ func (e *Engine) Assess(text string) Assessment {
 	a.Durations = e.extractDurations(buf, hits, a.Durations)
 	a.Places = e.extractPlaces(buf, hits, a.Places)
 
+	// An ask that implies a need without naming one ("我们小区需要抽水泵",
+	// "does anyone know if the pharmacy is open", "谁能借我…") stands for
+	// a need of the ask's category, when nothing argues against it:
+	// "volunteers needed" and "we need your donations" are appeals and
+	// carry their own counter-evidence.
+	if needW == 0 && askCatHit >= 0 && negW-thanksW == 0 && frameW == 0 {
+		needW = askNeedWeight
+		base, cat = Normal, e.sigs[hits[askCatHit].sig].category
+		needLabel = append(needLabel, askCatHit)
+	}
+
 	// Rules are evaluated before the gate: a combination such as high
 	// fever + infant or pregnancy + cut off is evidence that someone
 	// concrete is in trouble, not only a way to raise the urgency of
-	// what is already a request.
+	// what is already a request. Without a need only rules that name a
+	// category of their own apply: they are the need ("swallowed" +
+	// "bleach").
 	ruleUrg, ruleW := None, 0.0
 	fired := sc.fired[:0]
+	ruleCat, hadNeed := CatNone, needW > 0
 	for ri := range e.rules {
-		if needW == 0 {
-			break // no need, no request: nothing to raise
-		}
 		r := &e.rules[ri]
+		if !hadNeed && r.category == CatNone {
+			continue // no need, no request: nothing to raise
+		}
 		if !e.ruleMatches(r, sc, &a) {
 			continue
 		}
 		fired = append(fired, int32(ri))
 		ruleW += r.weight
-		ruleUrg = max(ruleUrg, r.urgency)
+		if r.urgency > ruleUrg {
+			ruleUrg, ruleCat = r.urgency, r.category
+		}
 	}
 	sc.fired = fired
+	if !hadNeed && len(fired) > 0 {
+		needW, base, cat = ruleW+1, Normal, ruleCat
+	}
 	// What the evidence suggests before the gate: the strongest need or
 	// rule.
 	eff := max(base, ruleUrg)
@@ -247,7 +287,7 @@ func (e *Engine) Assess(text string) Assessment {
 	// Someone concrete is affected: a named relative or neighbour, or a
 	// vulnerable person (an infant, an elderly or pregnant woman, an age).
 	concrete := subjW >= kinWeight || vulW > 0
-	if against == 0 {
+	if against == 0 || eff == Critical && subjW >= kinWeight && against <= critTolerance {
 		switch {
 		case eff == Critical && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || len(a.Places) > 0):
 			// Only when someone concrete is affected, reachable or located:
@@ -255,7 +295,7 @@ func (e *Engine) Assess(text string) Assessment {
 			// 破水了，在徐汇区" are.
 			askEq += criticalAsk
 		case base == High && (concrete || subjW > 0 && lackW > 0),
-			ruleUrg >= High && (concrete && (subjW > 0 || len(a.Phones) > 0 || len(a.Places) > 0)):
+			ruleUrg >= High && (concrete && (subjW > 0 || vulW >= 1.5 || len(a.Phones) > 0 || len(a.Places) > 0)):
 			// "我爸的降压药吃完了" or "老人摔倒了起不来" posted in a mutual-aid
 			// group asks for help without saying so: a serious need of a
 			// relative or a vulnerable person, with nothing against it.
@@ -470,7 +510,42 @@ func (e *Engine) shadows(o, h *hit) bool {
 func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 	for i := range hits {
 		h := &hits[i]
-		if h.dropped || e.sigs[h.sig].kind != KindNegation {
+		if h.dropped {
+			continue
+		}
+		switch e.sigs[h.sig].kind {
+		case KindNotYet:
+			// "还没联系上了", "not yet rescued": a denied resolution is
+			// no resolution, and the plea stands.
+			for j := range hits {
+				o := &hits[j]
+				if !o.dropped && e.sigs[o.sig].kind == KindResolved &&
+					o.start >= h.end && o.start <= h.end+notYetGap && !sentenceBreak(buf[h.end:o.start]) {
+					o.dropped = true
+				}
+			}
+			continue
+		case KindHistory:
+			// A critical cue in the same clause as "去年" / "last year"
+			// is a history, not a danger now.
+			for j := range hits {
+				o := &hits[j]
+				if o.dropped || e.sigs[o.sig].kind != KindNeed || e.sigs[o.sig].urgency != Critical {
+					continue
+				}
+				lo, hi := o.end, h.start
+				if h.end <= o.start {
+					lo, hi = h.end, o.start
+				} else if o.end > h.start {
+					lo, hi = 0, 0 // overlapping
+				}
+				if hi-lo <= 24 && !clauseBreak(buf[lo:hi]) {
+					o.past = true
+				}
+			}
+			continue
+		case KindNegation:
+		default:
 			continue
 		}
 		for j := range hits {
@@ -533,6 +608,27 @@ func headline(buf []byte) bool {
 		n++
 	}
 	return false
+}
+
+// atClauseStart reports whether only spaces separate position i from the
+// start of the text or a sentence or clause mark.
+func atClauseStart(buf []byte, i int) bool {
+	for i > 0 && buf[i-1] == ' ' {
+		i--
+	}
+	if i == 0 {
+		return true
+	}
+	switch buf[i-1] {
+	case '.', '!', '?', ';', '\n', ',', ':':
+		return true
+	}
+	return false
+}
+
+// clauseBreak is sentenceBreak or a comma: the end of a clause.
+func clauseBreak(b []byte) bool {
+	return sentenceBreak(b) || bytes.IndexByte(b, ',') >= 0
 }
 
 func sentenceBreak(b []byte) bool {

@@ -61,6 +61,9 @@ type patInfo struct {
 	label     string
 	wordStart bool
 	wordEnd   bool
+	// clauseStart: the pattern was written "^…" and counts only at the
+	// start of the text, a sentence or a clause.
+	clauseStart bool
 }
 
 type compiledRule struct {
@@ -94,6 +97,9 @@ type hit struct {
 	pat        int32
 	start, end int32
 	dropped    bool
+	// past: a critical need placed in the past by a history cue in the
+	// same clause ("前年心梗"), counted as high.
+	past bool
 }
 
 // scratch is per-call working memory, pooled so a steady stream of
@@ -191,8 +197,12 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		sort.Strings(langs) // deterministic pattern numbering
 		for _, l := range langs {
 			for _, p := range s.Patterns[l] {
-				norm := normalizeString(p)
 				pi := patInfo{sig: idx}
+				if strings.HasPrefix(p, "^") {
+					// "^where is": only where a sentence or clause starts.
+					p, pi.clauseStart = p[1:], true
+				}
+				norm := normalizeString(p)
 				if strings.HasPrefix(norm, "*") {
 					norm = strings.TrimLeft(norm, "*")
 				} else {

@@ -63,6 +63,14 @@ const (
 	// KindContext is background (a flood, an earthquake) that rules may
 	// combine with other cues; on its own it is no evidence of a plea.
 	KindContext Kind = "context"
+	// KindNotYet says a resolution has not happened: 没/还没/未 before
+	// 联系上了, "not" before "rescued". It cancels a resolved cue right
+	// after it and nothing else.
+	KindNotYet Kind = "notyet"
+	// KindHistory places an illness in the past (去年, 以前, "last
+	// year", "history of"): a critical cue in the same clause describes
+	// a history, not a danger now, and counts as high.
+	KindHistory Kind = "history"
 )
 
 var knownKinds = map[Kind]bool{
@@ -70,6 +78,7 @@ var knownKinds = map[Kind]bool{
 	KindVulnerable: true, KindNegation: true, KindOffer: true, KindNews: true,
 	KindThanks: true, KindResolved: true, KindAd: true, KindJoke: true, KindRules: true,
 	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true, KindIgnore: true, KindContext: true,
+	KindNotYet: true, KindHistory: true,
 }
 
 var knownCategories = map[Category]bool{
@@ -83,7 +92,7 @@ var knownCategories = map[Category]bool{
 // the others argue against it or only mask other matches.
 func (k Kind) positive() bool {
 	switch k {
-	case KindNegation, KindIgnore, KindScam:
+	case KindNegation, KindIgnore, KindScam, KindNotYet:
 		return false
 	}
 	return !k.negative()
