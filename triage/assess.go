@@ -159,12 +159,14 @@ func (e *Engine) Assess(text string) Assessment {
 		switch s.kind {
 		case KindNeed:
 			needW += w
-			u := s.urgency
+			u, cw := s.urgency, w
 			if h.past && u == Critical {
-				u = High // "前年心梗", "heart attack last year"
+				// "前年心梗", "heart attack last year": a history, and
+				// not what the request is about either
+				u, cw = High, w/2
 			}
-			if u > base || u == base && w > catW {
-				base, cat, catW = u, s.category, w
+			if u > base || u == base && cw > catW {
+				base, cat, catW = u, s.category, cw
 			}
 			needLabel = append(needLabel, int32(i))
 		case KindAsk:
@@ -263,6 +265,11 @@ func (e *Engine) Assess(text string) Assessment {
 	sc.fired = fired
 	if !hadNeed && len(fired) > 0 {
 		needW, base, cat = ruleW+1, Normal, ruleCat
+		for i := range hits { // the cues that made the rule are the "why"
+			if !hits[i].dropped && e.sigs[hits[i].sig].kind == KindContext {
+				otherLabel = append(otherLabel, int32(i))
+			}
+		}
 	}
 	// What the evidence suggests before the gate: the strongest need or
 	// rule.
