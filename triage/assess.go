@@ -248,15 +248,23 @@ func (e *Engine) Assess(text string) Assessment {
 	ruleUrg, ruleW := None, 0.0
 	fired := sc.fired[:0]
 	ruleCat, hadNeed := CatNone, needW > 0
-	for ri := range e.rules {
+	nRules := len(e.rules)
+	if !hadNeed {
+		nRules = len(e.freeRules) // no need, no request: nothing to raise
+	}
+	for k := 0; k < nRules; k++ {
+		ri := int32(k)
+		if !hadNeed {
+			ri = e.freeRules[k]
+		}
 		r := &e.rules[ri]
-		if !hadNeed && r.category == CatNone {
-			continue // no need, no request: nothing to raise
+		if len(r.all) > 0 && r.all[0] >= 0 && !sc.present[r.all[0]] {
+			continue // the common case, without a call
 		}
 		if !e.ruleMatches(r, sc, &a) {
 			continue
 		}
-		fired = append(fired, int32(ri))
+		fired = append(fired, ri)
 		ruleW += r.weight
 		if r.urgency > ruleUrg {
 			ruleUrg, ruleCat = r.urgency, r.category
@@ -515,6 +523,14 @@ func (e *Engine) shadows(o, h *hit) bool {
 // ("#武汉求助#") rather than make a request. It returns how many topic
 // tags it saw.
 func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
+	var hasResolved, hasCritical bool
+	for i := range hits {
+		if s := &e.sigs[hits[i].sig]; s.kind == KindResolved {
+			hasResolved = true
+		} else if s.kind == KindNeed && s.urgency == Critical {
+			hasCritical = true
+		}
+	}
 	for i := range hits {
 		h := &hits[i]
 		if h.dropped {
@@ -522,6 +538,9 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 		}
 		switch e.sigs[h.sig].kind {
 		case KindNotYet:
+			if !hasResolved {
+				continue
+			}
 			// "还没联系上了", "not yet rescued": a denied resolution is
 			// no resolution, and the plea stands.
 			for j := range hits {
@@ -533,6 +552,9 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 			}
 			continue
 		case KindHistory:
+			if !hasCritical {
+				continue
+			}
 			// A critical cue in the same clause as "去年" / "last year"
 			// is a history, not a danger now.
 			for j := range hits {

@@ -75,11 +75,15 @@ type compiledRule struct {
 	weight   float64
 	category Category
 	label    string
+	// needFree: the rule may fire in a text without a need (see NewEngine).
+	needFree bool
 }
 
 // Engine assesses texts against a compiled lexicon. It is immutable after
 // NewEngine and safe for concurrent use.
 type Engine struct {
+	// freeRules index the rules that may fire without a need.
+	freeRules []int32
 	// groups are the vulnerable groups rules may name as "@group".
 	groups []string
 	sigs   []sigInfo
@@ -283,6 +287,25 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		}
 		if cr.none, err = resolve(r, r.None); err != nil {
 			return nil, err
+		}
+		// A rule with a category of its own and no need among its
+		// conditions can name the need itself ("swallowed" + "bleach").
+		isNeed := func(id int) bool { return id >= 0 && e.sigs[id].kind == KindNeed }
+		cr.needFree = cr.category != CatNone
+		for _, id := range cr.all {
+			if isNeed(id) {
+				cr.needFree = false
+			}
+		}
+		if len(cr.any) > 0 {
+			anyFree := false
+			for _, id := range cr.any {
+				anyFree = anyFree || !isNeed(id)
+			}
+			cr.needFree = cr.needFree && anyFree
+		}
+		if cr.needFree {
+			e.freeRules = append(e.freeRules, int32(len(e.rules)))
 		}
 		e.rules = append(e.rules, cr)
 	}
