@@ -257,10 +257,10 @@ func (e *Engine) Assess(text string) Assessment {
 		if !hadNeed {
 			ri = e.freeRules[k]
 		}
-		r := &e.rules[ri]
-		if len(r.all) > 0 && r.all[0] >= 0 && !sc.present[r.all[0]] {
-			continue // the common case, without a call
+		if f := e.ruleFirst[ri]; f >= 0 && !sc.present[f] {
+			continue // the common case: the first condition is missing
 		}
+		r := &e.rules[ri]
 		if !e.ruleMatches(r, sc, &a) {
 			continue
 		}

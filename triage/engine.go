@@ -84,6 +84,9 @@ type compiledRule struct {
 type Engine struct {
 	// freeRules index the rules that may fire without a need.
 	freeRules []int32
+	// ruleFirst is each rule's first required signal (-1: none), kept
+	// apart so the scan that skips most rules stays in one cache line.
+	ruleFirst []int32
 	// groups are the vulnerable groups rules may name as "@group".
 	groups []string
 	sigs   []sigInfo
@@ -307,6 +310,11 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		if cr.needFree {
 			e.freeRules = append(e.freeRules, int32(len(e.rules)))
 		}
+		first := int32(-1)
+		if len(cr.all) > 0 && cr.all[0] >= 0 {
+			first = int32(cr.all[0])
+		}
+		e.ruleFirst = append(e.ruleFirst, first)
 		e.rules = append(e.rules, cr)
 	}
 	n := len(e.sigs)
