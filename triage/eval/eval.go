@@ -92,7 +92,6 @@ func Evaluate(r io.Reader, source string, eng *triage.Engine) (*Report, error) {
 	if textCol < 0 || labelCol < 0 {
 		return nil, fmt.Errorf("%s: header %q lacks a %q and a %q column", source, strings.Join(header, "\t"), "text", "label")
 	}
-	type row struct{ label, pred string }
 	var rows []row
 	binary := true
 	unknown := 0
@@ -123,56 +122,24 @@ func Evaluate(r io.Reader, source string, eng *triage.Engine) (*Report, error) {
 		return nil, fmt.Errorf("%s: line %d: %w", source, line+1, err)
 	}
 	rep := &Report{N: len(rows), UnknownLabels: unknown, Binary: binary}
-	var tp, fp, fn int
-	for _, r := range rows {
-		l, p := r.label != "none", r.pred != "none"
-		switch {
-		case l && p:
-			tp++
-		case p:
-			fp++
-		case l:
-			fn++
-		}
-	}
-	rep.Request = metrics(tp, fp, fn)
+	isRequest := func(s string) bool { return s != "none" }
+	rep.Request = binaryMetrics(rows, isRequest)
 	if binary {
 		return rep, nil
 	}
 	urgent := func(s string) bool { return s == "critical" || s == "high" }
-	tp, fp, fn = 0, 0, 0
 	rep.Confusion = map[string]map[string]int{}
 	for _, lv := range levels {
 		rep.Confusion[lv] = map[string]int{}
 	}
 	for _, r := range rows {
 		rep.Confusion[r.label][r.pred]++
-		l, p := urgent(r.label), urgent(r.pred)
-		switch {
-		case l && p:
-			tp++
-		case p:
-			fp++
-		case l:
-			fn++
-		}
 	}
-	u := metrics(tp, fp, fn)
+	u := binaryMetrics(rows, urgent)
 	rep.Urgent = &u
 	rep.Classes = map[string]Metrics{}
 	for _, c := range levels {
-		tp, fp, fn = 0, 0, 0
-		for _, r := range rows {
-			switch {
-			case r.label == c && r.pred == c:
-				tp++
-			case r.pred == c:
-				fp++
-			case r.label == c:
-				fn++
-			}
-		}
-		rep.Classes[c] = metrics(tp, fp, fn)
+		rep.Classes[c] = binaryMetrics(rows, func(s string) bool { return s == c })
 	}
 	return rep, nil
 }
@@ -277,4 +244,25 @@ func (rep *Report) WriteText(w io.Writer, source string) error {
 		return fmt.Errorf("eval: write: %w", err)
 	}
 	return nil
+}
+
+// row is one labelled message and the engine's verdict.
+type row struct{ label, pred string }
+
+// binaryMetrics scores rows as one yes/no question: is the label in the
+// class, and is the prediction.
+func binaryMetrics(rows []row, in func(string) bool) Metrics {
+	var tp, fp, fn int
+	for _, r := range rows {
+		l, p := in(r.label), in(r.pred)
+		switch {
+		case l && p:
+			tp++
+		case p:
+			fp++
+		case l:
+			fn++
+		}
+	}
+	return metrics(tp, fp, fn)
 }
