@@ -92,16 +92,7 @@ func benchDB(b *testing.B, n int) string {
 					return err
 				}
 			}
-			due, err := tx.DueOutbox(t0.Add(time.Duration(n)*time.Second), 0)
-			if err != nil {
-				return err
-			}
-			for _, it := range due {
-				if err := tx.CompleteOutbox(it.ID); err != nil {
-					return err
-				}
-			}
-			return nil
+			return completeDue(tx, t0.Add(time.Duration(n)*time.Second), 0)
 		})
 		if err != nil {
 			b.Fatal(err)

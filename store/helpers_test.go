@@ -179,3 +179,18 @@ func checkFPIndex(tx *Tx) error {
 	}
 	return nil
 }
+
+// completeDue marks up to limit outbox items due at now as delivered, as
+// the engine's worker would (limit 0: all).
+func completeDue(tx *Tx, now time.Time, limit int) error {
+	due, err := tx.DueOutbox(now, limit)
+	if err != nil {
+		return err
+	}
+	for _, it := range due {
+		if err := tx.CompleteOutbox(it.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -85,16 +85,7 @@ func TestConcurrentReadersOneWriter(t *testing.T) {
 				if err := tx.PutCase(c); err != nil {
 					return err
 				}
-				due, err := tx.DueOutbox(time.Now(), 3)
-				if err != nil {
-					return err
-				}
-				for _, it := range due {
-					if err := tx.CompleteOutbox(it.ID); err != nil {
-						return err
-					}
-				}
-				return nil
+				return completeDue(tx, time.Now(), 3)
 			})
 			if err != nil {
 				t.Fatal(err)
