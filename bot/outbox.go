@@ -235,12 +235,16 @@ func (o *outbox) deliverPlatform(ctx context.Context, name string, order []strin
 		slices.SortFunc(items, func(a, b store.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
 		gRate, cRate := o.rates(p, roles[chat])
 		chatKey := "c:" + chat
+		deliveries := make([]delivery, len(items))
+		for i, it := range items {
+			deliveries[i] = delivery{msg: it, members: []store.OutboxItem{it}}
+		}
 		if !o.opts.NoFold {
 			now := o.e.now()
 			avail := min(o.lim.available(globalKey, gRate, now), o.lim.available(chatKey, cRate, now))
-			items = o.fold(ctx, items, avail)
+			deliveries = o.fold(ctx, deliveries, avail)
 		}
-		for _, it := range items {
+		for _, d := range deliveries {
 			if ctx.Err() != nil {
 				return wait
 			}
@@ -251,7 +255,7 @@ func (o *outbox) deliverPlatform(ctx context.Context, name string, order []strin
 			}
 			o.lim.take(globalKey, gRate, now)
 			o.lim.take(chatKey, cRate, now)
-			if w := o.send(ctx, p, it, chatKey); w > 0 {
+			if w := o.send(ctx, p, d, chatKey); w > 0 {
 				note(w)
 				break
 			}
@@ -260,21 +264,28 @@ func (o *outbox) deliverPlatform(ctx context.Context, name string, order []strin
 	return wait
 }
 
-// foldedItem is a queue entry that stands for several alerts sent as one.
+// delivery is one message to send and the queue entries it settles: the
+// entry itself, or every alert folded into it.
+type delivery struct {
+	msg     store.OutboxItem
+	members []store.OutboxItem
+}
+
+// foldedKind marks a message that stands for several alerts sent as one.
 const foldedKind = "alert-folded"
 
 // fold merges a burst of alerts for one chat into a single message when
 // the chat's budget cannot carry them one by one, so volunteers see every
 // urgent case now instead of over the next ten minutes.
-func (o *outbox) fold(ctx context.Context, items []store.OutboxItem, avail int) []store.OutboxItem {
+func (o *outbox) fold(ctx context.Context, ds []delivery, avail int) []delivery {
 	var alerts []store.OutboxItem
-	for _, it := range items {
-		if it.Kind == "alert" {
-			alerts = append(alerts, it)
+	for _, d := range ds {
+		if d.msg.Kind == "alert" {
+			alerts = append(alerts, d.msg)
 		}
 	}
 	if len(alerts) < 2 || len(alerts) <= avail {
-		return items
+		return ds
 	}
 	lang := o.e.opts.Language
 	var lines []string
@@ -301,27 +312,20 @@ func (o *outbox) fold(ctx context.Context, items []store.OutboxItem, avail int) 
 	})
 	if err != nil {
 		o.e.log.Warn("fold alerts: read cases", "err", err)
-		return items
+		return ds
 	}
 	text := tr(lang, "%d urgent cases arrived at once (folded to stay within this chat's rate limit):", len(alerts)) +
 		"\n" + strings.Join(lines, "\n") + "\n" + tr(lang, "Use /case N for the full card.")
 	payload, _ := json.Marshal(OutMessage{Chat: alerts[0].Chat, Text: text})
-	folded := store.OutboxItem{Chat: alerts[0].Chat, Kind: foldedKind, Payload: payload}
-	ids := make([]string, len(alerts))
-	for i, it := range alerts {
-		ids[i] = fmt.Sprint(it.ID)
-	}
-	// The folded entry remembers its members in DedupeKey so send can
-	// complete them all; it is never stored itself.
-	folded.DedupeKey = strings.Join(ids, ",")
+	folded := delivery{msg: store.OutboxItem{Chat: alerts[0].Chat, Kind: foldedKind, Payload: payload}, members: alerts}
 	inFold := map[uint64]bool{}
 	for _, it := range alerts {
 		inFold[it.ID] = true
 	}
-	out := []store.OutboxItem{folded}
-	for _, it := range items {
-		if !inFold[it.ID] {
-			out = append(out, it)
+	out := []delivery{folded}
+	for _, d := range ds {
+		if !inFold[d.msg.ID] {
+			out = append(out, d)
 		}
 	}
 	return out
@@ -331,34 +335,33 @@ func (o *outbox) fold(ctx context.Context, items []store.OutboxItem, avail int) 
 // (WeChat splits at about 2,000 characters).
 const maxFoldRunes = 1800
 
-// send delivers one item and records the outcome. It returns how long this
-// chat must wait before the next send (after a 429), or 0.
-func (o *outbox) send(ctx context.Context, p Platform, it store.OutboxItem, chatKey string) time.Duration {
+// send delivers one message and records the outcome on every queue entry
+// it settles. It returns how long this chat must wait before the next send
+// (after a 429 or an error), or 0.
+func (o *outbox) send(ctx context.Context, p Platform, d delivery, chatKey string) time.Duration {
+	it := d.msg
 	var m OutMessage
 	if err := json.Unmarshal(it.Payload, &m); err != nil {
-		o.giveUp(ctx, it, fmt.Errorf("decode outbox payload: %w", err))
+		o.giveUpAll(ctx, d.members, fmt.Errorf("decode outbox payload: %w", err))
 		return 0
 	}
 	msgID, err := p.Send(ctx, m)
-	members := []uint64{it.ID}
-	if it.Kind == foldedKind {
-		members = members[:0]
-		for _, s := range strings.Split(it.DedupeKey, ",") {
-			var id uint64
-			fmt.Sscan(s, &id)
-			members = append(members, id)
-		}
+	// A retry is judged by the member that has failed most often.
+	attempts := 0
+	for _, mem := range d.members {
+		attempts = max(attempts, mem.Attempts)
 	}
+	failKey := d.members[0].ID
 	log := o.e.log.With("chat", it.Chat, "kind", it.Kind, "case", it.Case)
 	var ra *RetryAfterError
 	switch {
 	case err == nil:
-		o.failing.Delete(it.ID)
+		o.failing.Delete(failKey)
 		// Recorded even when shutdown has begun: a message that went out
 		// must not go out again after the restart.
 		if err := o.e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-			for _, id := range members {
-				if err := tx.CompleteOutbox(id); err != nil {
+			for _, mem := range d.members {
+				if err := tx.CompleteOutbox(mem.ID); err != nil {
 					return err
 				}
 			}
@@ -376,13 +379,10 @@ func (o *outbox) send(ctx context.Context, p Platform, it store.OutboxItem, chat
 		until := o.e.now().Add(after)
 		o.lim.pause(chatKey, until)
 		log.Warn("platform asked to slow down", "retry_after", after)
-		o.reschedule(ctx, members, until, it.Attempts, err) // a 429 is not a failed attempt
+		o.reschedule(ctx, d.members, until, attempts, err) // a 429 is not a failed attempt
 		return after
 	case errors.Is(err, ErrPermanent):
-		for _, id := range members {
-			it.ID = id
-			o.giveUp(ctx, it, err)
-		}
+		o.giveUpAll(ctx, d.members, err)
 		if errors.Is(err, ErrUnreachable) {
 			o.e.markUnreachable(ctx, it.Chat, err)
 		}
@@ -390,22 +390,19 @@ func (o *outbox) send(ctx context.Context, p Platform, it store.OutboxItem, chat
 	case ctx.Err() != nil:
 		return 0
 	default:
-		attempts := it.Attempts + 1
+		attempts++
 		if attempts >= o.opts.MaxAttempts {
-			for _, id := range members {
-				it.ID = id
-				o.giveUp(ctx, it, fmt.Errorf("after %d attempts: %w", attempts, err))
-			}
+			o.giveUpAll(ctx, d.members, fmt.Errorf("after %d attempts: %w", attempts, err))
 			return 0
 		}
-		if _, logged := o.failing.LoadOrStore(it.ID, true); !logged {
+		if _, logged := o.failing.LoadOrStore(failKey, true); !logged {
 			log.Warn("send failed, will retry", "err", err)
 		}
 		wait := o.backoff(attempts)
 		next := o.e.now().Add(wait)
 		// The chat waits too, so later messages don't overtake this one.
 		o.lim.pause(chatKey, next)
-		o.reschedule(ctx, members, next, attempts, err)
+		o.reschedule(ctx, d.members, next, attempts, err)
 		return wait
 	}
 }
@@ -422,10 +419,10 @@ func (o *outbox) backoff(attempt int) time.Duration {
 	return d/2 + time.Duration(o.opts.Jitter()*float64(d/2))
 }
 
-func (o *outbox) reschedule(ctx context.Context, ids []uint64, next time.Time, attempts int, cause error) {
+func (o *outbox) reschedule(ctx context.Context, members []store.OutboxItem, next time.Time, attempts int, cause error) {
 	err := o.e.store.Update(ctx, func(tx *store.Tx) error {
-		for _, id := range ids {
-			if err := tx.RescheduleOutbox(id, next, attempts, cause.Error()); err != nil {
+		for _, mem := range members {
+			if err := tx.RescheduleOutbox(mem.ID, next, attempts, cause.Error()); err != nil {
 				return err
 			}
 		}
@@ -433,6 +430,13 @@ func (o *outbox) reschedule(ctx context.Context, ids []uint64, next time.Time, a
 	})
 	if err != nil {
 		o.e.log.Error("reschedule outbox", "err", err)
+	}
+}
+
+// giveUpAll gives up every queue entry of a delivery, each on its own case.
+func (o *outbox) giveUpAll(ctx context.Context, members []store.OutboxItem, cause error) {
+	for _, mem := range members {
+		o.giveUp(ctx, mem, cause)
 	}
 }
 

@@ -380,3 +380,38 @@ func TestNoCardRepostsWhereEditsAreImpossible(t *testing.T) {
 		t.Errorf("%d card edits on a platform with edits, want 2 (one per coordination chat)", edits)
 	}
 }
+
+// A folded alert that keeps failing is retried like any message and then
+// given up, with the failure recorded on every case it stood for.
+func TestFoldedAlertThatKeepsFailingIsGivenUpOnEveryCase(t *testing.T) {
+	limits := bot.Limits{PerGroup: bot.Rate{N: 1, Period: time.Minute}}
+	h, f := newFakeHarness(t, limits, func(o *bot.Options) {
+		o.Groups = []bot.GroupBinding{{Chat: "console:intake", Role: store.RoleIntake},
+			{Chat: "fake:group1", Role: store.RoleCoordination}}
+		o.Outbox.MaxAttempts = 3
+	})
+	f.fail = func(int, bot.OutMessage) error { return errors.New("502 bad gateway") }
+	h.feed(critical)
+	h.feed("[intake] Tom: My father had a stroke, face drooping, can't speak, 12 Oak Street, +1 415 555 0100")
+	deliverAll(t, h, 1000)
+	if f.calls != 3 {
+		t.Errorf("folded alert tried %d times, want MaxAttempts = 3", f.calls)
+	}
+	for id := int64(1); id <= 2; id++ {
+		var events []store.Event
+		if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+			var err error
+			events, err = tx.Events(id)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, ev := range events {
+			found = found || ev.Kind == "delivery_failed" && ev.To == "fake:group1"
+		}
+		if !found {
+			t.Errorf("case #%d has no delivery_failed event: %+v", id, events)
+		}
+	}
+}
