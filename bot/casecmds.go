@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -495,5 +494,3 @@ func displayName(p *store.Person) string {
 	}
 	return "@" + LocalID(p.Ref)
 }
-
-var errNoPlatform = errors.New("no platform for chat")

@@ -59,11 +59,7 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 	if err != nil {
 		return fmt.Errorf("triage: %w", err)
 	}
-	opts, err := engineOptions(cfg, st, tri, log)
-	if err != nil {
-		return err
-	}
-	engine, err := bot.New(ctx, opts)
+	engine, err := bot.New(ctx, engineOptions(cfg, st, tri, log))
 	if err != nil {
 		return err
 	}
@@ -165,7 +161,7 @@ func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, hopts))
 }
 
-func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log *slog.Logger) (bot.Options, error) {
+func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log *slog.Logger) bot.Options {
 	alertAt, _ := cfg.AlertAt()
 	roomAt, _ := cfg.RoomAt()
 	o := bot.Options{
@@ -174,8 +170,8 @@ func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log 
 		Logger:   log,
 		Location: cfg.Location,
 		Language: cfg.Language,
-		AlertAt:  triage.Urgency(alertAt),
-		RoomAt:   triage.Urgency(roomAt),
+		AlertAt:  alertAt,
+		RoomAt:   roomAt,
 		Admins:   cfg.Admins,
 		Outbox:   bot.OutboxOptions{MaxAttempts: cfg.Outbox.MaxAttempts},
 		Workflow: bot.WorkflowOptions{
@@ -194,5 +190,5 @@ func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log 
 	for _, d := range cfg.Digests {
 		o.Workflow.Digests = append(o.Workflow.Digests, bot.DigestSpec{Name: d.Name, Schedule: d.Schedule, Kind: d.Kind, To: d.To, StaleAfter: d.StaleAfter.D()})
 	}
-	return o, nil
+	return o
 }

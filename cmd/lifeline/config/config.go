@@ -16,6 +16,8 @@ import (
 
 	"github.com/robfig/cron/v3"
 	"gopkg.in/yaml.v3"
+
+	"github.com/lifeline-aid/lifeline/triage"
 )
 
 // Config is the whole file. Every key is documented in config.example.yaml.
@@ -186,7 +188,7 @@ func Default() *Config {
 			{Chat: "console:broadcast", Role: "broadcast", Name: "转发大群"},
 		},
 	}
-	if err := c.finish(""); err != nil {
+	if err := c.finish(); err != nil {
 		panic(fmt.Sprintf("built-in default config is invalid: %v", err)) // a programming error
 	}
 	return c
@@ -228,7 +230,7 @@ func Parse(data []byte) (*Config, error) {
 	if err := dec.Decode(c); err != nil {
 		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
 	}
-	if err := c.finish(""); err != nil {
+	if err := c.finish(); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -290,7 +292,7 @@ func (c *Config) DataPath(p string) string {
 }
 
 // finish applies defaults and validates, joining every problem found.
-func (c *Config) finish(string) error {
+func (c *Config) finish() error {
 	c.defaults()
 	var errs []error
 	bad := func(key, format string, args ...any) {
@@ -506,29 +508,26 @@ func (c *Config) defaults() {
 	}
 }
 
-// Urgency levels are validated here by name; the triage package parses them.
-var urgencyNames = []string{"none", "normal", "high", "critical"}
-
-func urgencyIndex(s string) (int, error) {
-	for i, n := range urgencyNames {
-		if s == n {
-			return i, nil
-		}
+// urgency reads a level name exactly as written in the file.
+func urgency(s string) (triage.Urgency, error) {
+	u, err := triage.ParseUrgency(s)
+	if err != nil || u.String() != s {
+		return triage.None, fmt.Errorf("%q is not critical, high, normal or none", s)
 	}
-	return 0, fmt.Errorf("%q is not critical, high, normal or none", s)
+	return u, nil
 }
 
-// AlertAt is the alert threshold as an index into none<normal<high<critical.
-func (c *Config) AlertAt() (int, error) {
-	i, err := urgencyIndex(c.Triage.AlertAt)
-	if err == nil && i == 0 {
-		return 0, fmt.Errorf("%q would alert on every message; use normal, high or critical", c.Triage.AlertAt)
+// AlertAt is the lowest urgency that alerts coordination chats.
+func (c *Config) AlertAt() (triage.Urgency, error) {
+	u, err := urgency(c.Triage.AlertAt)
+	if err == nil && u == triage.None {
+		return u, fmt.Errorf("%q would alert on every message; use normal, high or critical", c.Triage.AlertAt)
 	}
-	return i, err
+	return u, err
 }
 
-// RoomAt is the automatic room threshold; 0 (none) disables automatic rooms.
-func (c *Config) RoomAt() (int, error) { return urgencyIndex(c.Triage.RoomAt) }
+// RoomAt is the automatic room threshold; None disables automatic rooms.
+func (c *Config) RoomAt() (triage.Urgency, error) { return urgency(c.Triage.RoomAt) }
 
 var platforms = []string{"console", "telegram", "wechat"}
 
