@@ -134,46 +134,26 @@ func (e *Engine) handleCommand(ctx context.Context, m Message, chat *store.Chat)
 		if seen, err := e.seen(ctx, m); err != nil || seen {
 			return err
 		}
-		if err := e.authorise(ctx, cc, cmd); err != nil {
-			return e.replyOnce(ctx, cc, err.Error())
+		err := e.authorise(ctx, cc, cmd)
+		if err == nil {
+			err = cmd.outside(ctx, cc)
 		}
-		if err := cmd.outside(ctx, cc); err != nil {
-			var ue userError
-			var usage usageError
-			switch {
-			case errors.As(err, &ue):
-				return e.replyOnce(ctx, cc, ue.msg)
-			case errors.As(err, &usage):
-				return e.replyOnce(ctx, cc, e.usageText(cc, cmd, usage))
-			}
+		if text, ok := e.shown(cc, cmd, err); ok {
+			return e.replyOnce(ctx, cc, text)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	err := e.once(ctx, m, func(tx *store.Tx) error {
 		cc.tx = tx
 		cc.replies = 0
-		if err := cc.loadCaller(); err != nil {
-			return err
+		err := cc.admit(cmd)
+		if err == nil {
+			err = cmd.run(cc)
 		}
-		if err := cc.checkAccess(cmd); err != nil {
-			var ue userError
-			if errors.As(err, &ue) {
-				e.log.Warn("command refused", "cmd", name, "caller", m.Sender, "chat", m.Chat, "reason", ue.msg)
-				return cc.reply(ue.msg)
-			}
-			return err
-		}
-		if len(args) < cmd.minArgs {
-			return cc.reply(e.usageText(cc, cmd, usageError{}))
-		}
-		err := cmd.run(cc)
-		var ue userError
-		var usage usageError
-		switch {
-		case errors.As(err, &ue):
-			return cc.reply(ue.msg)
-		case errors.As(err, &usage):
-			return cc.reply(e.usageText(cc, cmd, usage))
+		if text, ok := e.shown(cc, cmd, err); ok {
+			return cc.reply(text)
 		}
 		return err
 	})
@@ -191,27 +171,48 @@ func (e *Engine) usageText(cc *cmdCtx, cmd *command, u usageError) string {
 	return s
 }
 
-// authorise checks role and chat outside a transaction (for commands that
-// call a platform first).
+// authorise checks role, chat and arity outside a transaction (for
+// commands that call a platform first).
 func (e *Engine) authorise(ctx context.Context, cc *cmdCtx, cmd *command) error {
 	return e.store.View(ctx, func(tx *store.Tx) error {
 		cc.tx = tx
 		defer func() { cc.tx = nil }()
-		if err := cc.loadCaller(); err != nil {
-			return err
-		}
-		if err := cc.checkAccess(cmd); err != nil {
-			var ue userError
-			if errors.As(err, &ue) {
-				e.log.Warn("command refused", "cmd", cmd.name, "caller", cc.m.Sender, "chat", cc.m.Chat, "reason", ue.msg)
-			}
-			return err
-		}
-		if len(cc.args) < cmd.minArgs {
-			return userError{e.usageText(cc, cmd, usageError{})}
-		}
-		return nil
+		return cc.admit(cmd)
 	})
+}
+
+// admit loads the caller and checks their role, the chat and the number
+// of arguments. A refusal is logged and comes back as a userError, a short
+// call as a usageError; shown turns either into the reply.
+func (cc *cmdCtx) admit(cmd *command) error {
+	if err := cc.loadCaller(); err != nil {
+		return err
+	}
+	if err := cc.checkAccess(cmd); err != nil {
+		var ue userError
+		if errors.As(err, &ue) {
+			cc.e.log.Warn("command refused", "cmd", cmd.name, "caller", cc.m.Sender, "chat", cc.m.Chat, "reason", ue.msg)
+		}
+		return err
+	}
+	if len(cc.args) < cmd.minArgs {
+		return usageError{}
+	}
+	return nil
+}
+
+// shown is the reply for a refusal or a usage mistake; ok is false for nil
+// and for errors that are not the caller's to see.
+func (e *Engine) shown(cc *cmdCtx, cmd *command, err error) (text string, ok bool) {
+	var ue userError
+	var usage usageError
+	switch {
+	case errors.As(err, &ue):
+		return ue.msg, true
+	case errors.As(err, &usage):
+		return e.usageText(cc, cmd, usage), true
+	}
+	return "", false
 }
 
 func (cc *cmdCtx) loadCaller() error {
