@@ -3,7 +3,6 @@ module github.com/lifeline-aid/lifeline
 go 1.26.8
 
 require (
-	github.com/BobuSumisu/aho-corasick v1.0.3
 	github.com/eatmoreapple/openwechat v1.4.8
 	github.com/go-telegram/bot v1.19.0
 	github.com/robfig/cron/v3 v3.0.1

@@ -8,8 +8,6 @@ import (
 	"sync"
 	"unicode"
 	"unicode/utf8"
-
-	ahocorasick "github.com/BobuSumisu/aho-corasick"
 )
 
 //go:embed lexicon.yaml
@@ -91,7 +89,7 @@ type Engine struct {
 	groups []string
 	sigs   []sigInfo
 	pats   [][]patInfo // by Aho-Corasick pattern number
-	trie   *ahocorasick.Trie
+	trie   *automaton
 	rules  []compiledRule
 	pool   sync.Pool
 	// maxPatLen is the longest pattern in bytes; it bounds how far apart
@@ -172,7 +170,7 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 	e := &Engine{}
 	ids := make(map[string]int, len(sigs))
 	patIndex := map[string]int{}
-	tb := ahocorasick.NewTrieBuilder()
+	var patterns []string // by pattern number
 	disabled := map[string]bool{}
 	for _, s := range sigs {
 		if s.Disable {
@@ -233,13 +231,13 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 					n = len(e.pats)
 					patIndex[norm] = n
 					e.pats = append(e.pats, nil)
-					tb.AddString(norm)
+					patterns = append(patterns, norm)
 				}
 				e.pats[n] = append(e.pats[n], pi)
 			}
 		}
 	}
-	e.trie = tb.Build()
+	e.trie = buildAutomaton(patterns)
 	// Groups come from the vulnerable signals plus those ages imply.
 	for _, g := range []string{"elderly", "child", "infant"} {
 		e.groups = appendUnique(e.groups, g)

@@ -1,0 +1,218 @@
+package triage
+
+import "sort"
+
+// automaton is an Aho-Corasick matcher over bytes stored as a double array:
+// the child of state s on byte code k sits in slot slots[s].base+k when
+// that slot's check is s. A dense [256]-entry row per state (the usual
+// layout) costs 2 KB a state, tens of megabytes for a lexicon of a few
+// thousand patterns, and every byte of a message then misses the cache;
+// the double array holds the same trie in about 16 bytes a state, so the
+// cost per byte stays flat as the lexicon grows.
+//
+// Matches are reported exactly as a textbook Aho-Corasick automaton does:
+// for each end position in text order, every pattern ending there, longest
+// first. Engine code relies on that order (dropShadowed, first pattern per
+// signal).
+type automaton struct {
+	// code maps a byte to its alphabet code 1..n; 0 means no pattern
+	// contains the byte, so no match can span it.
+	code  [256]uint16
+	slots []acSlot
+	// outs is indexed by pattern number: its length and the next shorter
+	// pattern ending at the same place (-1: none).
+	outs []acOut
+}
+
+type acSlot struct {
+	base  int32 // children sit at base+code
+	check int32 // parent slot; -1 for a free slot (and the root)
+	fail  int32 // slot of the longest proper suffix in the trie
+	out   int32 // longest pattern ending in this state, -1 for none
+}
+
+type acOut struct{ n, next int32 }
+
+// buildAutomaton compiles patterns; pattern i is reported as number i.
+// Patterns must be distinct and non-empty.
+func buildAutomaton(patterns []string) *automaton {
+	a := &automaton{outs: make([]acOut, len(patterns))}
+
+	// Alphabet: only bytes that occur in patterns get a code, in byte
+	// order, so rows stay short.
+	var seen [256]bool
+	for _, p := range patterns {
+		for i := 0; i < len(p); i++ {
+			seen[p[i]] = true
+		}
+	}
+	nCodes := int32(0)
+	for c, ok := range seen {
+		if ok {
+			nCodes++
+			a.code[c] = uint16(nCodes)
+		}
+	}
+
+	// A plain trie first: node 0 is the root.
+	type edge struct {
+		code  int32
+		child int32
+	}
+	children := [][]edge{nil}
+	pat := []int32{-1}
+	depth := []int32{0}
+	index := map[uint64]int32{}
+	for pi, p := range patterns {
+		n := int32(0)
+		for i := 0; i < len(p); i++ {
+			k := int32(a.code[p[i]])
+			key := uint64(n)<<16 | uint64(k)
+			next, ok := index[key]
+			if !ok {
+				next = int32(len(children))
+				index[key] = next
+				children = append(children, nil)
+				pat = append(pat, -1)
+				depth = append(depth, depth[n]+1)
+				children[n] = append(children[n], edge{k, next})
+			}
+			n = next
+		}
+		pat[n] = int32(pi)
+		a.outs[pi].n = int32(len(p))
+	}
+	for _, ch := range children {
+		sort.Slice(ch, func(i, j int) bool { return ch[i].code < ch[j].code })
+	}
+
+	// Place the trie in the double array breadth first. A node's children
+	// need a base where all their slots are free; the search starts at the
+	// first free slot, which keeps the array dense.
+	slotOf := make([]int32, len(children))
+	slots := make([]acSlot, 1, len(children)*5/4+int(nCodes)+1)
+	slots[0] = acSlot{check: -1, out: -1}
+	grow := func(n int) {
+		for len(slots) < n {
+			slots = append(slots, acSlot{check: -1, out: -1})
+		}
+	}
+	firstFree := 1
+	order := make([]int32, 0, len(children)) // trie nodes, breadth first
+	order = append(order, 0)
+	for qi := 0; qi < len(order); qi++ {
+		n := order[qi]
+		ch := children[n]
+		if len(ch) == 0 {
+			continue
+		}
+		for firstFree < len(slots) && slots[firstFree].check >= 0 {
+			firstFree++
+		}
+		first := ch[0].code
+		pos := max(firstFree, int(first))
+		var base int
+		for {
+			grow(pos + 1)
+			if slots[pos].check < 0 && pos != 0 {
+				base = pos - int(first)
+				ok := true
+				for _, e := range ch[1:] {
+					t := base + int(e.code)
+					if t < len(slots) && slots[t].check >= 0 {
+						ok = false
+						break
+					}
+				}
+				if ok {
+					break
+				}
+			}
+			pos++
+		}
+		s := slotOf[n]
+		slots[s].base = int32(base)
+		grow(base + int(ch[len(ch)-1].code) + 1)
+		for _, e := range ch {
+			t := int32(base) + e.code
+			slots[t].check = s
+			slotOf[e.child] = t
+			order = append(order, e.child)
+		}
+	}
+	// Every lookup base+code must stay in bounds, leaves included (their
+	// base is 0).
+	maxBase := int32(0)
+	for _, sl := range slots {
+		maxBase = max(maxBase, sl.base)
+	}
+	grow(int(maxBase + nCodes + 1))
+
+	// Failure links and output chains, breadth first so a node's suffix
+	// is done before the node.
+	step := func(s, k int32) int32 {
+		if t := slots[s].base + k; slots[t].check == s {
+			return t
+		}
+		return -1
+	}
+	for _, n := range order {
+		s := slotOf[n]
+		if n != 0 {
+			if p := pat[n]; p >= 0 {
+				a.outs[p].next = slots[slots[s].fail].out
+				slots[s].out = p
+			} else {
+				slots[s].out = slots[slots[s].fail].out
+			}
+		}
+		for _, e := range children[n] {
+			t := slotOf[e.child]
+			f := int32(0)
+			if n != 0 {
+				for f = slots[s].fail; ; f = slots[f].fail {
+					if g := step(f, e.code); g >= 0 {
+						f = g
+						break
+					}
+					if f == 0 {
+						break
+					}
+				}
+			}
+			slots[t].fail = f
+		}
+	}
+	a.slots = slots
+	return a
+}
+
+// Walk calls fn for every match in input: the index of its last byte, its
+// length and its pattern number, in order of the end and then longest
+// first. It stops when fn returns false.
+func (a *automaton) Walk(input []byte, fn func(end, n, pat int64) bool) {
+	slots := a.slots
+	s := int32(0)
+	for i, c := range input {
+		k := int32(a.code[c])
+		if k == 0 {
+			s = 0
+			continue
+		}
+		for {
+			if t := slots[s].base + k; slots[t].check == s {
+				s = t
+				break
+			}
+			if s == 0 {
+				break
+			}
+			s = slots[s].fail
+		}
+		for p := slots[s].out; p >= 0; p = a.outs[p].next {
+			if !fn(int64(i), int64(a.outs[p].n), int64(p)) {
+				return
+			}
+		}
+	}
+}
