@@ -1,28 +1,42 @@
 package triage
 
-import "sort"
+import (
+	"sort"
+	"unicode/utf8"
+)
 
-// automaton is an Aho-Corasick matcher over bytes stored as a double array:
-// the child of state s on byte code k sits in slot slots[s].base+k when
-// that slot's check is s. A dense [256]-entry row per state (the usual
-// layout) costs 2 KB a state, tens of megabytes for a lexicon of a few
-// thousand patterns, and every byte of a message then misses the cache;
-// the double array holds the same trie in about 16 bytes a state, so the
-// cost per byte stays flat as the lexicon grows.
+// automaton is an Aho-Corasick matcher over the runes of normalised text,
+// stored as a double array: the child of state s on rune code k sits in
+// slot slots[s].base+k when that slot's check is s. A dense [256]-entry
+// row per state (the usual byte layout) costs 2 KB a state, tens of
+// megabytes for a lexicon of a few thousand patterns, and every byte of a
+// message then misses the cache; the double array holds the trie in about
+// 16 bytes a state, and stepping by rune rather than by byte takes one
+// step per Han character instead of three. The cost per character stays
+// flat as the lexicon grows.
 //
-// Matches are reported exactly as a textbook Aho-Corasick automaton does:
-// for each end position in text order, every pattern ending there, longest
-// first. Engine code relies on that order (dropShadowed, first pattern per
-// signal).
+// Matches are reported exactly as a byte-wise Aho-Corasick automaton
+// does (valid UTF-8 on both sides, which the normaliser guarantees, makes
+// every byte match fall on rune boundaries): for each end position in text
+// order, every pattern ending there, longest first. Engine code relies on
+// that order (dropShadowed, first pattern per signal).
 type automaton struct {
-	// code maps a byte to its alphabet code 1..n; 0 means no pattern
-	// contains the byte, so no match can span it.
-	code  [256]uint16
-	slots []acSlot
-	// outs is indexed by pattern number: its length and the next shorter
-	// pattern ending at the same place (-1: none).
+	// ascii and pages map a rune to its alphabet code 1..n; 0 means no
+	// pattern contains the rune, so no match can span it. pages holds
+	// one 256-entry page per block of the Basic Multilingual Plane that
+	// any pattern uses (page 0 is all zero); astral runes are searched in
+	// astral.
+	ascii     [utf8.RuneSelf]int32
+	pageIndex [256]uint16
+	pages     [][256]int32
+	astral    []astralCode
+	slots     []acSlot
+	// outs is indexed by pattern number: its length in bytes and the next
+	// shorter pattern ending at the same place (-1: none).
 	outs []acOut
 }
+
+type astralCode struct{ r, code int32 }
 
 type acSlot struct {
 	base  int32 // children sit at base+code
@@ -33,24 +47,53 @@ type acSlot struct {
 
 type acOut struct{ n, next int32 }
 
-// buildAutomaton compiles patterns; pattern i is reported as number i.
-// Patterns must be distinct and non-empty.
-func buildAutomaton(patterns []string) *automaton {
-	a := &automaton{outs: make([]acOut, len(patterns))}
+// runeCode is the alphabet code of r, 0 when no pattern contains it.
+func (a *automaton) runeCode(r rune) int32 {
+	if r < utf8.RuneSelf {
+		return a.ascii[r]
+	}
+	if r < 0x10000 {
+		return a.pages[a.pageIndex[r>>8]][r&0xFF]
+	}
+	i := sort.Search(len(a.astral), func(i int) bool { return a.astral[i].r >= r })
+	if i < len(a.astral) && a.astral[i].r == r {
+		return a.astral[i].code
+	}
+	return 0
+}
 
-	// Alphabet: only bytes that occur in patterns get a code, in byte
+// buildAutomaton compiles patterns; pattern i is reported as number i.
+// Patterns must be distinct, non-empty and valid UTF-8.
+func buildAutomaton(patterns []string) *automaton {
+	a := &automaton{outs: make([]acOut, len(patterns)), pages: make([][256]int32, 1)}
+
+	// Alphabet: only runes that occur in patterns get a code, in rune
 	// order, so rows stay short.
-	var seen [256]bool
+	seen := map[rune]bool{}
 	for _, p := range patterns {
-		for i := 0; i < len(p); i++ {
-			seen[p[i]] = true
+		for _, r := range p {
+			seen[r] = true
 		}
 	}
-	nCodes := int32(0)
-	for c, ok := range seen {
-		if ok {
-			nCodes++
-			a.code[c] = uint16(nCodes)
+	alphabet := make([]rune, 0, len(seen))
+	for r := range seen {
+		alphabet = append(alphabet, r)
+	}
+	sort.Slice(alphabet, func(i, j int) bool { return alphabet[i] < alphabet[j] })
+	nCodes := int32(len(alphabet))
+	for i, r := range alphabet {
+		code := int32(i + 1)
+		switch {
+		case r < utf8.RuneSelf:
+			a.ascii[r] = code
+		case r < 0x10000:
+			if a.pageIndex[r>>8] == 0 {
+				a.pageIndex[r>>8] = uint16(len(a.pages))
+				a.pages = append(a.pages, [256]int32{})
+			}
+			a.pages[a.pageIndex[r>>8]][r&0xFF] = code
+		default:
+			a.astral = append(a.astral, astralCode{r, code})
 		}
 	}
 
@@ -61,20 +104,18 @@ func buildAutomaton(patterns []string) *automaton {
 	}
 	children := [][]edge{nil}
 	pat := []int32{-1}
-	depth := []int32{0}
 	index := map[uint64]int32{}
 	for pi, p := range patterns {
 		n := int32(0)
-		for i := 0; i < len(p); i++ {
-			k := int32(a.code[p[i]])
-			key := uint64(n)<<16 | uint64(k)
+		for _, r := range p {
+			k := a.runeCode(r)
+			key := uint64(n)<<32 | uint64(k)
 			next, ok := index[key]
 			if !ok {
 				next = int32(len(children))
 				index[key] = next
 				children = append(children, nil)
 				pat = append(pat, -1)
-				depth = append(depth, depth[n]+1)
 				children[n] = append(children[n], edge{k, next})
 			}
 			n = next
@@ -188,13 +229,21 @@ func buildAutomaton(patterns []string) *automaton {
 }
 
 // Walk calls fn for every match in input: the index of its last byte, its
-// length and its pattern number, in order of the end and then longest
-// first. It stops when fn returns false.
+// length in bytes and its pattern number, in order of the end and then
+// longest first. It stops when fn returns false.
 func (a *automaton) Walk(input []byte, fn func(end, n, pat int64) bool) {
 	slots := a.slots
 	s := int32(0)
-	for i, c := range input {
-		k := int32(a.code[c])
+	for i := 0; i < len(input); {
+		var k int32
+		if c := input[i]; c < utf8.RuneSelf {
+			k = a.ascii[c]
+			i++
+		} else {
+			r, size := utf8.DecodeRune(input[i:])
+			k = a.runeCode(r)
+			i += size
+		}
 		if k == 0 {
 			s = 0
 			continue
@@ -210,7 +259,7 @@ func (a *automaton) Walk(input []byte, fn func(end, n, pat int64) bool) {
 			s = slots[s].fail
 		}
 		for p := slots[s].out; p >= 0; p = a.outs[p].next {
-			if !fn(int64(i), int64(a.outs[p].n), int64(p)) {
+			if !fn(int64(i-1), int64(a.outs[p].n), int64(p)) {
 				return
 			}
 		}

@@ -37,7 +37,7 @@ func walkAll(a *automaton, text string, limit int) []acMatch {
 
 func TestAutomatonMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
-	alphabet := []string{"a", "b", "c", " ", "透", "析", "求", "\xe9", "\x00", "\xff"}
+	alphabet := []string{"a", "b", "c", " ", "透", "析", "求", "é", "\x00", "𠀀", "●"}
 	word := func(max int) string {
 		var b strings.Builder
 		for n := 1 + rng.Intn(max); n > 0; n-- {
