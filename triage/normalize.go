@@ -154,6 +154,16 @@ func foldRune(r rune) (rune, runeClass) {
 	return ' ', classSpace
 }
 
+// asciiFold is foldRune for ASCII: the folded byte, or 0 for a separator.
+var asciiFold = func() (t [utf8.RuneSelf]byte) {
+	for b := range t {
+		if f, c := foldRune(rune(b)); c == classKeep {
+			t[b] = byte(f)
+		}
+	}
+	return t
+}()
+
 // normalize appends the matching form of text to dst and returns it.
 // Whitespace and noise collapse to one space, and disappear between two
 // Han characters (Chinese needs no spaces, and "透 析" or "透🙏析" should
@@ -170,10 +180,37 @@ func normalizeCount(dst []byte, text string) (out []byte, han, latin int) {
 	prevHan := false
 	n := 0
 	for i := 0; i < len(text) && n < MaxRunes; {
+		if b := text[i]; b < utf8.RuneSelf {
+			// ASCII, most of any text: foldRune by table.
+			i++
+			n++
+			f := asciiFold[b]
+			if f == 0 {
+				pending = len(dst) > 0
+				continue
+			}
+			if pending {
+				dst = append(dst, ' ')
+			}
+			pending, prevHan = false, false
+			if f >= 'a' && f <= 'z' {
+				latin++
+			}
+			dst = append(dst, f)
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		i += size
 		n++
-		f, c := foldRune(r)
+		var f rune
+		var c runeClass
+		if r >= hanLo && r <= hanHi {
+			// foldRune's answer for the common ideographs, without the
+			// checks ahead of it that never match them.
+			f, c = toSimplified(r), classKeep
+		} else {
+			f, c = foldRune(r)
+		}
 		switch c {
 		case classDrop:
 			continue
