@@ -31,10 +31,23 @@ var forwardPrefixes = [][]byte{
 	[]byte("forwarded:"), []byte("forward:"), []byte("repost:"), []byte("扩散"), []byte("急转"),
 }
 
+// forwardFirst marks the bytes a repost marker can start with, so a text
+// that starts with none of them is done after one lookup.
+var forwardFirst = func() (t [256]bool) {
+	for _, p := range forwardPrefixes {
+		t[p[0]] = true
+	}
+	t['r'], t['@'] = true, true
+	return t
+}()
+
 // stripForward removes repost prefixes: "转发:", "【转】", "Fwd:", "RT @x:".
 func stripForward(b []byte) []byte {
 	for {
 		b = trimLeadingPunct(b)
+		if len(b) == 0 || !forwardFirst[b[0]] {
+			return b
+		}
 		n := len(b)
 		for _, p := range forwardPrefixes {
 			if bytes.HasPrefix(b, p) {
@@ -79,11 +92,16 @@ func fingerprint(buf []byte, skip []span) uint64 {
 			continue
 		}
 		r, size := rune(b[i]), 1
-		if r >= utf8.RuneSelf {
+		han, word := false, false
+		if r < utf8.RuneSelf {
+			word = r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' // isWordRune
+		} else {
 			r, size = utf8.DecodeRune(b[i:])
+			han = isHan(r)
+			word = !han && isWordRune(r)
 		}
 		switch {
-		case r >= utf8.RuneSelf && isHan(r):
+		case han:
 			if inWord {
 				h.add(wordHash)
 				inWord = false
@@ -93,7 +111,7 @@ func fingerprint(buf []byte, skip []span) uint64 {
 				h.add(uint64(prev)<<21 | uint64(r))
 			}
 			prev, havePrev = r, true
-		case isWordRune(r):
+		case word:
 			if !inWord {
 				inWord, wordHash = true, 14695981039346656037
 			}
@@ -204,11 +222,10 @@ func (s *simhash) sumLanes() uint64 {
 	var fp uint64
 	for i, a := range s.acc {
 		m := (((a & lo7) + k) | a) & hi1
-		for m != 0 {
-			b := bits.TrailingZeros64(m) // 8*lane + 7
-			fp |= 1 << (8*i + b/8)
-			m &= m - 1
-		}
+		// Gather the eight lane bits into one byte: after >>7 each lane
+		// holds 0 or 1, and the multiply shifts lane j to bit 56+j with
+		// no two partial products on the same bit, so nothing carries.
+		fp |= ((m >> 7) * 0x0102040810204080) >> 56 << (8 * i)
 	}
 	return fp
 }
