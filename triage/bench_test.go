@@ -1,6 +1,8 @@
 package triage
 
 import (
+	"fmt"
+	"math/rand"
 	"strings"
 	"testing"
 	"time"
@@ -57,4 +59,70 @@ func FuzzAssess(f *testing.F) {
 		_ = MaskText(text)
 		_ = MaskPhone(text)
 	})
+}
+
+// BenchmarkAssessLexicon shows how the cost per message grows with the
+// lexicon: the embedded one plus synthetic place names (a gazetteer) that
+// double and quadruple its pattern count.
+func BenchmarkAssessLexicon(b *testing.B) {
+	cases := loadCases(b)
+	base := 0
+	for _, p := range Default().pats {
+		base += len(p)
+	}
+	for _, scale := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("x%d", scale), func(b *testing.B) {
+			e, err := NewEngine(syntheticGazetteer((scale - 1) * base))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				_ = e.Assess(cases[i%len(cases)].text)
+			}
+		})
+	}
+}
+
+// syntheticGazetteer is a lexicon of n made-up place names, half Chinese
+// ("青石村", "新安路"), half English ("Kavali Road"), as one place signal.
+func syntheticGazetteer(n int) *Lexicon {
+	if n == 0 {
+		return nil
+	}
+	const stems = "东南西北中山水河湖江海天地新老大小长安平和华光明德福寿金银石林森木花草田青红白黄"
+	const suffixes = "村镇乡路街区坊"
+	hanStems, hanSuffixes := []rune(stems), []rune(suffixes)
+	syllables := []string{"ka", "ma", "ri", "to", "lu", "pa", "ne", "shi", "go", "dan", "bar", "kot"}
+	enSuffixes := []string{"road", "village", "camp", "district"}
+	rng := rand.New(rand.NewSource(42))
+	seen := map[string]bool{}
+	var zh, en []string
+	for len(zh)+len(en) < n {
+		if rng.Intn(2) == 0 {
+			var s []rune
+			for k := 2 + rng.Intn(3); k > 0; k-- {
+				s = append(s, hanStems[rng.Intn(len(hanStems))])
+			}
+			name := string(append(s, hanSuffixes[rng.Intn(len(hanSuffixes))]))
+			if !seen[name] {
+				seen[name] = true
+				zh = append(zh, name)
+			}
+			continue
+		}
+		var s strings.Builder
+		for k := 2 + rng.Intn(3); k > 0; k-- {
+			s.WriteString(syllables[rng.Intn(len(syllables))])
+		}
+		name := s.String() + " " + enSuffixes[rng.Intn(len(enSuffixes))]
+		if !seen[name] {
+			seen[name] = true
+			en = append(en, name)
+		}
+	}
+	return &Lexicon{Source: "synthetic gazetteer", Signals: []Signal{{
+		ID: "synthetic_place", Kind: KindPlace, Patterns: map[string][]string{"zh": zh, "en": en},
+	}}}
 }
