@@ -38,10 +38,13 @@ func walkAll(a *automaton, text string, limit int) []acMatch {
 func TestAutomatonMatchesNaive(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	alphabet := []string{"a", "b", "c", " ", "透", "析", "求", "é", "\x00", "𠀀", "●"}
-	word := func(max int) string {
+	// Text also holds runes no pattern has, some sharing leading bytes
+	// with pattern runes (逃 and 透 both start E9 80).
+	textAlphabet := append([]string{"逃", "x", "ê", "𠀁"}, alphabet...)
+	word := func(max int, from []string) string {
 		var b strings.Builder
 		for n := 1 + rng.Intn(max); n > 0; n-- {
-			b.WriteString(alphabet[rng.Intn(len(alphabet))])
+			b.WriteString(from[rng.Intn(len(from))])
 		}
 		return b.String()
 	}
@@ -49,14 +52,14 @@ func TestAutomatonMatchesNaive(t *testing.T) {
 		seen := map[string]bool{}
 		var patterns []string
 		for n := rng.Intn(40); n >= 0; n-- {
-			if p := word(6); !seen[p] {
+			if p := word(6, alphabet); !seen[p] {
 				seen[p] = true
 				patterns = append(patterns, p)
 			}
 		}
 		a := buildAutomaton(patterns)
 		for k := 0; k < 20; k++ {
-			text := word(60) + "xyz" + word(20)
+			text := word(60, textAlphabet) + "xyz" + word(20, textAlphabet)
 			want := naiveMatches(patterns, text)
 			if got := walkAll(a, text, 1<<30); !slices.Equal(got, want) {
 				t.Fatalf("patterns %q text %q:\n got %v\nwant %v", patterns, text, got, want)
