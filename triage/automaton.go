@@ -31,6 +31,8 @@ type automaton struct {
 	pages     [][256]int32
 	astral    []astralCode
 	slots     []acSlot
+	// root is the root's row by code: the child's slot, 0 for none.
+	root []int32
 	// outs is indexed by pattern number: its length in bytes and the next
 	// shorter pattern ending at the same place (-1: none).
 	outs []acOut
@@ -225,6 +227,10 @@ func buildAutomaton(patterns []string) *automaton {
 		}
 	}
 	a.slots = slots
+	a.root = make([]int32, nCodes+1)
+	for _, e := range children[0] {
+		a.root[e.code] = slotOf[e.child]
+	}
 	return a
 }
 
@@ -248,16 +254,22 @@ func (a *automaton) Walk(input []byte, fn func(end, n, pat int64) bool) {
 			s = 0
 			continue
 		}
-		for {
-			if t := slots[s].base + k; slots[t].check == s {
-				s = t
-				break
+		// Most steps start at the root or fail back to it: its row is
+		// a plain array, one load without a check.
+		var t int32
+		if s == 0 {
+			t = a.root[k]
+		} else if t = slots[s].base + k; slots[t].check != s {
+			for s = slots[s].fail; s != 0; s = slots[s].fail {
+				if t = slots[s].base + k; slots[t].check == s {
+					break
+				}
 			}
 			if s == 0 {
-				break
+				t = a.root[k]
 			}
-			s = slots[s].fail
 		}
+		s = t
 		for p := slots[s].out; p >= 0; p = a.outs[p].next {
 			if !fn(int64(i-1), int64(a.outs[p].n), int64(p)) {
 				return
