@@ -294,7 +294,10 @@ func (e *Engine) Assess(text string) Assessment {
 		// 没有人照顾" in a news line is not.
 		askEq += lackW
 	}
-	if against == 0 && (len(a.Phones) > 0 || len(a.Places) > 0) {
+	// Only an address counts as "located" for the plea: a bare place name
+	// from the gazetteer (涿州, 门头沟) is as common in news as in pleas.
+	located := len(a.Places) > 0 && sc.kinds&kindBit(KindPlace) != 0
+	if against == 0 && (len(a.Phones) > 0 || located) {
 		// A need with a contact or an address and nothing against it is
 		// a posted request: "Baby formula please, Block 5".
 		askEq += 0.5
@@ -304,13 +307,13 @@ func (e *Engine) Assess(text string) Assessment {
 	concrete := subjW >= kinWeight || vulW > 0
 	if against == 0 || eff == Critical && subjW >= kinWeight && against <= critTolerance {
 		switch {
-		case eff == Critical && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || len(a.Places) > 0):
+		case eff == Critical && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || located):
 			// Only when someone concrete is affected, reachable or located:
 			// "5人被困" in a news item is not a plea, "我爸昏迷了" and "孕妇
 			// 破水了，在徐汇区" are.
 			askEq += criticalAsk
 		case base == High && (concrete || subjW > 0 && lackW > 0),
-			ruleUrg >= High && (concrete && (subjW > 0 || vulW >= 1.5 || len(a.Phones) > 0 || len(a.Places) > 0)):
+			ruleUrg >= High && (concrete && (subjW > 0 || vulW >= 1.5 || len(a.Phones) > 0 || located)):
 			// "我爸的降压药吃完了" or "老人摔倒了起不来" posted in a mutual-aid
 			// group asks for help without saying so: a serious need of a
 			// relative or a vulnerable person, with nothing against it.
@@ -719,6 +722,8 @@ func kindBit(k Kind) uint8 {
 		return 4
 	case KindSubject:
 		return 8
+	case KindPlace:
+		return 16
 	}
 	return 0
 }

@@ -13,6 +13,13 @@ import (
 //go:embed lexicon.yaml
 var embeddedLexicon []byte
 
+// embeddedGazetteer is generated (internal/gen/gazetteer) and kept apart
+// from the reviewed lexicon: thousands of place names, one signal.
+//
+//go:generate go run ./internal/gen/gazetteer -out gazetteer.yaml
+//go:embed gazetteer.yaml
+var embeddedGazetteer []byte
+
 // maxHits bounds the matches collected for one message; beyond it extra
 // matches add nothing to the decision and only cost time.
 const maxHits = 512
@@ -156,7 +163,11 @@ func NewEngine(extra ...*Lexicon) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	sigs, rules := base.Signals, base.Rules
+	gaz, err := parseLexicon(embeddedGazetteer, "embedded gazetteer")
+	if err != nil {
+		return nil, err
+	}
+	sigs, rules := merge(base.Signals, base.Rules, gaz)
 	for _, lx := range extra {
 		if lx == nil {
 			continue

@@ -125,13 +125,33 @@ var enPlaceStops = map[string]bool{
 // extractPlaces turns address-suffix hits (区, 路, 小区, "district") into
 // fragments such as "汉阳区" or "gongabu road", in text order.
 func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
-	prevEnd := -1
+	prevEnd, nameEnd := -1, -1
+	// Where each fragment starts and whether it is a bare gazetteer name,
+	// so that a suffixed fragment swallows the names inside it ("涿州" in
+	// "涿州码头镇").
+	var starts [maxPlaces]int
+	var named [maxPlaces]bool
 	for i := range hits {
 		h := &hits[i]
-		if h.dropped || e.sigs[h.sig].kind != KindPlace || len(out) >= maxPlaces {
+		k := e.sigs[h.sig].kind
+		if h.dropped || k != KindPlace && k != KindPlaceName || len(out) >= maxPlaces {
 			continue
 		}
 		start := int(h.start)
+		if k == KindPlaceName {
+			// Names overlapping the one before are read across a word
+			// boundary ("东川" in "浦东川沙"): the first one stands.
+			if start < nameEnd {
+				continue
+			}
+			nameEnd = int(h.end)
+			// Not a stop for the suffix scan: "浦东川沙镇" is one fragment.
+			if n := len(out); !inList(out, b[start:h.end]) {
+				out = append(out, string(b[start:h.end]))
+				starts[n], named[n] = start, true
+			}
+			continue
+		}
 		if isHanAt(b, start) {
 			limit := maxPlaceRunes
 			if utf8.RuneCount(b[start:h.end]) == 1 {
@@ -151,7 +171,13 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 				continue
 			}
 			prevEnd = int(h.end)
-			out = appendUnique(out, string(frag))
+			for len(out) > 0 && named[len(out)-1] && starts[len(out)-1] >= j {
+				out = out[:len(out)-1]
+			}
+			if n := len(out); !inList(out, frag) {
+				out = append(out, string(frag))
+				starts[n], named[n] = j, false
+			}
 			continue
 		}
 		// English: up to two non-stop words before the suffix word.
@@ -175,9 +201,21 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 		if words == 0 {
 			continue
 		}
-		out = appendUnique(out, string(b[j:h.end]))
+		if n := len(out); !inList(out, b[j:h.end]) {
+			out = append(out, string(b[j:h.end]))
+			starts[n], named[n] = j, false
+		}
 	}
 	return out
+}
+
+func inList(list []string, b []byte) bool {
+	for _, s := range list {
+		if s == string(b) { // no allocation: the compiler compares in place
+			return true
+		}
+	}
+	return false
 }
 
 // Age thresholds for the vulnerable groups named by an age alone.

@@ -71,6 +71,11 @@ const (
 	// year", "history of"): a critical cue in the same clause describes
 	// a history, not a danger now, and counts as high.
 	KindHistory Kind = "history"
+	// KindPlaceName is a known place name without its suffix (浦东, 涿州),
+	// from the generated gazetteer: the match itself is the place
+	// fragment. It shadows cues inside it (望城 is not the plea 望) and
+	// is no evidence of a plea: a bare name is as common in news.
+	KindPlaceName Kind = "placename"
 )
 
 var knownKinds = map[Kind]bool{
@@ -78,7 +83,7 @@ var knownKinds = map[Kind]bool{
 	KindVulnerable: true, KindNegation: true, KindOffer: true, KindNews: true,
 	KindThanks: true, KindResolved: true, KindAd: true, KindJoke: true, KindRules: true,
 	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true, KindIgnore: true, KindContext: true,
-	KindNotYet: true, KindHistory: true,
+	KindNotYet: true, KindHistory: true, KindPlaceName: true,
 }
 
 var knownCategories = map[Category]bool{
@@ -92,7 +97,7 @@ var knownCategories = map[Category]bool{
 // the others argue against it or only mask other matches.
 func (k Kind) positive() bool {
 	switch k {
-	case KindNegation, KindIgnore, KindScam, KindNotYet:
+	case KindNegation, KindIgnore, KindScam, KindNotYet, KindPlaceName:
 		return false
 	}
 	return !k.negative()

