@@ -71,6 +71,7 @@ type compiledRule struct {
 	all      []int
 	any      []int
 	none     []int
+	min      int // how many of any must hold
 	urgency  Urgency
 	weight   float64
 	category Category
@@ -280,7 +281,7 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		if r.Disable {
 			continue
 		}
-		cr := compiledRule{id: r.ID, urgency: r.Urgency, weight: r.Weight, category: r.Category, label: r.Label}
+		cr := compiledRule{id: r.ID, min: max(1, r.Min), urgency: r.Urgency, weight: r.Weight, category: r.Category, label: r.Label}
 		var err error
 		if cr.all, err = resolve(r, r.All); err != nil {
 			return nil, err
