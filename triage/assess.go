@@ -461,14 +461,15 @@ func (e *Engine) ruleMatches(r *compiledRule, sc *scratch, a *Assessment) bool {
 		}
 	}
 	if len(r.any) > 0 {
-		ok := false
+		n := 0
 		for _, id := range r.any {
 			if has(id) {
-				ok = true
-				break
+				if n++; n >= r.min {
+					break
+				}
 			}
 		}
-		if !ok {
+		if n < r.min {
 			return false
 		}
 	}

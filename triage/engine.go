@@ -76,6 +76,7 @@ type compiledRule struct {
 	all      []int
 	any      []int
 	none     []int
+	min      int // how many of any must hold
 	urgency  Urgency
 	weight   float64
 	category Category
@@ -289,7 +290,7 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		if r.Disable {
 			continue
 		}
-		cr := compiledRule{id: r.ID, urgency: r.Urgency, weight: r.Weight, category: r.Category, label: r.Label}
+		cr := compiledRule{id: r.ID, min: max(1, r.Min), urgency: r.Urgency, weight: r.Weight, category: r.Category, label: r.Label}
 		var err error
 		if cr.all, err = resolve(r, r.All); err != nil {
 			return nil, err

@@ -154,10 +154,13 @@ type Signal struct {
 // "@subject", or "@" and a vulnerable group ("@elderly", "@infant": true
 // when that group was found, by a word or by an age).
 type Rule struct {
-	ID       string   `yaml:"id"`
-	All      []string `yaml:"all,omitempty"`
-	Any      []string `yaml:"any,omitempty"`
-	None     []string `yaml:"none,omitempty"`
+	ID   string   `yaml:"id"`
+	All  []string `yaml:"all,omitempty"`
+	Any  []string `yaml:"any,omitempty"`
+	None []string `yaml:"none,omitempty"`
+	// Min is how many of Any must hold (default 1): "two red flags of
+	// any kind" is a rule about how many, not which.
+	Min      int      `yaml:"min,omitempty"`
 	Urgency  Urgency  `yaml:"urgency,omitempty"`
 	Weight   float64  `yaml:"weight,omitempty"`
 	Category Category `yaml:"category,omitempty"`
@@ -169,7 +172,7 @@ type Rule struct {
 }
 
 var signalFields = fieldSet("id", "kind", "category", "urgency", "weight", "group", "label", "patterns", "disable")
-var ruleFields = fieldSet("id", "all", "any", "none", "urgency", "weight", "category", "label", "disable")
+var ruleFields = fieldSet("id", "all", "any", "none", "min", "urgency", "weight", "category", "label", "disable")
 
 func fieldSet(names ...string) map[string]bool {
 	m := make(map[string]bool, len(names))
@@ -341,6 +344,9 @@ func (lx *Lexicon) validate() error {
 		}
 		if len(r.All) == 0 && len(r.Any) == 0 {
 			return fmt.Errorf("%s: line %d: rule %q: needs all or any", lx.Source, r.line, r.ID)
+		}
+		if r.Min < 0 || r.Min > len(r.Any) {
+			return fmt.Errorf("%s: line %d: rule %q: min %d out of range 0..%d (the number of any)", lx.Source, r.line, r.ID, r.Min, len(r.Any))
 		}
 		if r.Category != CatNone && !knownCategories[r.Category] {
 			return fmt.Errorf("%s: line %d: rule %q: unknown category %q", lx.Source, r.line, r.ID, r.Category)

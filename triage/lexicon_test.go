@@ -38,6 +38,7 @@ func TestMalformedLexicons(t *testing.T) {
 		"unknown_rule_signal.yaml":   {"line 3", `unknown signal "no_such_signal"`},
 		"need_without_category.yaml": {"line 3", "needs a category"},
 		"unknown_group.yaml":         {"line 3", `unknown pseudo signal or group "@teenager"`},
+		"bad_min.yaml":               {"line 3", "min 2 out of range"},
 	}
 	files, err := filepath.Glob("testdata/lexicon/*.yaml")
 	if err != nil {
