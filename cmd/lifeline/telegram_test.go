@@ -84,9 +84,11 @@ groups:
 	if !strings.Contains(edited.Text, "Held by") {
 		t.Errorf("edited card = %q", edited.Text)
 	}
-	answer, ok := srv.Answer("cb1")
-	if !ok || !strings.Contains(answer, "Case #1 is yours") {
-		t.Errorf("button press answered %q, %v", answer, ok)
+	// The toast answering the button is its own outbox delivery and may land
+	// after the edit.
+	answer := waitFor(t, func() (string, bool) { return srv.Answer("cb1") })
+	if !strings.Contains(answer, "Case #1 is yours") {
+		t.Errorf("button press answered %q", answer)
 	}
 }
 
