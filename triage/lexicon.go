@@ -71,6 +71,16 @@ const (
 	// year", "history of"): a critical cue in the same clause describes
 	// a history, not a danger now, and counts as high.
 	KindHistory Kind = "history"
+	// KindPast places an event in the past ("last year", "back in the
+	// storm"): needs and lacks in its clause are a story, not a need now.
+	KindPast Kind = "past"
+	// KindPresent marks the present or near future (now, today,
+	// tomorrow): a need in its clause stands even beside a past cue.
+	KindPresent Kind = "present"
+	// KindComplaint is anger at a situation ("so angry", "disgraceful"):
+	// counter-evidence, and a deprivation it describes is no plea unless
+	// something explicitly asks for help.
+	KindComplaint Kind = "complaint"
 )
 
 var knownKinds = map[Kind]bool{
@@ -78,7 +88,7 @@ var knownKinds = map[Kind]bool{
 	KindVulnerable: true, KindNegation: true, KindOffer: true, KindNews: true,
 	KindThanks: true, KindResolved: true, KindAd: true, KindJoke: true, KindRules: true,
 	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true, KindIgnore: true, KindContext: true,
-	KindNotYet: true, KindHistory: true,
+	KindNotYet: true, KindHistory: true, KindPast: true, KindPresent: true, KindComplaint: true,
 }
 
 var knownCategories = map[Category]bool{
@@ -101,7 +111,7 @@ func (k Kind) positive() bool {
 // negative kinds argue that a text is not a request.
 func (k Kind) negative() bool {
 	switch k {
-	case KindOffer, KindNews, KindThanks, KindResolved, KindAd, KindJoke, KindRules:
+	case KindOffer, KindNews, KindThanks, KindResolved, KindAd, KindJoke, KindRules, KindComplaint:
 		return true
 	}
 	return false
