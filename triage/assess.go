@@ -39,6 +39,13 @@ const (
 	// askNeedWeight is the need evidence of an ask that names no need
 	// but implies one: "我们需要抽水泵", "does anyone know if…", "谁能借我…".
 	askNeedWeight = 1
+	// pastGap is how far (bytes) from a past-event cue a need in the same
+	// clause is still part of the story: "back in the snowstorm my
+	// diabetic uncle ran out of insulin".
+	pastGap = 64
+	// clauseOpeningBytes is how far into its clause a past cue still
+	// opens it: "two years ago we were trapped".
+	clauseOpeningBytes = 8
 )
 
 // Assess reads one message and returns its triage. It never fails: odd or
@@ -122,6 +129,7 @@ func (e *Engine) Assess(text string) Assessment {
 		catW                                                 float64
 		lastResolved, lastPlea, askCatHit                    int32 = -1, -1, -1
 		negSeen                                              int
+		complaint                                            bool
 		// hit indexes of distinct needs, other shown cues, and cues
 		// against a request; backed by pooled scratch memory
 		needLabel, otherLabel, negLabel = sc.needs[:0], sc.others[:0], sc.negs[:0]
@@ -201,6 +209,7 @@ func (e *Engine) Assess(text string) Assessment {
 				negW += w
 				negLabel = append(negLabel, int32(i))
 			}
+			complaint = complaint || s.kind == KindComplaint
 		}
 	}
 
@@ -288,7 +297,11 @@ func (e *Engine) Assess(text string) Assessment {
 	against := negW - thanksW
 
 	askEq := askW + urgW
-	if subjW > 0 || against+frameW == 0 {
+	// A complaint ("4 days without power, disgraceful") describes a
+	// deprivation without asking anything: no plea is read into it unless
+	// something asks for help or a life is at risk.
+	implied := !complaint || askW > 0 || urgW >= 1 || base == Critical
+	if implied && (subjW > 0 || against+frameW == 0) {
 		// "没有吃的了" / "we have no food" is a plea when the writer speaks
 		// or nothing else is going on; "cities without power" or "独居老人
 		// 没有人照顾" in a news line is not.
@@ -297,7 +310,7 @@ func (e *Engine) Assess(text string) Assessment {
 	// Only an address counts as "located" for the plea: a bare place name
 	// from the gazetteer (涿州, 门头沟) is as common in news as in pleas.
 	located := len(a.Places) > 0 && sc.kinds&kindBit(KindPlace) != 0
-	if against == 0 && (len(a.Phones) > 0 || located) {
+	if implied && against == 0 && (len(a.Phones) > 0 || located) {
 		// A need with a contact or an address and nothing against it is
 		// a posted request: "Baby formula please, Block 5".
 		askEq += 0.5
@@ -305,7 +318,7 @@ func (e *Engine) Assess(text string) Assessment {
 	// Someone concrete is affected: a named relative or neighbour, or a
 	// vulnerable person (an infant, an elderly or pregnant woman, an age).
 	concrete := subjW >= kinWeight || vulW > 0
-	if against == 0 || eff == Critical && subjW >= kinWeight && against <= critTolerance {
+	if implied && (against == 0 || eff == Critical && subjW >= kinWeight && against <= critTolerance) {
 		switch {
 		case eff == Critical && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || located):
 			// Only when someone concrete is affected, reachable or located:
@@ -527,7 +540,7 @@ func (e *Engine) shadows(o, h *hit) bool {
 // ("#武汉求助#") rather than make a request. It returns how many topic
 // tags it saw.
 func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
-	var hasResolved, hasCritical bool
+	var hasResolved, hasCritical, hasPast bool
 	for i := range hits {
 		if s := &e.sigs[hits[i].sig]; s.kind == KindResolved {
 			hasResolved = true
@@ -577,6 +590,9 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 				}
 			}
 			continue
+		case KindPast:
+			hasPast = true
+			continue
 		case KindNegation:
 		default:
 			continue
@@ -596,6 +612,9 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 				o.dropped = true
 			}
 		}
+	}
+	if hasPast {
+		e.dropPast(buf, hits)
 	}
 	// Topic tags: #...# with no space or sentence punctuation inside, as
 	// Weibo writes them. Twitter's #word hashtags have no closing # and are
@@ -624,6 +643,90 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 		i = j
 	}
 	return topics
+}
+
+// dropPast drops the needs and lacks told as a past event ("last year
+// my dad ran out of insulin"): they are a story, not a need now. The
+// needs stand when a lack outside the story says the trouble is back
+// ("…this time he's down to 2 pens"): the story names what is short.
+func (e *Engine) dropPast(buf []byte, hits []hit) {
+	lackNow := false
+	for i := range hits {
+		o := &hits[i]
+		if o.dropped || e.sigs[o.sig].kind != KindLack {
+			continue
+		}
+		if e.inPast(buf, hits, o) {
+			o.dropped = true
+		} else {
+			lackNow = true
+		}
+	}
+	if lackNow {
+		return
+	}
+	for i := range hits {
+		o := &hits[i]
+		if !o.dropped && e.sigs[o.sig].kind == KindNeed && e.inPast(buf, hits, o) {
+			o.dropped = true
+		}
+	}
+}
+
+// inPast reports whether hit o is in the clause of a past-event cue and
+// no present-time cue stands in its own clause.
+func (e *Engine) inPast(buf []byte, hits []hit, o *hit) bool {
+	for i := range hits {
+		h := &hits[i]
+		if h.dropped || e.sigs[h.sig].kind != KindPast {
+			continue
+		}
+		// "Last year my dad ran out of insulin" tells what follows;
+		// "had a stroke years ago and her pills run out" only what came
+		// before it in the clause.
+		hh := *h
+		if int(hh.end) < len(buf) && buf[hh.end] == ',' {
+			hh.end++ // "last year, my mum ran out…"
+		}
+		if (o.end <= h.start || clauseOpening(buf, int(h.start))) && near(buf, &hh, o, pastGap) {
+			return !e.presentNear(buf, hits, o)
+		}
+	}
+	return false
+}
+
+// clauseOpening reports whether position i is within the first few
+// bytes of its clause ("two years ago we…", "so last year…").
+func clauseOpening(buf []byte, i int) bool {
+	lo := max(0, i-clauseOpeningBytes)
+	return i-lo < clauseOpeningBytes || clauseBreak(buf[lo:i])
+}
+
+// near reports whether hits h and o overlap or lie within gap bytes of
+// each other with no clause break between them.
+func near(buf []byte, h, o *hit, gap int32) bool {
+	lo, hi := o.end, h.start
+	if h.end <= o.start {
+		lo, hi = h.end, o.start
+	} else if o.end > h.start {
+		return true // overlapping
+	}
+	return hi-lo <= gap && !clauseBreak(buf[lo:hi])
+}
+
+// presentNear reports a present-time cue in the clause of hit o: "had a
+// transplant 2 years ago and his meds run out tomorrow" is a need now.
+func (e *Engine) presentNear(buf []byte, hits []hit, o *hit) bool {
+	for i := range hits {
+		p := &hits[i]
+		if p.dropped || e.sigs[p.sig].kind != KindPresent {
+			continue
+		}
+		if near(buf, p, o, pastGap) {
+			return true
+		}
+	}
+	return false
 }
 
 // headline reports a text that opens with a bracketed title of eight or

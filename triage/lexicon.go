@@ -76,6 +76,16 @@ const (
 	// fragment. It shadows cues inside it (望城 is not the plea 望) and
 	// is no evidence of a plea: a bare name is as common in news.
 	KindPlaceName Kind = "placename"
+	// KindPast places an event in the past ("last year", "back in the
+	// storm"): needs and lacks in its clause are a story, not a need now.
+	KindPast Kind = "past"
+	// KindPresent marks the present or near future (now, today,
+	// tomorrow): a need in its clause stands even beside a past cue.
+	KindPresent Kind = "present"
+	// KindComplaint is anger at a situation ("so angry", "disgraceful"):
+	// counter-evidence, and a deprivation it describes is no plea unless
+	// something explicitly asks for help.
+	KindComplaint Kind = "complaint"
 )
 
 var knownKinds = map[Kind]bool{
@@ -83,7 +93,7 @@ var knownKinds = map[Kind]bool{
 	KindVulnerable: true, KindNegation: true, KindOffer: true, KindNews: true,
 	KindThanks: true, KindResolved: true, KindAd: true, KindJoke: true, KindRules: true,
 	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true, KindIgnore: true, KindContext: true,
-	KindNotYet: true, KindHistory: true, KindPlaceName: true,
+	KindNotYet: true, KindHistory: true, KindPlaceName: true, KindPast: true, KindPresent: true, KindComplaint: true,
 }
 
 var knownCategories = map[Category]bool{
@@ -106,7 +116,7 @@ func (k Kind) positive() bool {
 // negative kinds argue that a text is not a request.
 func (k Kind) negative() bool {
 	switch k {
-	case KindOffer, KindNews, KindThanks, KindResolved, KindAd, KindJoke, KindRules:
+	case KindOffer, KindNews, KindThanks, KindResolved, KindAd, KindJoke, KindRules, KindComplaint:
 		return true
 	}
 	return false
