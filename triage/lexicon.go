@@ -76,6 +76,11 @@ const (
 	// fragment. It shadows cues inside it (望城 is not the plea 望) and
 	// is no evidence of a plea: a bare name is as common in news.
 	KindPlaceName Kind = "placename"
+	// KindNotPlace matches words that end in a place suffix without
+	// naming a place (走投无路, 称号, 送医院) and words that never begin
+	// one (联系, 通过): it cancels a place suffix inside it and a place
+	// fragment does not reach back past it. It touches no other cue.
+	KindNotPlace Kind = "notplace"
 )
 
 var knownKinds = map[Kind]bool{
@@ -83,7 +88,7 @@ var knownKinds = map[Kind]bool{
 	KindVulnerable: true, KindNegation: true, KindOffer: true, KindNews: true,
 	KindThanks: true, KindResolved: true, KindAd: true, KindJoke: true, KindRules: true,
 	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true, KindIgnore: true, KindContext: true,
-	KindNotYet: true, KindHistory: true, KindPlaceName: true,
+	KindNotYet: true, KindHistory: true, KindPlaceName: true, KindNotPlace: true,
 }
 
 var knownCategories = map[Category]bool{
@@ -97,7 +102,7 @@ var knownCategories = map[Category]bool{
 // the others argue against it or only mask other matches.
 func (k Kind) positive() bool {
 	switch k {
-	case KindNegation, KindIgnore, KindScam, KindNotYet, KindPlaceName:
+	case KindNegation, KindIgnore, KindScam, KindNotYet, KindPlaceName, KindNotPlace:
 		return false
 	}
 	return !k.negative()
