@@ -532,6 +532,9 @@ func (e *Engine) shadows(o, h *hit) bool {
 		return false
 	}
 	ko, kh := e.sigs[o.sig].kind, e.sigs[h.sig].kind
+	if ko == KindNotPlace || kh == KindNotPlace {
+		return ko == KindNotPlace && (kh == KindPlace || kh == KindPlaceName)
+	}
 	return ko == kh || !ko.positive() || !kh.positive()
 }
 

@@ -89,7 +89,9 @@ type Assessment struct {
 	// Phones are normalised numbers as found (mainland mobile 11 digits,
 	// landlines with area code, international with +).
 	Phones []string `json:"phones,omitempty"`
-	// Places are district / street / compound fragments, most specific last.
+	// Places are addresses and place names in text order; fragments written
+	// one after the other make one place, coarsest first within it
+	// ("武汉市汉阳区动物园路77号1单元"); separate mentions stay separate.
 	Places []string `json:"places,omitempty"`
 	// Vulnerable lists affected groups: elderly, infant, child, pregnant, disabled.
 	Vulnerable []string `json:"vulnerable,omitempty"`

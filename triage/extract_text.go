@@ -103,12 +103,14 @@ func isDigits(s string) bool {
 }
 
 // zhPlaceStops end a place fragment when scanning back from its suffix:
-// function words and verbs that sit before addresses ("住在", "家在", "位于").
-const zhPlaceStops = "在住于是的到从往去我家了和与及也还就都被把给向对他她它们请求需要急有没出拿呈为让叫说"
+// function words and verbs that sit before addresses ("住在", "家在",
+// "位于", "但社区", "跟社区"), and 日 of a date ("2月4日医院").
+const zhPlaceStops = "在住于是的到从往去我家了和与及也还就都被把给向对他她它们请求需要急有没出拿呈为让叫说日送找催问但等由仅现返跟过才个靠"
 
 // maxPlaceRunes bounds how far back a Chinese place name reaches; a
 // one-character suffix (区, 路, 号) reaches less far, since it is more often
-// the end of an ordinary word.
+// the end of an ordinary word. A name that runs on past the bound has no
+// clear start and is not taken: "疑似感染五麒里社区" is no address.
 const (
 	maxPlaceRunes      = 7
 	maxPlaceRunesShort = 5
@@ -122,65 +124,125 @@ var enPlaceStops = map[string]bool{
 	"their": true, "your": true, "and": true, "or": true, "main": true, "is": true, "are": true,
 }
 
-// extractPlaces turns address-suffix hits (区, 路, 小区, "district") into
-// fragments such as "汉阳区" or "gongabu road", in text order.
+// boundsPlace reports the cue kinds a place fragment does not reach back
+// past: a name does not swallow "联系", "9岁" or "我妈", nor a suffix that
+// was no place of its own ("街道社区"). Needs and context are left out,
+// since their words occur inside names (水果湖, 火神山).
+func boundsPlace(k Kind) bool {
+	switch k {
+	case KindNeed, KindContext, KindIgnore, KindPlaceName:
+		return false
+	}
+	return true
+}
+
+// placeSpan is one place being built: a byte range of the normalised text.
+type placeSpan struct {
+	start, end int
+	spaced     bool // joined across a space, which the output leaves out
+}
+
+// extractPlaces turns address-suffix hits (区, 路, 小区, "district") and
+// gazetteer names into places, in text order. Fragments written one after
+// the other make one place ("武汉市汉阳区动物园路77号1单元"); a fragment
+// reaches back only to a clear start (the text's start, punctuation, a
+// function word, another cue) and a suffix without a name before it is
+// not a place ("联系社区", "几所医院").
 func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
-	prevEnd, nameEnd := -1, -1
-	// Where each fragment starts and whether it is a bare gazetteer name,
-	// so that a suffixed fragment swallows the names inside it ("涿州" in
-	// "涿州码头镇").
-	var starts [maxPlaces]int
-	var named [maxPlaces]bool
+	var spans [maxPlaces]placeSpan
+	n := 0
+	nameEnd := -1
+	// join reports whether a fragment starting at j continues the last
+	// place, directly or across one space.
+	join := func(j int) bool {
+		if n == 0 {
+			return false
+		}
+		end := spans[n-1].end
+		return j == end || j == end+1 && b[end] == ' '
+	}
+	add := func(j, end int) {
+		if join(j) {
+			sp := &spans[n-1]
+			sp.spaced = sp.spaced || j != sp.end
+			sp.end = end
+		} else if n < maxPlaces {
+			spans[n] = placeSpan{start: j, end: end}
+			n++
+		}
+	}
 	for i := range hits {
 		h := &hits[i]
 		k := e.sigs[h.sig].kind
-		if h.dropped || k != KindPlace && k != KindPlaceName || len(out) >= maxPlaces {
+		if h.dropped || k != KindPlace && k != KindPlaceName {
 			continue
 		}
 		start := int(h.start)
+		if n > 0 && start < spans[n-1].end {
+			continue // inside the place before ("东川" in "浦东川沙")
+		}
 		if k == KindPlaceName {
-			// Names overlapping the one before are read across a word
-			// boundary ("东川" in "浦东川沙"): the first one stands.
 			if start < nameEnd {
 				continue
 			}
 			nameEnd = int(h.end)
-			// Not a stop for the suffix scan: "浦东川沙镇" is one fragment.
-			if n := len(out); !inList(out, b[start:h.end]) {
-				out = append(out, string(b[start:h.end]))
-				starts[n], named[n] = start, true
-			}
+			add(start, int(h.end))
 			continue
+		}
+		// The nearest cue before the suffix: the fragment stops there.
+		bound := 0
+		for m := i - 1; m >= 0 && int(hits[m].end)+4*maxPlaceRunes > start; m-- {
+			o := &hits[m]
+			// A one-character cue is too often part of a name (望 in 望京).
+			if !o.dropped && int(o.end) <= start && boundsPlace(e.sigs[o.sig].kind) &&
+				(o.end-o.start > 3 || e.sigs[o.sig].kind == KindAge || e.sigs[o.sig].kind == KindPlace) {
+				bound = int(o.end)
+				break
+			}
+		}
+		if n > 0 && spans[n-1].end <= start && spans[n-1].end > bound {
+			bound = spans[n-1].end
 		}
 		if isHanAt(b, start) {
 			limit := maxPlaceRunes
 			if utf8.RuneCount(b[start:h.end]) == 1 {
 				limit = maxPlaceRunesShort
 			}
-			j, n := start, 0
-			for j > 0 && j > prevEnd && n < limit {
-				r, size := utf8.DecodeLastRune(b[:j])
-				if !(isHan(r) || r >= '0' && r <= '9' || r >= 'a' && r <= 'z') || strings.ContainsRune(zhPlaceStops, r) {
+			j, runes, clear := start, 0, false
+			digits, digitsInside := false, false // a digit run, and one not at the end
+			for {
+				if j <= bound {
+					clear = true
 					break
 				}
+				r, size := utf8.DecodeLastRune(b[:j])
+				if !(isHan(r) || r >= '0' && r <= '9' || r >= 'a' && r <= 'z') || strings.ContainsRune(zhPlaceStops, r) {
+					clear = true
+					break
+				}
+				if runes == limit {
+					break
+				}
+				if r >= '0' && r <= '9' {
+					if runes > 0 && !digits {
+						digitsInside = true // "9岁3人4号": a count, not a number
+					}
+					digits = true
+				} else {
+					digits = false
+				}
 				j -= size
-				n++
+				runes++
 			}
 			frag := b[j:h.end]
-			if n == 0 || isDate(frag) {
+			if !clear || digitsInside || isDate(frag) || runes == 0 && !join(j) {
 				continue
 			}
-			prevEnd = int(h.end)
-			for len(out) > 0 && named[len(out)-1] && starts[len(out)-1] >= j {
-				out = out[:len(out)-1]
-			}
-			if n := len(out); !inList(out, frag) {
-				out = append(out, string(frag))
-				starts[n], named[n] = j, false
-			}
+			add(j, int(h.end))
 			continue
 		}
-		// English: up to two non-stop words before the suffix word.
+		// English: one word before the suffix, two when the first is a
+		// house number ("14 mill lane"; not "hit sindhupalchok district").
 		j := start
 		words := 0
 		for words < 2 {
@@ -192,7 +254,7 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 			for w > 0 && isWordByte(b[w-1]) {
 				w--
 			}
-			if w == k || enPlaceStops[string(b[w:k])] {
+			if w == k || enPlaceStops[string(b[w:k])] || words == 1 && !isDigits(string(b[w:k])) {
 				break
 			}
 			j = w
@@ -201,9 +263,20 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 		if words == 0 {
 			continue
 		}
-		if n := len(out); !inList(out, b[j:h.end]) {
-			out = append(out, string(b[j:h.end]))
-			starts[n], named[n] = j, false
+		if n < maxPlaces {
+			spans[n] = placeSpan{start: j, end: int(h.end)}
+			n++
+		}
+	}
+	for _, sp := range spans[:n] {
+		frag := b[sp.start:sp.end]
+		if inList(out, frag) || len(out) >= maxPlaces {
+			continue
+		}
+		if sp.spaced {
+			out = append(out, strings.ReplaceAll(string(frag), " ", ""))
+		} else {
+			out = append(out, string(frag))
 		}
 	}
 	return out

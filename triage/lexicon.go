@@ -86,6 +86,11 @@ const (
 	// counter-evidence, and a deprivation it describes is no plea unless
 	// something explicitly asks for help.
 	KindComplaint Kind = "complaint"
+	// KindNotPlace matches words that end in a place suffix without
+	// naming a place (走投无路, 称号, 送医院) and words that never begin
+	// one (联系, 通过): it cancels a place suffix inside it and a place
+	// fragment does not reach back past it. It touches no other cue.
+	KindNotPlace Kind = "notplace"
 )
 
 var knownKinds = map[Kind]bool{
@@ -94,6 +99,7 @@ var knownKinds = map[Kind]bool{
 	KindThanks: true, KindResolved: true, KindAd: true, KindJoke: true, KindRules: true,
 	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true, KindIgnore: true, KindContext: true,
 	KindNotYet: true, KindHistory: true, KindPlaceName: true, KindPast: true, KindPresent: true, KindComplaint: true,
+	KindNotPlace: true,
 }
 
 var knownCategories = map[Category]bool{
@@ -107,7 +113,7 @@ var knownCategories = map[Category]bool{
 // the others argue against it or only mask other matches.
 func (k Kind) positive() bool {
 	switch k {
-	case KindNegation, KindIgnore, KindScam, KindNotYet, KindPlaceName:
+	case KindNegation, KindIgnore, KindScam, KindNotYet, KindPlaceName, KindNotPlace:
 		return false
 	}
 	return !k.negative()
