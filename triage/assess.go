@@ -236,6 +236,7 @@ func (e *Engine) Assess(text string) Assessment {
 	a.Phones = extractPhones(buf, a.Phones)
 	a.Durations = e.extractDurations(buf, hits, a.Durations)
 	a.Places = e.extractPlaces(buf, hits, a.Places)
+	restorePlaceCase(text, a.Places)
 
 	// An ask that implies a need without naming one ("我们小区需要抽水泵",
 	// "does anyone know if the pharmacy is open", "谁能借我…") stands for

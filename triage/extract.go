@@ -25,6 +25,7 @@ type phoneSpan struct {
 	num        [20]byte
 	n          int
 	plus       bool
+	firstGroup int // digits before the writer's first separator, 0 if none
 }
 
 // scanPhone tries to read a phone number starting at b[i] (a digit or '+').
@@ -59,6 +60,9 @@ scan:
 			j += 3
 			lastDigitEnd, sep = j, 0
 		case (c == ' ' || c == '-' || c == '(' || c == ')') && sep < 2 && p.n < 15:
+			if p.firstGroup == 0 {
+				p.firstGroup = p.n
+			}
 			sep++
 			j++
 		default:
@@ -112,9 +116,14 @@ func classifyPhone(p *phoneSpan) bool {
 		return p.set(d)
 	}
 	if d[0] == '0' && len(d) >= 10 && len(d) <= 12 && !strings.Contains(d[:4], "*") {
-		area := 4
-		if d[1] == '1' || d[1] == '2' {
-			area = 3 // 010 Beijing, 02x the big cities
+		// Keep the writer's own grouping when there is one: "07700 900123"
+		// is a UK mobile, not area code 0770.
+		area := p.firstGroup
+		if area < 3 || area > 5 {
+			area = 4
+			if d[1] == '1' || d[1] == '2' {
+				area = 3 // 010 Beijing, 02x the big cities
+			}
 		}
 		return p.set(d[:area] + "-" + d[area:])
 	}

@@ -375,3 +375,54 @@ func isDate(frag []byte) bool {
 	i := bytes.IndexRune(frag, '月')
 	return i > 0 && bytes.HasSuffix(frag, []byte("号")) && isDigits(string(frag[i+len("月"):len(frag)-len("号")]))
 }
+
+// maxCaseRestore bounds the search for an English place's original
+// spelling; chat messages are far shorter.
+const maxCaseRestore = 4096
+
+// restorePlaceCase gives English places the capitals they were written
+// with ("14 Mill Lane", not the normalised "14 mill lane"): a volunteer
+// reads them on the card. Places that are not plain ASCII, or not found
+// as written, stay as normalised.
+func restorePlaceCase(text string, places []string) {
+	if len(text) > maxCaseRestore {
+		return
+	}
+	for i, p := range places {
+		if !isASCIIWithLetter(p) {
+			continue
+		}
+		for j := 0; j+len(p) <= len(text); j++ {
+			if equalFoldASCII(text[j:j+len(p)], p) {
+				places[i] = text[j : j+len(p)]
+				break
+			}
+		}
+	}
+}
+
+func isASCIIWithLetter(s string) bool {
+	letter := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return false
+		}
+		letter = letter || c >= 'a' && c <= 'z'
+	}
+	return letter
+}
+
+// equalFoldASCII compares s (any case) with lower, already lower-case ASCII.
+func equalFoldASCII(s, lower string) bool {
+	for i := 0; i < len(lower); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}

@@ -232,8 +232,11 @@ func TestExtraction(t *testing.T) {
 	if !contains(b.Phones, "+9779851234567") {
 		t.Errorf("phones = %v", b.Phones)
 	}
-	if !contains(b.Places, "gongabu district") {
+	if !contains(b.Places, "Gongabu district") { // as written, for the card
 		t.Errorf("places = %v", b.Places)
+	}
+	if c := Assess("Water's up to the stairs, 2 kids with us, 14 Mill Lane, call 07700 900123"); !contains(c.Places, "14 Mill Lane") {
+		t.Errorf("places = %v", c.Places)
 	}
 	if !contains(b.Vulnerable, "elderly") || !contains(b.Vulnerable, "disabled") {
 		t.Errorf("vulnerable = %v", b.Vulnerable)
@@ -260,6 +263,9 @@ func TestPhoneForms(t *testing.T) {
 		"8613812345678":     "13812345678",
 		"021-12345678":      "021-12345678",
 		"(0755) 1234 5678":  "0755-12345678",
+		"0755 12345678":     "0755-12345678",
+		"02112345678":       "021-12345678",
+		"07700 900123":      "07700-900123", // the writer's grouping, not area code 0770
 		"138****5678":       "138****5678",
 		"1XX********":       "1**********",
 		"+1 415 555 0100":   "+14155550100",
