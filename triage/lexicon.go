@@ -86,6 +86,11 @@ const (
 	// counter-evidence, and a deprivation it describes is no plea unless
 	// something explicitly asks for help.
 	KindComplaint Kind = "complaint"
+	// KindRoutine says a need is planned or not pressing ("need to buy",
+	// "no rush", "plenty left"): it keeps a request that no rule, lack or
+	// intensifier makes serious at normal; a weight of 2 or more caps it
+	// even against a lack ("got 3 weeks left").
+	KindRoutine Kind = "routine"
 )
 
 var knownKinds = map[Kind]bool{
@@ -94,6 +99,7 @@ var knownKinds = map[Kind]bool{
 	KindThanks: true, KindResolved: true, KindAd: true, KindJoke: true, KindRules: true,
 	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true, KindIgnore: true, KindContext: true,
 	KindNotYet: true, KindHistory: true, KindPlaceName: true, KindPast: true, KindPresent: true, KindComplaint: true,
+	KindRoutine: true,
 }
 
 var knownCategories = map[Category]bool{
