@@ -130,6 +130,7 @@ func (e *Engine) Assess(text string) Assessment {
 		lastResolved, lastPlea, askCatHit                    int32 = -1, -1, -1
 		negSeen                                              int
 		complaint                                            bool
+		routineW                                             float64
 		// hit indexes of distinct needs, other shown cues, and cues
 		// against a request; backed by pooled scratch memory
 		needLabel, otherLabel, negLabel = sc.needs[:0], sc.others[:0], sc.negs[:0]
@@ -210,6 +211,9 @@ func (e *Engine) Assess(text string) Assessment {
 				negLabel = append(negLabel, int32(i))
 			}
 			complaint = complaint || s.kind == KindComplaint
+			if s.kind == KindRoutine {
+				routineW = max(routineW, w)
+			}
 		}
 	}
 
@@ -373,6 +377,12 @@ func (e *Engine) Assess(text string) Assessment {
 			if r.label != "" {
 				ruleLabels = append(ruleLabels, r.label)
 			}
+		}
+		// A planned purchase or a need with plenty left ("need to buy BP
+		// tablets", "no rush") is not serious within a day or two unless
+		// something pressing is said; a life at risk is never capped.
+		if a.Urgency == High && routineW > 0 && urgW == 0 && (lackW == 0 || routineW >= 2) {
+			a.Urgency = Normal
 		}
 		a.Score = round2(evidence - negW - frameW + 2*float64(a.Urgency))
 	} else {

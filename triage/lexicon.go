@@ -91,6 +91,11 @@ const (
 	// one (联系, 通过): it cancels a place suffix inside it and a place
 	// fragment does not reach back past it. It touches no other cue.
 	KindNotPlace Kind = "notplace"
+	// KindRoutine says a need is planned or not pressing ("need to buy",
+	// "no rush", "plenty left"): it keeps a request that no rule, lack or
+	// intensifier makes serious at normal; a weight of 2 or more caps it
+	// even against a lack ("got 3 weeks left").
+	KindRoutine Kind = "routine"
 )
 
 var knownKinds = map[Kind]bool{
@@ -100,6 +105,7 @@ var knownKinds = map[Kind]bool{
 	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true, KindIgnore: true, KindContext: true,
 	KindNotYet: true, KindHistory: true, KindPlaceName: true, KindPast: true, KindPresent: true, KindComplaint: true,
 	KindNotPlace: true,
+	KindRoutine:  true,
 }
 
 var knownCategories = map[Category]bool{
