@@ -260,11 +260,14 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 			j = w
 			words++
 		}
-		if words == 0 {
+		end := int(h.end)
+		if k := numberAfterPlace(b, end); k > end && !e.measureAt(hits[i+1:], k+1) {
+			end = k // "sector 7", "ward no. 5", "block c"
+		} else if words == 0 {
 			continue
 		}
 		if n < maxPlaces {
-			spans[n] = placeSpan{start: j, end: int(h.end)}
+			spans[n] = placeSpan{start: j, end: end}
 			n++
 		}
 	}
@@ -425,4 +428,50 @@ func equalFoldASCII(s, lower string) bool {
 		}
 	}
 	return true
+}
+
+// numberAfterPlace returns where a number naming a place of that type ends
+// ("ward 5", "ward no. 5", "block c"), or i when none follows.
+func numberAfterPlace(b []byte, i int) int {
+	j := i
+	if j >= len(b) || b[j] != ' ' {
+		return i
+	}
+	j++
+	if bytes.HasPrefix(b[j:], []byte("no. ")) {
+		j += 4
+	} else if bytes.HasPrefix(b[j:], []byte("no ")) {
+		j += 3
+	}
+	k := j
+	for k < len(b) && b[k] >= '0' && b[k] <= '9' {
+		k++
+	}
+	if k == j && k < len(b) && b[k] >= 'a' && b[k] <= 'z' {
+		k++ // one letter: "block c"
+	}
+	if k == j || k-j > 4 {
+		return i
+	}
+	if k < len(b) && isWordByte(b[k]) {
+		return i
+	}
+	return k
+}
+
+// measureAt reports whether a duration or an age starts at byte j: the
+// number before it is an amount ("school 5 minutes away", "camp 2 days"),
+// not the number of a place.
+func (e *Engine) measureAt(hits []hit, j int) bool {
+	for _, h := range hits { // in order of their ends
+		if int(h.end) > j+64 {
+			break
+		}
+		if int(h.start) == j {
+			if k := e.sigs[h.sig].kind; k == KindDuration || k == KindAge {
+				return true
+			}
+		}
+	}
+	return false
 }

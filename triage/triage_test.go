@@ -442,3 +442,21 @@ func popcount(x uint64) int {
 	}
 	return n
 }
+
+// A number after an English place word names the place ("ward no. 5",
+// "Block C"); an amount after it does not.
+func TestNumberedPlaces(t *testing.T) {
+	cases := []struct{ text, want string }{
+		{"my mum is in ward no. 5 and needs oxygen", "ward no. 5"},
+		{"we are in Block C, 3rd floor, no water for 2 days", "Block C"},
+		{"building 4 collapsed, people inside", "building 4"},
+		{"the school is 5 minutes away, can someone walk my son there", ""},
+		{"stuck at the camp 2 days now", ""},
+	}
+	for _, c := range cases {
+		got := Assess(c.text).Places
+		if c.want == "" && len(got) != 0 || c.want != "" && !contains(got, c.want) {
+			t.Errorf("%q: places %v, want %q", c.text, got, c.want)
+		}
+	}
+}
