@@ -32,6 +32,9 @@ const (
 	// notYetGap is how far (bytes) after 没/未/"not" a resolution cue is
 	// still denied: "还没联系上了", "not yet rescued".
 	notYetGap = 6
+	// postNegGap is how far (bytes) before a postposed negation its cue
+	// may end: "contractions started but they stopped".
+	postNegGap = 24
 	// critTolerance is the counter-evidence a life-threatening need of a
 	// named relative still outweighs: "my sister said goodbye" is not
 	// news because of "said".
@@ -606,6 +609,34 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 			continue
 		case KindPast:
 			hasPast = true
+			continue
+		case KindPostNeg:
+			// "fever gone now", "bleeding has stopped": the nearest
+			// symptom before it in the same clause is over (the
+			// negation only looks forwards).
+			best := -1
+			for j := range hits {
+				o := &hits[j]
+				if o.start >= h.start && o.start < h.end && e.sigs[o.sig].kind == KindNeed {
+					best = -1 // "has stopped breathing": a need, not its end
+					break
+				}
+				if o.dropped || o.end > h.start || h.start-o.end > postNegGap {
+					continue
+				}
+				// Only a symptom ends this way: "the formula is gone"
+				// is a lack, not a recovery.
+				switch e.sigs[o.sig].category {
+				case CatMedicalEmergency, CatMaternalInfant, CatMentalHealth:
+					if e.sigs[o.sig].kind == KindNeed && (best < 0 || o.end > hits[best].end) &&
+						!clauseBreak(buf[o.end:h.start]) {
+						best = j
+					}
+				}
+			}
+			if best >= 0 {
+				hits[best].dropped = true
+			}
 			continue
 		case KindNegation:
 		default:

@@ -33,6 +33,10 @@ const (
 	KindVulnerable Kind = "vulnerable"
 	// KindNegation cancels a cue that follows it closely (不需要, "no need").
 	KindNegation Kind = "negation"
+	// KindPostNeg cancels the cue just before it in its clause: a
+	// resolution or denial written after the symptom ("fever gone now",
+	// "contractions not started yet", "烧已经退了").
+	KindPostNeg Kind = "postneg"
 	// KindOffer is an offer of help (可以提供, "available", "we are providing").
 	KindOffer Kind = "offer"
 	// KindNews is reporting about others (据报道, 通报, "according to").
@@ -106,6 +110,7 @@ var knownKinds = map[Kind]bool{
 	KindNotYet: true, KindHistory: true, KindPlaceName: true, KindPast: true, KindPresent: true, KindComplaint: true,
 	KindNotPlace: true,
 	KindRoutine:  true,
+	KindPostNeg:  true,
 }
 
 var knownCategories = map[Category]bool{
@@ -119,7 +124,7 @@ var knownCategories = map[Category]bool{
 // the others argue against it or only mask other matches.
 func (k Kind) positive() bool {
 	switch k {
-	case KindNegation, KindIgnore, KindScam, KindNotYet, KindPlaceName, KindNotPlace:
+	case KindNegation, KindPostNeg, KindIgnore, KindScam, KindNotYet, KindPlaceName, KindNotPlace:
 		return false
 	}
 	return !k.negative()
