@@ -73,6 +73,7 @@ func (e *Engine) Assess(text string) Assessment {
 	sc.buf, han, latin = normalizeCount(sc.buf[:0], text)
 	buf := sc.buf
 	sc.hits = sc.hits[:0]
+	sc.lefts = sc.lefts[:0]
 	clear(sc.present)
 	sc.kinds = 0
 
@@ -94,6 +95,10 @@ func (e *Engine) Assess(text string) Assessment {
 				if isWordRune(r) {
 					continue
 				}
+			}
+			if pi.gap != 0 {
+				e.gapPart(sc, buf, pi.sig, pi.gap, int32(start), int32(stop))
+				continue
 			}
 			sc.hits = append(sc.hits, hit{sig: pi.sig, pat: int32(pat), start: int32(start), end: int32(stop)})
 		}
@@ -396,7 +401,7 @@ func (e *Engine) Assess(text string) Assessment {
 	sc.needs, sc.others, sc.negs = needLabel, otherLabel, negLabel
 	a.Signals = make([]string, 0, min(maxSignals, len(needLabel)+len(ruleLabels)+len(a.Durations)+len(otherLabel)+len(negLabel)))
 	for _, i := range needLabel {
-		a.Signals = appendUnique(a.Signals, e.label(&hits[i]))
+		a.Signals = appendUnique(a.Signals, e.label(buf, &hits[i]))
 	}
 	for _, l := range ruleLabels {
 		a.Signals = appendUnique(a.Signals, l)
@@ -405,7 +410,7 @@ func (e *Engine) Assess(text string) Assessment {
 		a.Signals = appendUnique(a.Signals, d)
 	}
 	for _, i := range otherLabel {
-		l := e.label(&hits[i])
+		l := e.label(buf, &hits[i])
 		if e.sigs[hits[i].sig].kind == KindLack && (inAny(a.Durations, l) || inAny(a.Signals, l)) {
 			continue // "没做" adds nothing next to "两周没做", nor "断" next to "猫快断粮"
 		}
@@ -413,7 +418,7 @@ func (e *Engine) Assess(text string) Assessment {
 	}
 	if !a.IsRequest || a.Scam || a.Resolved {
 		for _, i := range negLabel {
-			a.Signals = appendUnique(a.Signals, e.label(&hits[i]))
+			a.Signals = appendUnique(a.Signals, e.label(buf, &hits[i]))
 		}
 	}
 	if len(a.Signals) > maxSignals {
@@ -425,11 +430,44 @@ func (e *Engine) Assess(text string) Assessment {
 // maxSignals keeps the explanation readable.
 const maxSignals = 8
 
-func (e *Engine) label(h *hit) string {
+// label is the word shown for hit h: its signal's label, the pattern it
+// matched, or for a gap pattern the words it spans ("叫了半天都不醒").
+func (e *Engine) label(buf []byte, h *hit) string {
 	if l := e.sigs[h.sig].label; l != "" {
 		return l
 	}
+	if h.pat >= e.nAuto {
+		return string(buf[h.start:h.end])
+	}
 	return e.pats[h.pat][0].label
+}
+
+// gapPart handles a match of one part of a gap pattern. A left part is
+// remembered; a right part pairs with the latest left part of the same
+// pattern that ends before it, and when the gap between them fits, the
+// pair is one hit spanning both. Left parts are scanned back only as far
+// as the widest gap reaches, so the cost stays linear in the text.
+func (e *Engine) gapPart(sc *scratch, buf []byte, sig, gap, start, end int32) {
+	if gap > 0 {
+		if len(sc.lefts) < maxHits {
+			sc.lefts = append(sc.lefts, gapLeft{g: gap - 1, start: start, end: end})
+		}
+		return
+	}
+	g := -gap - 1
+	for k := len(sc.lefts) - 1; k >= 0; k-- {
+		l := &sc.lefts[k]
+		if l.end+e.maxGapBytes < start {
+			return // left parts come in order of their end: none nearer
+		}
+		if l.g != g || l.end > start {
+			continue
+		}
+		if gapFits(buf[l.end:start], &e.gaps[g]) {
+			sc.hits = append(sc.hits, hit{sig: sig, pat: e.nAuto + g, start: l.start, end: end})
+		}
+		return
+	}
 }
 
 func (e *Engine) ruleMatches(r *compiledRule, sc *scratch, a *Assessment) bool {
