@@ -46,6 +46,9 @@ const (
 	// clauseOpeningBytes is how far into its clause a past cue still
 	// opens it: "two years ago we were trapped".
 	clauseOpeningBytes = 8
+	// sentencePastBytes is how far a past cue opening a sentence covers
+	// it across commas (about fifty Han characters).
+	sentencePastBytes = 150
 )
 
 // Assess reads one message and returns its triage. It never fails: odd or
@@ -728,6 +731,34 @@ func (e *Engine) inPast(buf []byte, hits []hit, o *hit) bool {
 		}
 		if (o.end <= h.start || clauseOpening(buf, int(h.start))) && near(buf, &hh, o, pastGap) {
 			return !e.presentNear(buf, hits, o)
+		}
+		// A past cue opening its sentence ("那年发大水，我们全村都被困了
+		// 半个月") sets the time of the whole sentence, across commas,
+		// until a present cue says the story has reached now ("…，现在水
+		// 又上来了").
+		if h.end <= o.start && o.start-h.end <= sentencePastBytes && sentenceOpening(buf, int(h.start)) &&
+			!sentenceBreak(buf[h.end:o.start]) && !e.presentAfter(hits, h.end, o.end) {
+			return !e.presentNear(buf, hits, o)
+		}
+	}
+	return false
+}
+
+// sentenceOpening reports whether only spaces separate position i from
+// the start of the text or of a sentence.
+func sentenceOpening(buf []byte, i int) bool {
+	for i > 0 && buf[i-1] == ' ' {
+		i--
+	}
+	return i == 0 || sentenceBreak(buf[i-1:i])
+}
+
+// presentAfter reports a present-time cue starting in [from, to).
+func (e *Engine) presentAfter(hits []hit, from, to int32) bool {
+	for i := range hits {
+		p := &hits[i]
+		if !p.dropped && e.sigs[p.sig].kind == KindPresent && p.start >= from && p.start < to {
+			return true
 		}
 	}
 	return false

@@ -28,8 +28,9 @@ func TestGapPatterns(t *testing.T) {
 		text string
 		want string // the signal shown for the pair; "" = no pair
 	}{
-		{"求助，叫不醒", "叫不醒"},           // nothing between
-		{"求助，叫了半天都不醒", "叫了半天都不醒"},   // four characters: the window's edge
+		{"求助，叫不醒", "叫不醒"}, // nothing between
+		{"求助，叫了半天都不醒", "叫了半天都不醒"},
+		{"求助，叫了他半天都不醒", "叫了他半天都不醒"}, // five characters: the window's edge
 		{"求助，叫了他好半天都不醒", ""},        // six: too far (都不醒 alone stands)
 		{"求助，叫了 半天 都不醒", "叫了半天都不醒"}, // spaces do not count
 		{"求助，叫他，都不醒", ""},           // a clause break between the parts

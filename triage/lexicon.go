@@ -466,7 +466,7 @@ const gapMarker = "…"
 // (叫了半天都不醒), not for two cues anywhere in a clause, which is what
 // rules are for.
 const (
-	gapRunes = 4
+	gapRunes = 5
 	gapWords = 3
 )
 
