@@ -49,6 +49,9 @@ const (
 	// clauseOpeningBytes is how far into its clause a past cue still
 	// opens it: "two years ago we were trapped".
 	clauseOpeningBytes = 8
+	// sentencePastBytes is how far a past cue opening a sentence covers
+	// it across commas (about fifty Han characters).
+	sentencePastBytes = 150
 )
 
 // Assess reads one message and returns its triage. It never fails: odd or
@@ -76,6 +79,7 @@ func (e *Engine) Assess(text string) Assessment {
 	sc.buf, han, latin = normalizeCount(sc.buf[:0], text)
 	buf := sc.buf
 	sc.hits = sc.hits[:0]
+	sc.lefts = sc.lefts[:0]
 	clear(sc.present)
 	sc.kinds = 0
 
@@ -97,6 +101,10 @@ func (e *Engine) Assess(text string) Assessment {
 				if isWordRune(r) {
 					continue
 				}
+			}
+			if pi.gap != 0 {
+				e.gapPart(sc, buf, pi.sig, pi.gap, int32(start), int32(stop))
+				continue
 			}
 			sc.hits = append(sc.hits, hit{sig: pi.sig, pat: int32(pat), start: int32(start), end: int32(stop)})
 		}
@@ -410,7 +418,7 @@ func (e *Engine) Assess(text string) Assessment {
 	sc.needs, sc.others, sc.negs = needLabel, otherLabel, negLabel
 	a.Signals = make([]string, 0, min(maxSignals, len(needLabel)+len(ruleLabels)+len(a.Durations)+len(otherLabel)+len(negLabel)))
 	for _, i := range needLabel {
-		a.Signals = appendUnique(a.Signals, e.label(&hits[i]))
+		a.Signals = appendUnique(a.Signals, e.label(buf, &hits[i]))
 	}
 	for _, l := range ruleLabels {
 		a.Signals = appendUnique(a.Signals, l)
@@ -419,7 +427,7 @@ func (e *Engine) Assess(text string) Assessment {
 		a.Signals = appendUnique(a.Signals, d)
 	}
 	for _, i := range otherLabel {
-		l := e.label(&hits[i])
+		l := e.label(buf, &hits[i])
 		if e.sigs[hits[i].sig].kind == KindLack && (inAny(a.Durations, l) || inAny(a.Signals, l)) {
 			continue // "没做" adds nothing next to "两周没做", nor "断" next to "猫快断粮"
 		}
@@ -427,7 +435,7 @@ func (e *Engine) Assess(text string) Assessment {
 	}
 	if !a.IsRequest || a.Scam || a.Resolved {
 		for _, i := range negLabel {
-			a.Signals = appendUnique(a.Signals, e.label(&hits[i]))
+			a.Signals = appendUnique(a.Signals, e.label(buf, &hits[i]))
 		}
 	}
 	if len(a.Signals) > maxSignals {
@@ -439,11 +447,44 @@ func (e *Engine) Assess(text string) Assessment {
 // maxSignals keeps the explanation readable.
 const maxSignals = 8
 
-func (e *Engine) label(h *hit) string {
+// label is the word shown for hit h: its signal's label, the pattern it
+// matched, or for a gap pattern the words it spans ("叫了半天都不醒").
+func (e *Engine) label(buf []byte, h *hit) string {
 	if l := e.sigs[h.sig].label; l != "" {
 		return l
 	}
+	if h.pat >= e.nAuto {
+		return string(buf[h.start:h.end])
+	}
 	return e.pats[h.pat][0].label
+}
+
+// gapPart handles a match of one part of a gap pattern. A left part is
+// remembered; a right part pairs with the latest left part of the same
+// pattern that ends before it, and when the gap between them fits, the
+// pair is one hit spanning both. Left parts are scanned back only as far
+// as the widest gap reaches, so the cost stays linear in the text.
+func (e *Engine) gapPart(sc *scratch, buf []byte, sig, gap, start, end int32) {
+	if gap > 0 {
+		if len(sc.lefts) < maxHits {
+			sc.lefts = append(sc.lefts, gapLeft{g: gap - 1, start: start, end: end})
+		}
+		return
+	}
+	g := -gap - 1
+	for k := len(sc.lefts) - 1; k >= 0; k-- {
+		l := &sc.lefts[k]
+		if l.end+e.maxGapBytes < start {
+			return // left parts come in order of their end: none nearer
+		}
+		if l.g != g || l.end > start {
+			continue
+		}
+		if gapFits(buf[l.end:start], &e.gaps[g]) {
+			sc.hits = append(sc.hits, hit{sig: sig, pat: e.nAuto + g, start: l.start, end: end})
+		}
+		return
+	}
 }
 
 func (e *Engine) ruleMatches(r *compiledRule, sc *scratch, a *Assessment) bool {
@@ -735,6 +776,34 @@ func (e *Engine) inPast(buf []byte, hits []hit, o *hit) bool {
 		}
 		if (o.end <= h.start || clauseOpening(buf, int(h.start))) && near(buf, &hh, o, pastGap) {
 			return !e.presentNear(buf, hits, o)
+		}
+		// A past cue opening its sentence ("那年发大水，我们全村都被困了
+		// 半个月") sets the time of the whole sentence, across commas,
+		// until a present cue says the story has reached now ("…，现在水
+		// 又上来了").
+		if h.end <= o.start && o.start-h.end <= sentencePastBytes && sentenceOpening(buf, int(h.start)) &&
+			!sentenceBreak(buf[h.end:o.start]) && !e.presentAfter(hits, h.end, o.end) {
+			return !e.presentNear(buf, hits, o)
+		}
+	}
+	return false
+}
+
+// sentenceOpening reports whether only spaces separate position i from
+// the start of the text or of a sentence.
+func sentenceOpening(buf []byte, i int) bool {
+	for i > 0 && buf[i-1] == ' ' {
+		i--
+	}
+	return i == 0 || sentenceBreak(buf[i-1:i])
+}
+
+// presentAfter reports a present-time cue starting in [from, to).
+func (e *Engine) presentAfter(hits []hit, from, to int32) bool {
+	for i := range hits {
+		p := &hits[i]
+		if !p.dropped && e.sigs[p.sig].kind == KindPresent && p.start >= from && p.start < to {
+			return true
 		}
 	}
 	return false

@@ -69,7 +69,27 @@ type patInfo struct {
 	// clauseStart: the pattern was written "^…" and counts only at the
 	// start of the text, a sentence or a clause.
 	clauseStart bool
+	// gap: 0 for a pattern matched on its own; g+1 for the left part and
+	// -g-1 for the right part of gap pattern g (Engine.gaps), which count
+	// only as a pair.
+	gap int32
 }
+
+// gapPat is a pattern written with a gap ("叫…不醒"): its parts are
+// ordinary automaton patterns, and a right part paired with the latest
+// left part before it inside the window makes one hit spanning both.
+type gapPat struct {
+	sig   int32
+	units int  // most runes (or words) between the parts
+	words bool // count words, not runes: the gap touches a Latin word
+	// maxBytes bounds the gap in bytes, for a cheap first test and for
+	// the longest-match window.
+	maxBytes int32
+	label    string
+}
+
+// gapLeft is a left part seen in the text, waiting for its right part.
+type gapLeft struct{ g, start, end int32 }
 
 type compiledRule struct {
 	id       string
@@ -100,9 +120,15 @@ type Engine struct {
 	trie   *automaton
 	rules  []compiledRule
 	pool   sync.Pool
-	// maxPatLen is the longest pattern in bytes; it bounds how far apart
-	// two overlapping hits can be.
+	// maxPatLen is the longest pattern in bytes (a gap pattern counts
+	// with its widest gap); it bounds how far apart two overlapping hits
+	// can be.
 	maxPatLen int32
+	// gaps are the gap patterns; their combined hits are pattern numbers
+	// nAuto+g. maxGapBytes is the widest gap in bytes.
+	gaps        []gapPat
+	nAuto       int32
+	maxGapBytes int32
 }
 
 type hit struct {
@@ -120,6 +146,7 @@ type hit struct {
 type scratch struct {
 	buf     []byte
 	hits    []hit
+	lefts   []gapLeft // left parts of gap patterns seen so far
 	present []bool
 	kinds   uint8 // kindBit of every kind present
 	// firstPat is the first pattern seen per signal (valid while present).
@@ -183,6 +210,17 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 	ids := make(map[string]int, len(sigs))
 	patIndex := map[string]int{}
 	var patterns []string // by pattern number
+	var gaps []gapPat
+	add := func(pi patInfo) {
+		n, ok := patIndex[pi.label]
+		if !ok {
+			n = len(e.pats)
+			patIndex[pi.label] = n
+			e.pats = append(e.pats, nil)
+			patterns = append(patterns, pi.label)
+		}
+		e.pats[n] = append(e.pats[n], pi)
+	}
 	disabled := map[string]bool{}
 	for _, s := range sigs {
 		if s.Disable {
@@ -214,42 +252,52 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		sort.Strings(langs) // deterministic pattern numbering
 		for _, l := range langs {
 			for _, p := range s.Patterns[l] {
-				pi := patInfo{sig: idx}
-				if strings.HasPrefix(p, "^") {
-					// "^where is": only where a sentence or clause starts.
-					p, pi.clauseStart = p[1:], true
+				if strings.Contains(p, gapMarker) {
+					left, right, err := splitGap(p)
+					if err != nil {
+						return nil, where("%v", err)
+					}
+					g := int32(len(gaps))
+					lp, err := compilePattern(left, patInfo{sig: idx, gap: g + 1})
+					if err != nil {
+						return nil, where("%v", err)
+					}
+					rp, err := compilePattern(right, patInfo{sig: idx, gap: -g - 1})
+					if err != nil {
+						return nil, where("%v", err)
+					}
+					// The gap itself lies between words: the parts' inner
+					// ends are word ends whatever "*" the outer ones carry.
+					lp.wordEnd, rp.wordStart = endsWord(lp.label), startsWord(rp.label)
+					gp := gapPat{sig: idx, label: lp.label + gapMarker + rp.label, units: gapRunes}
+					if lp.wordEnd || rp.wordStart {
+						gp.words, gp.units = true, gapWords
+					}
+					gp.maxBytes = gapMaxBytes(gp.words, gp.units)
+					gaps = append(gaps, gp)
+					e.maxPatLen = max(e.maxPatLen, int32(len(lp.label)+len(rp.label))+gp.maxBytes)
+					e.maxGapBytes = max(e.maxGapBytes, gp.maxBytes)
+					add(lp)
+					add(rp)
+					continue
 				}
-				norm := normalizeString(p)
-				if strings.HasPrefix(norm, "*") {
-					norm = strings.TrimLeft(norm, "*")
-				} else {
-					pi.wordStart = startsWord(norm)
+				pi, err := compilePattern(p, patInfo{sig: idx})
+				if err != nil {
+					return nil, where("%v", err)
 				}
-				if strings.HasSuffix(norm, "*") {
-					norm = strings.TrimRight(norm, "*")
-				} else {
-					pi.wordEnd = endsWord(norm)
-				}
-				norm = strings.TrimSpace(norm)
-				if norm == "" {
-					return nil, where("pattern %q is empty after normalisation", p)
-				}
-				pi.label = norm
-				if int32(len(norm)) > e.maxPatLen {
-					e.maxPatLen = int32(len(norm))
-				}
-				n, ok := patIndex[norm]
-				if !ok {
-					n = len(e.pats)
-					patIndex[norm] = n
-					e.pats = append(e.pats, nil)
-					patterns = append(patterns, norm)
-				}
-				e.pats[n] = append(e.pats[n], pi)
+				e.maxPatLen = max(e.maxPatLen, int32(len(pi.label)))
+				add(pi)
 			}
 		}
 	}
 	e.trie = buildAutomaton(patterns)
+	// A gap pattern's combined hits are numbered after the automaton's
+	// patterns, so code indexing e.pats by hit works for them too.
+	e.nAuto = int32(len(e.pats))
+	for _, gp := range gaps {
+		e.pats = append(e.pats, []patInfo{{sig: gp.sig, label: gp.label}})
+	}
+	e.gaps = gaps
 	// Groups come from the vulnerable signals plus those ages imply.
 	for _, g := range []string{"elderly", "child", "infant"} {
 		e.groups = appendUnique(e.groups, g)
@@ -332,6 +380,70 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		return &scratch{buf: make([]byte, 0, 1024), hits: make([]hit, 0, 64), present: make([]bool, n), firstPat: make([]int32, n)}
 	}
 	return e, nil
+}
+
+// compilePattern normalises one literal pattern (or one part of a gap
+// pattern) into pi: "^" asks for a clause start, "*" lets an end run on,
+// other Latin ends must fall on word boundaries.
+func compilePattern(p string, pi patInfo) (patInfo, error) {
+	if strings.HasPrefix(p, "^") {
+		// "^where is": only where a sentence or clause starts.
+		p, pi.clauseStart = p[1:], true
+	}
+	norm := strings.TrimSpace(normalizeString(p))
+	if strings.HasPrefix(norm, "*") {
+		norm = strings.TrimLeft(norm, "*")
+	} else {
+		pi.wordStart = startsWord(norm)
+	}
+	if strings.HasSuffix(norm, "*") {
+		norm = strings.TrimRight(norm, "*")
+	} else {
+		pi.wordEnd = endsWord(norm)
+	}
+	norm = strings.TrimSpace(norm)
+	if norm == "" {
+		return pi, fmt.Errorf("pattern %q is empty after normalisation", p)
+	}
+	pi.label = norm
+	return pi, nil
+}
+
+// gapMaxBytes bounds the bytes a gap of units runes or words may span, so
+// pairing and longest-match stay within a fixed window: a rune is at most
+// four bytes, a word is taken as at most sixteen, plus one separator each.
+func gapMaxBytes(words bool, units int) int32 {
+	if words {
+		return int32(units*17 + 1)
+	}
+	return int32(units*5 + 1)
+}
+
+// gapFits reports whether the text between the two parts of a gap
+// pattern (gap) holds at most gp.units runes (or words) and no clause
+// break: the parts belong to one phrase.
+func gapFits(gap []byte, gp *gapPat) bool {
+	if int32(len(gap)) > gp.maxBytes || clauseBreak(gap) {
+		return false
+	}
+	n, inWord := 0, false
+	for _, r := range string(gap) {
+		switch {
+		case r == ' ':
+			inWord = false
+			continue
+		case !gp.words || isHan(r):
+			n++
+			inWord = false
+		case !inWord:
+			n++
+			inWord = isWordRune(r)
+		}
+		if n > gp.units {
+			return false
+		}
+	}
+	return true
 }
 
 func startsWord(s string) bool {

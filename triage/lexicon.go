@@ -155,7 +155,12 @@ type Lexicon struct {
 // Patterns are matched after normalisation (Simplified script, lower case,
 // half width). A pattern made of Latin letters must stand as whole words;
 // a trailing "*" lets the last word run on ("bleed*" matches "bleeding"),
-// a leading "*" lets the first word start anywhere.
+// a leading "*" lets the first word start anywhere. One gap marker "…"
+// splits a pattern into two parts that must occur in that order in one
+// clause with little between them (see gapRunes, gapWords): "叫…不醒"
+// matches 叫不醒, 叫了半天都不醒; "ran … out of insulin" matches "ran
+// completely out of insulin". Text never holds "…" after normalisation
+// (it becomes "."), so the marker cannot collide with a literal pattern.
 type Signal struct {
 	// ID names the signal; rules refer to it, and a later lexicon entry with
 	// the same ID overrides this one. Entries in different languages may
@@ -350,6 +355,12 @@ func (lx *Lexicon) validate() error {
 				return where("bad language code %q", lang)
 			}
 			for j, p := range ps {
+				if strings.Contains(p, gapMarker) {
+					if _, _, err := splitGap(p); err != nil {
+						return where("pattern %d for %s: %v", j+1, lang, err)
+					}
+					continue
+				}
 				if strings.Trim(normalizeString(p), " *") == "" {
 					return where("pattern %d for %s is empty after normalisation", j+1, lang)
 				}
@@ -460,4 +471,36 @@ func merge(base []Signal, baseRules []Rule, extra *Lexicon) ([]Signal, []Rule) {
 		}
 	}
 	return base, baseRules
+}
+
+// gapMarker splits a pattern into two parts with a short gap between.
+const gapMarker = "…"
+
+// Gap windows: how much may stand between the two parts of a gap
+// pattern. Han text is counted in characters, space-separated scripts in
+// words ("ran … out": at most three words between). Both are small on
+// purpose: a gap pattern stands for one phrase with a few words inserted
+// (叫了半天都不醒), not for two cues anywhere in a clause, which is what
+// rules are for.
+const (
+	gapRunes = 5
+	gapWords = 3
+)
+
+// splitGap splits a gap pattern "left…right" into its two parts, raw
+// (not normalised). Exactly one marker and two parts that are not empty
+// after normalisation are required; "*" may only stand at the outer ends.
+func splitGap(p string) (left, right string, err error) {
+	left, right, _ = strings.Cut(p, gapMarker)
+	if strings.Contains(right, gapMarker) {
+		return "", "", fmt.Errorf("gap pattern %q has more than one %s (one gap per pattern)", p, gapMarker)
+	}
+	l, r := strings.TrimSpace(normalizeString(left)), strings.TrimSpace(normalizeString(right))
+	if strings.Trim(l, " *^") == "" || strings.Trim(r, " *") == "" {
+		return "", "", fmt.Errorf("gap pattern %q needs text on both sides of %s", p, gapMarker)
+	}
+	if strings.HasSuffix(l, "*") || strings.HasPrefix(r, "*") || strings.HasPrefix(r, "^") {
+		return "", "", fmt.Errorf("gap pattern %q: \"*\" and \"^\" only at its outer ends", p)
+	}
+	return left, right, nil
 }

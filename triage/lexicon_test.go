@@ -39,6 +39,7 @@ func TestMalformedLexicons(t *testing.T) {
 		"need_without_category.yaml": {"line 3", "needs a category"},
 		"unknown_group.yaml":         {"line 3", `unknown pseudo signal or group "@teenager"`},
 		"bad_min.yaml":               {"line 3", "min 2 out of range"},
+		"bad_gap.yaml":               {"line 3", `"woken"`, "pattern 2", "more than one …"},
 	}
 	files, err := filepath.Glob("testdata/lexicon/*.yaml")
 	if err != nil {
