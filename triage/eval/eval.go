@@ -61,6 +61,17 @@ type Report struct {
 	Confusion     map[string]map[string]int `json:"confusion,omitempty"`
 	UnknownLabels int                       `json:"unknown_labels"`
 	Binary        bool                      `json:"binary"`
+	// Misses are the rows the engine got wrong (by level in urgency files,
+	// request or not in binary ones), for -errors.
+	Misses []Miss `json:"-"`
+}
+
+// Miss is one misjudged row: where it is, what it should have been, what
+// the engine said and why.
+type Miss struct {
+	Line             int
+	Label, Predicted string
+	Text, Why        string
 }
 
 var levels = []string{"critical", "high", "normal", "none"}
@@ -93,6 +104,7 @@ func Evaluate(r io.Reader, source string, eng *triage.Engine) (*Report, error) {
 		return nil, fmt.Errorf("%s: header %q lacks a %q and a %q column", source, strings.Join(header, "\t"), "text", "label")
 	}
 	var rows []row
+	var misses []Miss
 	binary := true
 	unknown := 0
 	line := 1
@@ -116,7 +128,12 @@ func Evaluate(r io.Reader, source string, eng *triage.Engine) (*Report, error) {
 			unknown++
 			continue
 		}
-		rows = append(rows, row{label: label, pred: eng.Assess(unquote(rec[textCol])).Urgency.String()})
+		msg := unquote(rec[textCol])
+		a := eng.Assess(msg)
+		rows = append(rows, row{label: label, pred: a.Urgency.String()})
+		if label != a.Urgency.String() { // a candidate; sorted out below
+			misses = append(misses, Miss{Line: line, Label: label, Predicted: a.Urgency.String(), Text: msg, Why: a.Explain()})
+		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: line %d: %w", source, line+1, err)
@@ -124,6 +141,13 @@ func Evaluate(r io.Reader, source string, eng *triage.Engine) (*Report, error) {
 	rep := &Report{N: len(rows), UnknownLabels: unknown, Binary: binary}
 	isRequest := func(s string) bool { return s != "none" }
 	rep.Request = binaryMetrics(rows, isRequest)
+	for _, m := range misses {
+		// In a file with levels, a request predicted at another level is a
+		// miss too; in a binary one only request-or-not counts.
+		if !binary || isRequest(m.Label) != isRequest(m.Predicted) {
+			rep.Misses = append(rep.Misses, m)
+		}
+	}
 	if binary {
 		return rep, nil
 	}
@@ -164,6 +188,7 @@ func Run(args []string, stdout io.Writer) error {
 	data := fs.String("data", "", "labelled TSV file with text and label columns")
 	asJSON := fs.Bool("json", false, "end the output with one JSON line")
 	lexicon := fs.String("lexicon", "", "extra lexicon file (YAML) overlaid on the embedded one")
+	listMisses := fs.Bool("errors", false, "list the rows the engine got wrong, with its reasons")
 	if err := fs.Parse(args); err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
@@ -193,6 +218,11 @@ func Run(args []string, stdout io.Writer) error {
 	}
 	if err := rep.WriteText(stdout, *data); err != nil {
 		return err
+	}
+	if *listMisses {
+		if err := rep.WriteMisses(stdout); err != nil {
+			return err
+		}
 	}
 	if *asJSON {
 		b, err := json.Marshal(rep)
@@ -265,4 +295,25 @@ func binaryMetrics(rows []row, in func(string) bool) Metrics {
 		}
 	}
 	return metrics(tp, fp, fn)
+}
+
+// maxMissRunes clips a listed text; the line number finds the rest.
+const maxMissRunes = 160
+
+// WriteMisses lists the misjudged rows: "line N  label → predicted  text
+// (why)", so a team tuning its own lexicon sees what to fix.
+func (rep *Report) WriteMisses(w io.Writer) error {
+	if _, err := fmt.Fprintf(w, "\n%d row(s) misjudged (label → predicted):\n", len(rep.Misses)); err != nil {
+		return fmt.Errorf("eval: write: %w", err)
+	}
+	for _, m := range rep.Misses {
+		text := []rune(strings.Join(strings.Fields(m.Text), " "))
+		if len(text) > maxMissRunes {
+			text = append(text[:maxMissRunes], '…')
+		}
+		if _, err := fmt.Fprintf(w, "line %d\t%s → %s\t%s\t(%s)\n", m.Line, m.Label, m.Predicted, string(text), m.Why); err != nil {
+			return fmt.Errorf("eval: write: %w", err)
+		}
+	}
+	return nil
 }

@@ -127,3 +127,18 @@ func TestEmptyFile(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+func TestRunListsMisses(t *testing.T) {
+	var out bytes.Buffer
+	if err := Run([]string{"-data", "testdata/levels.tsv", "-errors"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	text := out.String()
+	// Row 6 is an offer labelled high on purpose: the engine must say none.
+	if !strings.Contains(text, "line 7\thigh → none\t我家有多余的胰岛素可以分享") {
+		t.Errorf("misjudged offer not listed:\n%s", text)
+	}
+	if strings.Contains(text, "line 5\t") || strings.Contains(text, "已解决") {
+		t.Errorf("a row judged right is listed:\n%s", text)
+	}
+}
