@@ -626,7 +626,10 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 				}
 			}
 			continue
-		case KindHistory:
+		case KindHistory, KindPast:
+			// A past cue (那年, "last year") is read as a history too: one
+			// hit per word, not one of each kind.
+			hasPast = hasPast || e.sigs[h.sig].kind == KindPast
 			if !hasCritical {
 				continue
 			}
@@ -647,9 +650,6 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 					o.past = true
 				}
 			}
-			continue
-		case KindPast:
-			hasPast = true
 			continue
 		case KindPostNeg:
 			// "fever gone now", "bleeding has stopped": the nearest

@@ -71,9 +71,9 @@ const (
 	// 联系上了, "not" before "rescued". It cancels a resolved cue right
 	// after it and nothing else.
 	KindNotYet Kind = "notyet"
-	// KindHistory places an illness in the past (去年, 以前, "last
-	// year", "history of"): a critical cue in the same clause describes
-	// a history, not a danger now, and counts as high.
+	// KindHistory places an illness in the past (得过, "history of";
+	// past cues such as 去年 act as one too): a critical cue in the same
+	// clause describes a history, not a danger now, and counts as high.
 	KindHistory Kind = "history"
 	// KindPlaceName is a known place name without its suffix (浦东, 涿州),
 	// from the generated gazetteer: the match itself is the place
