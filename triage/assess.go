@@ -222,8 +222,19 @@ func (e *Engine) Assess(text string) Assessment {
 				negLabel = append(negLabel, int32(i))
 			}
 			complaint = complaint || s.kind == KindComplaint
-			if s.kind == KindRoutine {
+			switch s.kind {
+			case KindRoutine:
 				routineW = max(routineW, w)
+			case KindPast:
+				// A how-to question ("应该打哪个电话") is an ask of its
+				// category: an information request once its clause's
+				// needs are a hypothetical.
+				if s.category != CatNone {
+					askW += w
+					if askCatHit < 0 {
+						askCatHit = int32(i)
+					}
+				}
 			}
 		}
 	}
@@ -590,7 +601,9 @@ func (e *Engine) shadows(o, h *hit) bool {
 	if ko == KindNotPlace || kh == KindNotPlace {
 		return ko == KindNotPlace && (kh == KindPlace || kh == KindPlaceName)
 	}
-	return ko == kh || !ko.positive() || !kh.positive()
+	// "不急" / "not urgent": the routine cue overrides the intensifier
+	// inside it.
+	return ko == kh || !ko.positive() || !kh.positive() || ko == KindRoutine && kh == KindUrgent
 }
 
 // dropNegatedAndTopics drops cues cancelled by a negation just before them
@@ -774,7 +787,9 @@ func (e *Engine) inPast(buf []byte, hits []hit, o *hit) bool {
 		if int(hh.end) < len(buf) && buf[hh.end] == ',' {
 			hh.end++ // "last year, my mum ran out…"
 		}
-		if (o.end <= h.start || clauseOpening(buf, int(h.start))) && near(buf, &hh, o, pastGap) {
+		// A cue inside the past cue ("怎么急救") is part of it.
+		inside := o.start >= h.start && o.end <= h.end
+		if (o.end <= h.start || inside || clauseOpening(buf, int(h.start))) && near(buf, &hh, o, pastGap) {
 			return !e.presentNear(buf, hits, o)
 		}
 		// A past cue opening its sentence ("那年发大水，我们全村都被困了
