@@ -135,6 +135,7 @@ func (e *Engine) Assess(text string) Assessment {
 
 	var (
 		needW, askW, lackW, urgW, subjW, vulW, negW, thanksW float64
+		sayW                                                 float64 // asks that only state a need
 		base                                                 Urgency
 		cat                                                  Category
 		catW                                                 float64
@@ -191,6 +192,9 @@ func (e *Engine) Assess(text string) Assessment {
 			needLabel = append(needLabel, int32(i))
 		case KindAsk:
 			askW += w
+			if s.statement {
+				sayW += w
+			}
 			if s.category != CatNone && askCatHit < 0 {
 				askCatHit = int32(i)
 			}
@@ -323,20 +327,29 @@ func (e *Engine) Assess(text string) Assessment {
 	// "nothing else is going on".
 	against := negW - thanksW
 
+	// Only an address counts as "located" for the plea: a bare place name
+	// from the gazetteer (涿州, 门头沟) is as common in news as in pleas.
+	located := len(a.Places) > 0 && sc.kinds&kindBit(KindPlace) != 0
+	// In a complaint a need merely stated ("every year we need rescue
+	// boats") is part of the grievance, unless a named person, a phone or
+	// an address says whose it is.
+	if complaint && subjW < kinWeight && len(a.Phones) == 0 && !located {
+		askW -= sayW
+	}
 	askEq := askW + urgW
 	// A complaint ("4 days without power, disgraceful") describes a
 	// deprivation without asking anything: no plea is read into it unless
-	// something asks for help or a life is at risk.
-	implied := !complaint || askW > 0 || urgW >= 1 || base == Critical
+	// something asks for help or a life is at risk of someone the writer
+	// speaks for or locates ("how can the mayor sleep while old people are
+	// dying" is anger about others).
+	implied := !complaint || askW > 0 || urgW >= 1 ||
+		base == Critical && (subjW > 0 || len(a.Phones) > 0 || located)
 	if implied && (subjW > 0 || against+frameW == 0) {
 		// "没有吃的了" / "we have no food" is a plea when the writer speaks
 		// or nothing else is going on; "cities without power" or "独居老人
 		// 没有人照顾" in a news line is not.
 		askEq += lackW
 	}
-	// Only an address counts as "located" for the plea: a bare place name
-	// from the gazetteer (涿州, 门头沟) is as common in news as in pleas.
-	located := len(a.Places) > 0 && sc.kinds&kindBit(KindPlace) != 0
 	if implied && against == 0 && (len(a.Phones) > 0 || located) {
 		// A need with a contact or an address and nothing against it is
 		// a posted request: "Baby formula please, Block 5".
@@ -353,13 +366,16 @@ func (e *Engine) Assess(text string) Assessment {
 			// 破水了，在徐汇区" are.
 			askEq += criticalAsk
 		case base == High && (concrete || subjW > 0 && lackW > 0),
-			ruleUrg >= High && (concrete && (subjW > 0 || vulW >= 1.5 || len(a.Phones) > 0 || located)):
+			ruleUrg >= High && (concrete && (subjW > 0 || vulW >= 1.5 || len(a.Phones) > 0 || located) ||
+				subjW > 0 && len(a.Durations) > 0):
 			// "我爸的降压药吃完了" or "老人摔倒了起不来" posted in a mutual-aid
 			// group asks for help without saying so: a serious need of a
 			// relative or a vulnerable person, with nothing against it.
 			// Urgency that only a rule gives (fever + infant, pregnancy +
 			// cut off) also needs the writer or a contact in the text:
-			// "girls stranded in Nepal" in a news line is not a plea.
+			// "girls stranded in Nepal" in a news line is not a plea; the
+			// writer's own trouble for days ("covid, fever 5 days now, no
+			// doctor will see me") is.
 			askEq += criticalAsk
 		case eff >= Normal && (subjW >= kinWeight || vulW > 0 && subjW > 0) && (lackW > 0 || urgW > 0 || askW > 0):
 			// "宝宝的奶粉没有了": a need of a concrete person with
@@ -611,10 +627,10 @@ func (e *Engine) shadows(o, h *hit) bool {
 // ("#武汉求助#") rather than make a request. It returns how many topic
 // tags it saw.
 func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
-	var hasResolved, hasCritical, hasPast bool
+	var hasDeniable, hasCritical, hasPast bool
 	for i := range hits {
-		if s := &e.sigs[hits[i].sig]; s.kind == KindResolved {
-			hasResolved = true
+		if s := &e.sigs[hits[i].sig]; s.kind == KindResolved || s.kind == KindOffer {
+			hasDeniable = true // something a "not" before it may deny
 		} else if s.kind == KindNeed && s.urgency == Critical {
 			hasCritical = true
 		}
@@ -626,14 +642,15 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 		}
 		switch e.sigs[h.sig].kind {
 		case KindNotYet:
-			if !hasResolved {
+			if !hasDeniable {
 				continue
 			}
 			// "还没联系上了", "not yet rescued": a denied resolution is
-			// no resolution, and the plea stands.
+			// no resolution, and the plea stands; nor is a denied
+			// delivery an offer ("the ambulance still hasn't arrived").
 			for j := range hits {
 				o := &hits[j]
-				if !o.dropped && e.sigs[o.sig].kind == KindResolved &&
+				if k := e.sigs[o.sig].kind; !o.dropped && (k == KindResolved || k == KindOffer) &&
 					o.start >= h.end && o.start <= h.end+notYetGap && !sentenceBreak(buf[h.end:o.start]) {
 					o.dropped = true
 				}

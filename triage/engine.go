@@ -56,6 +56,8 @@ type sigInfo struct {
 	weight   float64
 	group    string
 	label    string
+	// statement: an ask that states a need ("we need"), see Signal.
+	statement bool
 }
 
 // patInfo is one lexicon pattern as compiled: which signal it belongs to,
@@ -237,6 +239,8 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 			return nil, where("need signal needs a category")
 		case s.Kind == KindVulnerable && s.Group == "":
 			return nil, where("vulnerable signal needs a group")
+		case s.Statement && s.Kind != KindAsk:
+			return nil, where("only an ask signal can be a statement")
 		}
 		if s.Weight == 0 {
 			s.Weight = 1
@@ -244,7 +248,7 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		idx := int32(len(e.sigs))
 		ids[s.ID] = int(idx)
 		e.sigs = append(e.sigs, sigInfo{id: s.ID, kind: s.Kind, category: s.Category,
-			urgency: s.Urgency, weight: s.Weight, group: s.Group, label: s.Label})
+			urgency: s.Urgency, weight: s.Weight, group: s.Group, label: s.Label, statement: s.Statement})
 		langs := make([]string, 0, len(s.Patterns))
 		for l := range s.Patterns {
 			langs = append(langs, l)

@@ -165,14 +165,18 @@ type Signal struct {
 	// ID names the signal; rules refer to it, and a later lexicon entry with
 	// the same ID overrides this one. Entries in different languages may
 	// share an ID on purpose: they are one cue.
-	ID       string              `yaml:"id"`
-	Kind     Kind                `yaml:"kind"`
-	Category Category            `yaml:"category,omitempty"`
-	Urgency  Urgency             `yaml:"urgency,omitempty"`
-	Weight   float64             `yaml:"weight,omitempty"`
-	Group    string              `yaml:"group,omitempty"`
-	Label    string              `yaml:"label,omitempty"`
-	Patterns map[string][]string `yaml:"patterns"`
+	ID       string   `yaml:"id"`
+	Kind     Kind     `yaml:"kind"`
+	Category Category `yaml:"category,omitempty"`
+	Urgency  Urgency  `yaml:"urgency,omitempty"`
+	Weight   float64  `yaml:"weight,omitempty"`
+	Group    string   `yaml:"group,omitempty"`
+	Label    string   `yaml:"label,omitempty"`
+	// Statement marks an ask that states a need rather than asking
+	// anyone ("we need", 需要): in a complaint it is part of the
+	// grievance unless a named person, a phone or an address says whose.
+	Statement bool                `yaml:"statement,omitempty"`
+	Patterns  map[string][]string `yaml:"patterns"`
 	// Disable removes an entry of the same ID inherited from an earlier lexicon.
 	Disable bool `yaml:"disable,omitempty"`
 
@@ -203,7 +207,7 @@ type Rule struct {
 	source string
 }
 
-var signalFields = fieldSet("id", "kind", "category", "urgency", "weight", "group", "label", "patterns", "disable")
+var signalFields = fieldSet("id", "kind", "category", "urgency", "weight", "group", "label", "statement", "patterns", "disable")
 var ruleFields = fieldSet("id", "all", "any", "none", "min", "urgency", "weight", "category", "label", "disable")
 
 func fieldSet(names ...string) map[string]bool {
@@ -440,6 +444,7 @@ func merge(base []Signal, baseRules []Rule, extra *Lexicon) ([]Signal, []Rule) {
 			if s.Label == "" {
 				s.Label = old.Label
 			}
+			s.Statement = s.Statement || old.Statement
 			pats := make(map[string][]string, len(old.Patterns)+len(s.Patterns))
 			for l, p := range old.Patterns {
 				pats[l] = p
