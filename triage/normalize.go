@@ -32,8 +32,24 @@ var t2sDense = func() []rune {
 			d[p[0]-hanLo] = p[1]
 		}
 	}
+	for _, p := range yuePairs {
+		d[p[0]-hanLo] = p[1]
+	}
 	return d
 }()
+
+// yuePairs folds the function characters of written Cantonese (Hong Kong
+// chat) to their Mandarin counterparts, one character for one, so the zh
+// patterns read 冇水冇飯 as 没水没饭 and 叫極都唔應 as 叫极都不应. Only
+// characters that Mandarin text does not use otherwise are listed; the
+// table is script folding like t2s, not vocabulary, and costs nothing per
+// rune (it is merged into the dense table).
+var yuePairs = [...][2]rune{
+	{'冇', '没'}, {'唔', '不'}, {'佢', '他'}, {'喺', '在'}, {'咗', '了'},
+	{'嘅', '的'}, {'哋', '们'}, {'嚟', '来'}, {'啲', '些'}, {'睇', '看'},
+	{'搵', '找'}, {'揾', '找'}, {'攞', '拿'}, {'冧', '塌'}, {'瞓', '睡'},
+	{'嗰', '那'}, {'喐', '动'},
+}
 
 // toSimplified folds one Traditional (or Taiwan/Hong Kong variant)
 // character to Simplified; other runes are returned unchanged.
