@@ -267,8 +267,10 @@ func (e *Engine) Assess(text string) Assessment {
 	}
 	a.Phones = extractPhones(buf, a.Phones)
 	a.Durations = e.extractDurations(buf, hits, a.Durations)
-	a.Places = e.extractPlaces(buf, hits, a.Places)
-	restorePlaceCase(text, a.Places)
+	if sc.kinds&(kindBit(KindPlace)|kindBit(KindPlaceName)) != 0 { // else no place to find
+		a.Places = e.extractPlaces(buf, hits, a.Places)
+		restorePlaceCase(text, a.Places)
+	}
 
 	// An ask that implies a need without naming one ("我们小区需要抽水泵",
 	// "does anyone know if the pharmacy is open", "谁能借我…") stands for
@@ -942,7 +944,8 @@ func inAny(list []string, s string) bool {
 }
 
 // kindBit is a bit per kind that rules ask about, so "@ask" and friends
-// are one AND instead of a scan over every signal.
+// are one AND instead of a scan over every signal (and places are looked
+// for only when a place cue is present).
 func kindBit(k Kind) uint8 {
 	switch k {
 	case KindAsk:
@@ -955,6 +958,8 @@ func kindBit(k Kind) uint8 {
 		return 8
 	case KindPlace:
 		return 16
+	case KindPlaceName:
+		return 32
 	}
 	return 0
 }
