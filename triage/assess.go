@@ -498,41 +498,9 @@ func (e *Engine) gapPart(sc *scratch, buf []byte, sig, gap, start, end int32) {
 }
 
 func (e *Engine) ruleMatches(r *compiledRule, sc *scratch, a *Assessment) bool {
-	has := func(id int) bool {
-		if id >= 0 {
-			return sc.present[id]
-		}
-		if id <= pseudoGroup {
-			g := e.groups[pseudoGroup-id]
-			for _, v := range a.Vulnerable {
-				if v == g {
-					return true
-				}
-			}
-			return false
-		}
-		switch id {
-		case pseudoDuration:
-			return len(a.Durations) > 0
-		case pseudoPhone:
-			return len(a.Phones) > 0
-		case pseudoPlace:
-			return len(a.Places) > 0
-		case pseudoVulnerable:
-			return len(a.Vulnerable) > 0
-		}
-		switch id {
-		case pseudoAsk:
-			return sc.kinds&kindBit(KindAsk) != 0
-		case pseudoLack:
-			return sc.kinds&kindBit(KindLack) != 0
-		case pseudoUrgent:
-			return sc.kinds&kindBit(KindUrgent) != 0
-		case pseudoSubject:
-			return sc.kinds&kindBit(KindSubject) != 0
-		}
-		return false
-	}
+	// has is inlined for signals, the common case; pseudo signals
+	// (negative ids) take the call.
+	has := func(id int) bool { return id >= 0 && sc.present[id] || id < 0 && e.hasPseudo(id, sc, a) }
 	for _, id := range r.all {
 		if !has(id) {
 			return false
@@ -557,6 +525,41 @@ func (e *Engine) ruleMatches(r *compiledRule, sc *scratch, a *Assessment) bool {
 		}
 	}
 	return true
+}
+
+// hasPseudo reports whether pseudo signal id (a fact such as @phone or
+// @elderly) holds for the text.
+func (e *Engine) hasPseudo(id int, sc *scratch, a *Assessment) bool {
+	if id <= pseudoGroup {
+		g := e.groups[pseudoGroup-id]
+		for _, v := range a.Vulnerable {
+			if v == g {
+				return true
+			}
+		}
+		return false
+	}
+	switch id {
+	case pseudoDuration:
+		return len(a.Durations) > 0
+	case pseudoPhone:
+		return len(a.Phones) > 0
+	case pseudoPlace:
+		return len(a.Places) > 0
+	case pseudoVulnerable:
+		return len(a.Vulnerable) > 0
+	}
+	switch id {
+	case pseudoAsk:
+		return sc.kinds&kindBit(KindAsk) != 0
+	case pseudoLack:
+		return sc.kinds&kindBit(KindLack) != 0
+	case pseudoUrgent:
+		return sc.kinds&kindBit(KindUrgent) != 0
+	case pseudoSubject:
+		return sc.kinds&kindBit(KindSubject) != 0
+	}
+	return false
 }
 
 // dropShadowed applies longest-match-wins: a hit lying inside a longer hit
@@ -720,7 +723,11 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 	// single words, which word-boundary patterns already ignore.
 	for i := 0; i < len(buf); i++ {
 		if buf[i] != '#' {
-			continue
+			k := bytes.IndexByte(buf[i:], '#') // to the next '#' at once
+			if k < 0 {
+				break
+			}
+			i += k
 		}
 		j := i + 1
 		for j < len(buf) && j-i < 120 && buf[j] != '#' && buf[j] != ' ' && buf[j] != '\n' {
