@@ -257,7 +257,7 @@ func (e *Engine) Assess(text string) Assessment {
 	if headline(buf) {
 		frameW += topicWeight
 	}
-	for i := range hits {
+	for i := 0; i < len(hits) && sc.kinds&kindBit(KindAge) != 0; i++ {
 		if !hits[i].dropped && e.sigs[hits[i].sig].k == kAge {
 			if g := ageGroup(buf, int(hits[i].start)); g != "" {
 				a.Vulnerable = appendUnique(a.Vulnerable, g)
@@ -266,7 +266,9 @@ func (e *Engine) Assess(text string) Assessment {
 		}
 	}
 	a.Phones = extractPhones(buf, a.Phones)
-	a.Durations = e.extractDurations(buf, hits, a.Durations)
+	if sc.kinds&kindBit(KindDuration) != 0 { // else no duration to find
+		a.Durations = e.extractDurations(buf, hits, a.Durations)
+	}
 	if sc.kinds&(kindBit(KindPlace)|kindBit(KindPlaceName)) != 0 { // else no place to find
 		a.Places = e.extractPlaces(buf, hits, a.Places)
 		restorePlaceCase(text, a.Places)
@@ -951,8 +953,8 @@ func inAny(list []string, s string) bool {
 }
 
 // kindBit is a bit per kind that rules ask about, so "@ask" and friends
-// are one AND instead of a scan over every signal (and places are looked
-// for only when a place cue is present).
+// are one AND instead of a scan over every signal (and places, durations
+// and ages are looked for only when such a cue is present).
 func kindBit(k Kind) uint8 {
 	switch k {
 	case KindAsk:
@@ -967,6 +969,10 @@ func kindBit(k Kind) uint8 {
 		return 16
 	case KindPlaceName:
 		return 32
+	case KindDuration:
+		return 64
+	case KindAge:
+		return 128
 	}
 	return 0
 }
