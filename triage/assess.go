@@ -80,13 +80,18 @@ func (e *Engine) Assess(text string) Assessment {
 	buf := sc.buf
 	sc.hits = sc.hits[:0]
 	sc.lefts = sc.lefts[:0]
-	clear(sc.present)
+	for _, id := range sc.touched { // reset only what the last text set
+		sc.present[id] = false
+	}
+	sc.touched = sc.touched[:0]
 	sc.kinds = 0
 
 	e.trie.Walk(buf, func(end, n, pat int64) bool {
 		start := end - n + 1
 		stop := end + 1
-		for _, pi := range e.pats[pat] {
+		ps := e.pats[pat]
+		for k := range ps {
+			pi := &ps[k] // no copy: this loop runs for every match
 			if pi.wordStart && start > 0 {
 				r, _ := utf8.DecodeLastRune(buf[:start])
 				if isWordRune(r) {
@@ -121,8 +126,8 @@ func (e *Engine) Assess(text string) Assessment {
 	// repost still matches the original.
 	sc.skip = sc.skip[:0]
 	for i := range hits {
-		switch e.sigs[hits[i].sig].kind {
-		case KindUrgent, KindThanks:
+		switch e.sigs[hits[i].sig].k {
+		case kUrgent, kThanks:
 			sc.skip = append(sc.skip, span{hits[i].start, hits[i].end})
 		}
 	}
@@ -153,12 +158,12 @@ func (e *Engine) Assess(text string) Assessment {
 			continue
 		}
 		s := &e.sigs[h.sig]
-		switch s.kind {
-		case KindNeed, KindAsk, KindLack, KindUrgent:
+		switch s.k {
+		case kNeed, kAsk, kLack, kUrgent:
 			if h.start > lastPlea {
 				lastPlea = h.start
 			}
-		case KindResolved:
+		case kResolved:
 			if h.start > lastResolved {
 				lastResolved = h.start
 			}
@@ -167,18 +172,19 @@ func (e *Engine) Assess(text string) Assessment {
 			// Counter-evidence adds up per distinct phrase, once more at
 			// most: an offer that says "free", "have some" and "can
 			// donate" is surer than one that says "free" twice.
-			if s.kind.negative() && negSeen < maxNegRepeat && h.pat != sc.firstPat[h.sig] {
+			if s.neg && negSeen < maxNegRepeat && h.pat != sc.firstPat[h.sig] {
 				negSeen++
 				negW += s.weight / 2
 			}
 			continue
 		}
 		sc.present[h.sig] = true
+		sc.touched = append(sc.touched, h.sig)
 		sc.firstPat[h.sig] = h.pat
-		sc.kinds |= kindBit(s.kind)
+		sc.kinds |= s.bit
 		w := s.weight
-		switch s.kind {
-		case KindNeed:
+		switch s.k {
+		case kNeed:
 			needW += w
 			u, cw := s.urgency, w
 			if h.past && u == Critical {
@@ -190,7 +196,7 @@ func (e *Engine) Assess(text string) Assessment {
 				base, cat, catW = u, s.category, cw
 			}
 			needLabel = append(needLabel, int32(i))
-		case KindAsk:
+		case kAsk:
 			askW += w
 			if s.statement {
 				sayW += w
@@ -198,38 +204,38 @@ func (e *Engine) Assess(text string) Assessment {
 			if s.category != CatNone && askCatHit < 0 {
 				askCatHit = int32(i)
 			}
-		case KindLack:
+		case kLack:
 			lackW += w
 			otherLabel = append(otherLabel, int32(i))
-		case KindUrgent:
+		case kUrgent:
 			urgW += w
-		case KindSubject:
+		case kSubject:
 			subjW += w
-		case KindVulnerable:
+		case kVulnerable:
 			vulW += w
 			a.Vulnerable = appendUnique(a.Vulnerable, s.group)
 			otherLabel = append(otherLabel, int32(i))
-		case KindScam:
+		case kScam:
 			a.Scam = true
 			negLabel = append(negLabel, int32(i))
-		case KindResolved:
+		case kResolved:
 			a.Resolved = true
 			negW += w
 			negLabel = append(negLabel, int32(i))
-		case KindThanks:
+		case kThanks:
 			negW += w
 			thanksW += w
 			negLabel = append(negLabel, int32(i))
 		default:
-			if s.kind.negative() {
+			if s.neg {
 				negW += w
 				negLabel = append(negLabel, int32(i))
 			}
-			complaint = complaint || s.kind == KindComplaint
-			switch s.kind {
-			case KindRoutine:
+			complaint = complaint || s.k == kComplaint
+			switch s.k {
+			case kRoutine:
 				routineW = max(routineW, w)
-			case KindPast:
+			case kPast:
 				// A how-to question ("应该打哪个电话") is an ask of its
 				// category: an information request once its clause's
 				// needs are a hypothetical.
@@ -255,8 +261,8 @@ func (e *Engine) Assess(text string) Assessment {
 	if headline(buf) {
 		frameW += topicWeight
 	}
-	for i := range hits {
-		if !hits[i].dropped && e.sigs[hits[i].sig].kind == KindAge {
+	for i := 0; i < len(hits) && sc.kinds&kindBit(KindAge) != 0; i++ {
+		if !hits[i].dropped && e.sigs[hits[i].sig].k == kAge {
 			if g := ageGroup(buf, int(hits[i].start)); g != "" {
 				a.Vulnerable = appendUnique(a.Vulnerable, g)
 				vulW++
@@ -264,9 +270,13 @@ func (e *Engine) Assess(text string) Assessment {
 		}
 	}
 	a.Phones = extractPhones(buf, a.Phones)
-	a.Durations = e.extractDurations(buf, hits, a.Durations)
-	a.Places = e.extractPlaces(buf, hits, a.Places)
-	restorePlaceCase(text, a.Places)
+	if sc.kinds&kindBit(KindDuration) != 0 { // else no duration to find
+		a.Durations = e.extractDurations(buf, hits, a.Durations)
+	}
+	if sc.kinds&(kindBit(KindPlace)|kindBit(KindPlaceName)) != 0 { // else no place to find
+		a.Places = e.extractPlaces(buf, hits, a.Places)
+		restorePlaceCase(text, a.Places)
+	}
 
 	// An ask that implies a need without naming one ("我们小区需要抽水泵",
 	// "does anyone know if the pharmacy is open", "谁能借我…") stands for
@@ -288,18 +298,9 @@ func (e *Engine) Assess(text string) Assessment {
 	ruleUrg, ruleW := None, 0.0
 	fired := sc.fired[:0]
 	ruleCat, hadNeed := CatNone, needW > 0
-	nRules := len(e.rules)
-	if !hadNeed {
-		nRules = len(e.freeRules) // no need, no request: nothing to raise
-	}
-	for k := 0; k < nRules; k++ {
-		ri := int32(k)
-		if !hadNeed {
-			ri = e.freeRules[k]
-		}
-		if f := e.ruleFirst[ri]; f >= 0 && !sc.present[f] {
-			continue // the common case: the first condition is missing
-		}
+	// Only rules whose first condition is present, and without a need
+	// only the free ones (no need, no request: nothing to raise).
+	for _, ri := range e.candidateRules(sc, hadNeed) {
 		r := &e.rules[ri]
 		if !e.ruleMatches(r, sc, &a) {
 			continue
@@ -314,7 +315,7 @@ func (e *Engine) Assess(text string) Assessment {
 	if !hadNeed && len(fired) > 0 {
 		needW, base, cat = ruleW+1, Normal, ruleCat
 		for i := range hits { // the cues that made the rule are the "why"
-			if !hits[i].dropped && e.sigs[hits[i].sig].kind == KindContext {
+			if !hits[i].dropped && e.sigs[hits[i].sig].k == kContext {
 				otherLabel = append(otherLabel, int32(i))
 			}
 		}
@@ -455,7 +456,7 @@ func (e *Engine) Assess(text string) Assessment {
 	}
 	for _, i := range otherLabel {
 		l := e.label(buf, &hits[i])
-		if e.sigs[hits[i].sig].kind == KindLack && (inAny(a.Durations, l) || inAny(a.Signals, l)) {
+		if e.sigs[hits[i].sig].k == kLack && (inAny(a.Durations, l) || inAny(a.Signals, l)) {
 			continue // "没做" adds nothing next to "两周没做", nor "断" next to "猫快断粮"
 		}
 		a.Signals = appendUnique(a.Signals, l)
@@ -515,41 +516,9 @@ func (e *Engine) gapPart(sc *scratch, buf []byte, sig, gap, start, end int32) {
 }
 
 func (e *Engine) ruleMatches(r *compiledRule, sc *scratch, a *Assessment) bool {
-	has := func(id int) bool {
-		if id >= 0 {
-			return sc.present[id]
-		}
-		if id <= pseudoGroup {
-			g := e.groups[pseudoGroup-id]
-			for _, v := range a.Vulnerable {
-				if v == g {
-					return true
-				}
-			}
-			return false
-		}
-		switch id {
-		case pseudoDuration:
-			return len(a.Durations) > 0
-		case pseudoPhone:
-			return len(a.Phones) > 0
-		case pseudoPlace:
-			return len(a.Places) > 0
-		case pseudoVulnerable:
-			return len(a.Vulnerable) > 0
-		}
-		switch id {
-		case pseudoAsk:
-			return sc.kinds&kindBit(KindAsk) != 0
-		case pseudoLack:
-			return sc.kinds&kindBit(KindLack) != 0
-		case pseudoUrgent:
-			return sc.kinds&kindBit(KindUrgent) != 0
-		case pseudoSubject:
-			return sc.kinds&kindBit(KindSubject) != 0
-		}
-		return false
-	}
+	// has is inlined for signals, the common case; pseudo signals
+	// (negative ids) take the call.
+	has := func(id int) bool { return id >= 0 && sc.present[id] || id < 0 && e.hasPseudo(id, sc, a) }
 	for _, id := range r.all {
 		if !has(id) {
 			return false
@@ -574,6 +543,41 @@ func (e *Engine) ruleMatches(r *compiledRule, sc *scratch, a *Assessment) bool {
 		}
 	}
 	return true
+}
+
+// hasPseudo reports whether pseudo signal id (a fact such as @phone or
+// @elderly) holds for the text.
+func (e *Engine) hasPseudo(id int, sc *scratch, a *Assessment) bool {
+	if id <= pseudoGroup {
+		g := e.groups[pseudoGroup-id]
+		for _, v := range a.Vulnerable {
+			if v == g {
+				return true
+			}
+		}
+		return false
+	}
+	switch id {
+	case pseudoDuration:
+		return len(a.Durations) > 0
+	case pseudoPhone:
+		return len(a.Phones) > 0
+	case pseudoPlace:
+		return len(a.Places) > 0
+	case pseudoVulnerable:
+		return len(a.Vulnerable) > 0
+	}
+	switch id {
+	case pseudoAsk:
+		return sc.kinds&kindBit(KindAsk) != 0
+	case pseudoLack:
+		return sc.kinds&kindBit(KindLack) != 0
+	case pseudoUrgent:
+		return sc.kinds&kindBit(KindUrgent) != 0
+	case pseudoSubject:
+		return sc.kinds&kindBit(KindSubject) != 0
+	}
+	return false
 }
 
 // dropShadowed applies longest-match-wins: a hit lying inside a longer hit
@@ -613,13 +617,14 @@ func (e *Engine) shadows(o, h *hit) bool {
 	if !(o.start <= h.start && o.end >= h.end && o.end-o.start > h.end-h.start) {
 		return false
 	}
-	ko, kh := e.sigs[o.sig].kind, e.sigs[h.sig].kind
-	if ko == KindNotPlace || kh == KindNotPlace {
-		return ko == KindNotPlace && (kh == KindPlace || kh == KindPlaceName)
+	so, sh := &e.sigs[o.sig], &e.sigs[h.sig]
+	ko, kh := so.k, sh.k
+	if ko == kNotPlace || kh == kNotPlace {
+		return ko == kNotPlace && (kh == kPlace || kh == kPlaceName)
 	}
 	// "不急" / "not urgent": the routine cue overrides the intensifier
 	// inside it.
-	return ko == kh || !ko.positive() || !kh.positive() || ko == KindRoutine && kh == KindUrgent
+	return ko == kh || !so.pos || !sh.pos || ko == kRoutine && kh == kUrgent
 }
 
 // dropNegatedAndTopics drops cues cancelled by a negation just before them
@@ -629,9 +634,9 @@ func (e *Engine) shadows(o, h *hit) bool {
 func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 	var hasDeniable, hasCritical, hasPast bool
 	for i := range hits {
-		if s := &e.sigs[hits[i].sig]; s.kind == KindResolved || s.kind == KindOffer {
+		if s := &e.sigs[hits[i].sig]; s.k == kResolved || s.k == kOffer {
 			hasDeniable = true // something a "not" before it may deny
-		} else if s.kind == KindNeed && s.urgency == Critical {
+		} else if s.k == kNeed && s.urgency == Critical {
 			hasCritical = true
 		}
 	}
@@ -640,8 +645,8 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 		if h.dropped {
 			continue
 		}
-		switch e.sigs[h.sig].kind {
-		case KindNotYet:
+		switch e.sigs[h.sig].k {
+		case kNotYet:
 			if !hasDeniable {
 				continue
 			}
@@ -650,16 +655,16 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 			// delivery an offer ("the ambulance still hasn't arrived").
 			for j := range hits {
 				o := &hits[j]
-				if k := e.sigs[o.sig].kind; !o.dropped && (k == KindResolved || k == KindOffer) &&
+				if k := e.sigs[o.sig].k; !o.dropped && (k == kResolved || k == kOffer) &&
 					o.start >= h.end && o.start <= h.end+notYetGap && !sentenceBreak(buf[h.end:o.start]) {
 					o.dropped = true
 				}
 			}
 			continue
-		case KindHistory, KindPast:
+		case kHistory, kPast:
 			// A past cue (那年, "last year") is read as a history too: one
 			// hit per word, not one of each kind.
-			hasPast = hasPast || e.sigs[h.sig].kind == KindPast
+			hasPast = hasPast || e.sigs[h.sig].k == kPast
 			if !hasCritical {
 				continue
 			}
@@ -667,7 +672,7 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 			// is a history, not a danger now.
 			for j := range hits {
 				o := &hits[j]
-				if o.dropped || e.sigs[o.sig].kind != KindNeed || e.sigs[o.sig].urgency != Critical {
+				if o.dropped || e.sigs[o.sig].k != kNeed || e.sigs[o.sig].urgency != Critical {
 					continue
 				}
 				lo, hi := o.end, h.start
@@ -681,14 +686,14 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 				}
 			}
 			continue
-		case KindPostNeg:
+		case kPostNeg:
 			// "fever gone now", "bleeding has stopped": the nearest
 			// symptom before it in the same clause is over (the
 			// negation only looks forwards).
 			best := -1
 			for j := range hits {
 				o := &hits[j]
-				if o.start >= h.start && o.start < h.end && e.sigs[o.sig].kind == KindNeed {
+				if o.start >= h.start && o.start < h.end && e.sigs[o.sig].k == kNeed {
 					best = -1 // "has stopped breathing": a need, not its end
 					break
 				}
@@ -699,7 +704,7 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 				// is a lack, not a recovery.
 				switch e.sigs[o.sig].category {
 				case CatMedicalEmergency, CatMaternalInfant, CatMentalHealth:
-					if e.sigs[o.sig].kind == KindNeed && (best < 0 || o.end > hits[best].end) &&
+					if e.sigs[o.sig].k == kNeed && (best < 0 || o.end > hits[best].end) &&
 						!clauseBreak(buf[o.end:h.start]) {
 						best = j
 					}
@@ -709,17 +714,17 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 				hits[best].dropped = true
 			}
 			continue
-		case KindNegation:
+		case kNegation:
 		default:
 			continue
 		}
 		for j := range hits {
 			o := &hits[j]
-			if o.dropped || j == i || e.sigs[o.sig].kind == KindNegation {
+			if o.dropped || j == i || e.sigs[o.sig].k == kNegation {
 				continue
 			}
-			switch e.sigs[o.sig].kind {
-			case KindNeed, KindAsk, KindLack, KindUrgent, KindVulnerable:
+			switch e.sigs[o.sig].k {
+			case kNeed, kAsk, kLack, kUrgent, kVulnerable:
 			default:
 				continue
 			}
@@ -737,7 +742,11 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 	// single words, which word-boundary patterns already ignore.
 	for i := 0; i < len(buf); i++ {
 		if buf[i] != '#' {
-			continue
+			k := bytes.IndexByte(buf[i:], '#') // to the next '#' at once
+			if k < 0 {
+				break
+			}
+			i += k
 		}
 		j := i + 1
 		for j < len(buf) && j-i < 120 && buf[j] != '#' && buf[j] != ' ' && buf[j] != '\n' {
@@ -750,8 +759,8 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 		for k := range hits {
 			h := &hits[k]
 			if int(h.start) > i && int(h.end) <= j {
-				switch e.sigs[h.sig].kind {
-				case KindNeed, KindAsk, KindLack, KindUrgent, KindSubject, KindVulnerable:
+				switch e.sigs[h.sig].k {
+				case kNeed, kAsk, kLack, kUrgent, kSubject, kVulnerable:
 					h.dropped = true
 				}
 			}
@@ -769,7 +778,7 @@ func (e *Engine) dropPast(buf []byte, hits []hit) {
 	lackNow := false
 	for i := range hits {
 		o := &hits[i]
-		if o.dropped || e.sigs[o.sig].kind != KindLack {
+		if o.dropped || e.sigs[o.sig].k != kLack {
 			continue
 		}
 		if e.inPast(buf, hits, o) {
@@ -783,7 +792,7 @@ func (e *Engine) dropPast(buf []byte, hits []hit) {
 	}
 	for i := range hits {
 		o := &hits[i]
-		if !o.dropped && e.sigs[o.sig].kind == KindNeed && e.inPast(buf, hits, o) {
+		if !o.dropped && e.sigs[o.sig].k == kNeed && e.inPast(buf, hits, o) {
 			o.dropped = true
 		}
 	}
@@ -794,7 +803,7 @@ func (e *Engine) dropPast(buf []byte, hits []hit) {
 func (e *Engine) inPast(buf []byte, hits []hit, o *hit) bool {
 	for i := range hits {
 		h := &hits[i]
-		if h.dropped || e.sigs[h.sig].kind != KindPast {
+		if h.dropped || e.sigs[h.sig].k != kPast {
 			continue
 		}
 		// "Last year my dad ran out of insulin" tells what follows;
@@ -834,7 +843,7 @@ func sentenceOpening(buf []byte, i int) bool {
 func (e *Engine) presentAfter(hits []hit, from, to int32) bool {
 	for i := range hits {
 		p := &hits[i]
-		if !p.dropped && e.sigs[p.sig].kind == KindPresent && p.start >= from && p.start < to {
+		if !p.dropped && e.sigs[p.sig].k == kPresent && p.start >= from && p.start < to {
 			return true
 		}
 	}
@@ -865,7 +874,7 @@ func near(buf []byte, h, o *hit, gap int32) bool {
 func (e *Engine) presentNear(buf []byte, hits []hit, o *hit) bool {
 	for i := range hits {
 		p := &hits[i]
-		if p.dropped || e.sigs[p.sig].kind != KindPresent {
+		if p.dropped || e.sigs[p.sig].k != kPresent {
 			continue
 		}
 		if near(buf, p, o, pastGap) {
@@ -961,7 +970,8 @@ func inAny(list []string, s string) bool {
 }
 
 // kindBit is a bit per kind that rules ask about, so "@ask" and friends
-// are one AND instead of a scan over every signal.
+// are one AND instead of a scan over every signal (and places, durations
+// and ages are looked for only when such a cue is present).
 func kindBit(k Kind) uint8 {
 	switch k {
 	case KindAsk:
@@ -974,6 +984,12 @@ func kindBit(k Kind) uint8 {
 		return 8
 	case KindPlace:
 		return 16
+	case KindPlaceName:
+		return 32
+	case KindDuration:
+		return 64
+	case KindAge:
+		return 128
 	}
 	return 0
 }

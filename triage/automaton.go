@@ -236,7 +236,8 @@ func buildAutomaton(patterns []string) *automaton {
 
 // Walk calls fn for every match in input: the index of its last byte, its
 // length in bytes and its pattern number, in order of the end and then
-// longest first. It stops when fn returns false.
+// longest first. It stops when fn returns false. input must be valid
+// UTF-8, as normalised text is.
 func (a *automaton) Walk(input []byte, fn func(end, n, pat int64) bool) {
 	slots := a.slots
 	s := int32(0)
@@ -246,7 +247,7 @@ func (a *automaton) Walk(input []byte, fn func(end, n, pat int64) bool) {
 			k = a.ascii[c]
 			i++
 		} else {
-			r, size := utf8.DecodeRune(input[i:])
+			r, size := decodeNorm(input, i) // input is normalised text
 			k = a.runeCode(r)
 			i += size
 		}

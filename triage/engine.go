@@ -3,6 +3,7 @@ package triage
 import (
 	_ "embed"
 	"fmt"
+	"math/bits"
 	"sort"
 	"strings"
 	"sync"
@@ -42,6 +43,53 @@ const (
 	pseudoGroup = -1000
 )
 
+// kindID is a Kind compiled to a small integer (sigInfo.k), so the hot
+// path compares integers, not strings.
+type kindID uint8
+
+const (
+	kUnknown kindID = iota
+	kNeed
+	kAsk
+	kLack
+	kUrgent
+	kSubject
+	kVulnerable
+	kNegation
+	kPostNeg
+	kOffer
+	kNews
+	kThanks
+	kResolved
+	kAd
+	kJoke
+	kRules
+	kScam
+	kDuration
+	kPlace
+	kAge
+	kIgnore
+	kContext
+	kNotYet
+	kHistory
+	kPlaceName
+	kPast
+	kPresent
+	kComplaint
+	kNotPlace
+	kRoutine
+)
+
+var kindIDs = map[Kind]kindID{
+	KindNeed: kNeed, KindAsk: kAsk, KindLack: kLack, KindUrgent: kUrgent, KindSubject: kSubject,
+	KindVulnerable: kVulnerable, KindNegation: kNegation, KindPostNeg: kPostNeg, KindOffer: kOffer,
+	KindNews: kNews, KindThanks: kThanks, KindResolved: kResolved, KindAd: kAd, KindJoke: kJoke,
+	KindRules: kRules, KindScam: kScam, KindDuration: kDuration, KindPlace: kPlace, KindAge: kAge,
+	KindIgnore: kIgnore, KindContext: kContext, KindNotYet: kNotYet, KindHistory: kHistory,
+	KindPlaceName: kPlaceName, KindPast: kPast, KindPresent: kPresent, KindComplaint: kComplaint,
+	KindNotPlace: kNotPlace, KindRoutine: kRoutine,
+}
+
 var pseudoIDs = map[string]int{
 	"@duration": pseudoDuration, "@phone": pseudoPhone, "@place": pseudoPlace,
 	"@vulnerable": pseudoVulnerable, "@ask": pseudoAsk, "@lack": pseudoLack,
@@ -49,8 +97,14 @@ var pseudoIDs = map[string]int{
 }
 
 type sigInfo struct {
-	id       string
-	kind     Kind
+	id   string
+	kind Kind
+	// k, bit, pos and neg are kind compiled at NewEngine for the hot
+	// path: an integer compare instead of a string compare, the kindBit,
+	// and kind.positive() / kind.negative().
+	k        kindID
+	bit      uint8
+	pos, neg bool
 	category Category
 	urgency  Urgency
 	weight   float64
@@ -112,9 +166,17 @@ type compiledRule struct {
 type Engine struct {
 	// freeRules index the rules that may fire without a need.
 	freeRules []int32
-	// ruleFirst is each rule's first required signal (-1: none), kept
-	// apart so the scan that skips most rules stays in one cache line.
+	// ruleFirst is each rule's first required signal (-1: none).
 	ruleFirst []int32
+	// Rules indexed by their first required signal, as bit sets over
+	// rule numbers of ruleWords words each: sigRules[s*ruleWords:] for
+	// signal s, firstless for rules without one (always tried) and
+	// freeBits for freeRules. Only the rules whose first condition is
+	// present are evaluated, in rule order.
+	ruleWords int
+	sigRules  []uint64
+	firstless []uint64
+	freeBits  []uint64
 	// groups are the vulnerable groups rules may name as "@group".
 	groups []string
 	sigs   []sigInfo
@@ -150,6 +212,8 @@ type scratch struct {
 	hits    []hit
 	lefts   []gapLeft // left parts of gap patterns seen so far
 	present []bool
+	// touched lists the signals set in present, to reset only those.
+	touched []int32
 	kinds   uint8 // kindBit of every kind present
 	// firstPat is the first pattern seen per signal (valid while present).
 	firstPat []int32
@@ -159,6 +223,10 @@ type scratch struct {
 	negs     []int32
 	// fired holds the indexes of the rules that matched this message.
 	fired []int32
+	// cand holds the rules worth evaluating (see Engine.candidateRules);
+	// candBits is its bit set.
+	cand     []int32
+	candBits []uint64
 }
 
 // span is a byte range [start, end) of the normalised text.
@@ -248,7 +316,8 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		idx := int32(len(e.sigs))
 		ids[s.ID] = int(idx)
 		e.sigs = append(e.sigs, sigInfo{id: s.ID, kind: s.Kind, category: s.Category,
-			urgency: s.Urgency, weight: s.Weight, group: s.Group, label: s.Label, statement: s.Statement})
+			urgency: s.Urgency, weight: s.Weight, group: s.Group, label: s.Label, statement: s.Statement,
+			k: kindIDs[s.Kind], bit: kindBit(s.Kind), pos: s.Kind.positive(), neg: s.Kind.negative()})
 		langs := make([]string, 0, len(s.Patterns))
 		for l := range s.Patterns {
 			langs = append(langs, l)
@@ -379,11 +448,58 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		e.ruleFirst = append(e.ruleFirst, first)
 		e.rules = append(e.rules, cr)
 	}
+	e.indexRules()
 	n := len(e.sigs)
 	e.pool.New = func() any {
 		return &scratch{buf: make([]byte, 0, 1024), hits: make([]hit, 0, 64), present: make([]bool, n), firstPat: make([]int32, n)}
 	}
 	return e, nil
+}
+
+// indexRules builds the rule bit sets (see Engine.ruleWords).
+func (e *Engine) indexRules() {
+	w := (len(e.rules) + 63) / 64
+	e.ruleWords = w
+	e.sigRules = make([]uint64, len(e.sigs)*w)
+	e.firstless = make([]uint64, w)
+	e.freeBits = make([]uint64, w)
+	for ri, f := range e.ruleFirst {
+		bit := uint64(1) << (ri % 64)
+		if f < 0 {
+			e.firstless[ri/64] |= bit
+		} else {
+			e.sigRules[int(f)*w+ri/64] |= bit
+		}
+	}
+	for _, ri := range e.freeRules {
+		e.freeBits[ri/64] |= uint64(1) << (ri % 64)
+	}
+}
+
+// candidateRules returns, in rule order, the rules whose first required
+// signal is present (or that have none); without a need only the rules
+// that may fire without one. It stands for a scan of every rule.
+func (e *Engine) candidateRules(sc *scratch, hadNeed bool) []int32 {
+	w := e.ruleWords
+	set := append(sc.candBits[:0], e.firstless...)
+	for _, s := range sc.touched {
+		row := e.sigRules[int(s)*w : int(s)*w+w]
+		for i := range set {
+			set[i] |= row[i]
+		}
+	}
+	cand := sc.cand[:0]
+	for i, b := range set {
+		if !hadNeed {
+			b &= e.freeBits[i]
+		}
+		for b != 0 {
+			cand = append(cand, int32(i*64+bits.TrailingZeros64(b)))
+			b &= b - 1
+		}
+	}
+	sc.candBits, sc.cand = set, cand
+	return cand
 }
 
 // compilePattern normalises one literal pattern (or one part of a gap

@@ -25,7 +25,7 @@ const zhLackHeads = "没未无不断停缺"
 func (e *Engine) extractDurations(b []byte, hits []hit, out []string) []string {
 	for i := range hits {
 		h := &hits[i]
-		if h.dropped || e.sigs[h.sig].kind != KindDuration || len(out) >= maxDurations {
+		if h.dropped || e.sigs[h.sig].k != kDuration || len(out) >= maxDurations {
 			continue
 		}
 		start := int(h.start)
@@ -66,7 +66,7 @@ func (e *Engine) extractDurations(b []byte, hits []hit, out []string) []string {
 		// A preceding lack cue joins the phrase ("断药三天").
 		for k := range hits {
 			o := &hits[k]
-			if !o.dropped && int(o.end) == j && e.sigs[o.sig].kind == KindLack && isHanAt(b, int(o.start)) {
+			if !o.dropped && int(o.end) == j && e.sigs[o.sig].k == kLack && isHanAt(b, int(o.start)) {
 				j = int(o.start)
 				break
 			}
@@ -128,9 +128,9 @@ var enPlaceStops = map[string]bool{
 // past: a name does not swallow "联系", "9岁" or "我妈", nor a suffix that
 // was no place of its own ("街道社区"). Needs and context are left out,
 // since their words occur inside names (水果湖, 火神山).
-func boundsPlace(k Kind) bool {
+func boundsPlace(k kindID) bool {
 	switch k {
-	case KindNeed, KindContext, KindIgnore, KindPlaceName:
+	case kNeed, kContext, kIgnore, kPlaceName:
 		return false
 	}
 	return true
@@ -173,15 +173,15 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 	}
 	for i := range hits {
 		h := &hits[i]
-		k := e.sigs[h.sig].kind
-		if h.dropped || k != KindPlace && k != KindPlaceName {
+		k := e.sigs[h.sig].k
+		if h.dropped || k != kPlace && k != kPlaceName {
 			continue
 		}
 		start := int(h.start)
 		if n > 0 && start < spans[n-1].end {
 			continue // inside the place before ("东川" in "浦东川沙")
 		}
-		if k == KindPlaceName {
+		if k == kPlaceName {
 			if start < nameEnd {
 				continue
 			}
@@ -194,8 +194,8 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 		for m := i - 1; m >= 0 && int(hits[m].end)+4*maxPlaceRunes > start; m-- {
 			o := &hits[m]
 			// A one-character cue is too often part of a name (望 in 望京).
-			if !o.dropped && int(o.end) <= start && boundsPlace(e.sigs[o.sig].kind) &&
-				(o.end-o.start > 3 || e.sigs[o.sig].kind == KindAge || e.sigs[o.sig].kind == KindPlace) {
+			if !o.dropped && int(o.end) <= start && boundsPlace(e.sigs[o.sig].k) &&
+				(o.end-o.start > 3 || e.sigs[o.sig].k == kAge || e.sigs[o.sig].k == kPlace) {
 				bound = int(o.end)
 				break
 			}
@@ -468,7 +468,7 @@ func (e *Engine) measureAt(hits []hit, j int) bool {
 			break
 		}
 		if int(h.start) == j {
-			if k := e.sigs[h.sig].kind; k == KindDuration || k == KindAge {
+			if k := e.sigs[h.sig].k; k == kDuration || k == kAge {
 				return true
 			}
 		}

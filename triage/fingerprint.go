@@ -94,9 +94,9 @@ func fingerprint(buf []byte, skip []span) uint64 {
 		r, size := rune(b[i]), 1
 		han, word := false, false
 		if r < utf8.RuneSelf {
-			word = r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' // isWordRune
+			word = asciiWord[r] // isWordRune, one load instead of branches
 		} else {
-			r, size = utf8.DecodeRune(b[i:])
+			r, size = decodeNorm(b, i)
 			han = isHan(r)
 			word = !han && isWordRune(r)
 		}
@@ -131,6 +131,24 @@ func fingerprint(buf []byte, skip []span) uint64 {
 		h.add(wordHash)
 	}
 	return h.sum()
+}
+
+// asciiWord is isWordRune for ASCII.
+var asciiWord = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = isWordRune(rune(c))
+	}
+	return t
+}()
+
+// decodeNorm is utf8.DecodeRune(b[i:]) for normalised text, which is
+// valid UTF-8 (the normaliser writes only whole runes): the three-byte
+// runes of Han text decode inline; anything else goes the long way.
+func decodeNorm(b []byte, i int) (rune, int) {
+	if c := b[i]; c&0xF0 == 0xE0 && i+2 < len(b) {
+		return rune(c&0x0F)<<12 | rune(b[i+1]&0x3F)<<6 | rune(b[i+2]&0x3F), 3
+	}
+	return utf8.DecodeRune(b[i:])
 }
 
 // maxFeatures caps the features hashed per text; the start of a plea

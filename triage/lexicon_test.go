@@ -2,9 +2,13 @@ package triage
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"math/rand"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -136,4 +140,71 @@ func FuzzParseLexicon(f *testing.F) {
 		}
 		_ = e.Assess("求助 help 透析 dialysis")
 	})
+}
+
+// Every kind must compile to its own kindID, or the hot path would
+// confuse two kinds (or miss one).
+func TestKindIDs(t *testing.T) {
+	seen := map[kindID]Kind{}
+	for k := range knownKinds {
+		id := kindIDs[k]
+		if id == kUnknown {
+			t.Errorf("kind %q has no kindID", k)
+		}
+		if o, dup := seen[id]; dup {
+			t.Errorf("kinds %q and %q share kindID %d", k, o, id)
+		}
+		seen[id] = k
+	}
+}
+
+// More rules than one 64-bit word of the rule index must change nothing:
+// seventy extra rules that can never fire (each needs and forbids the
+// same signal) leave every assessment as it was.
+func TestRuleIndexManyRules(t *testing.T) {
+	var y strings.Builder
+	y.WriteString("rules:\n")
+	for i, s := range []string{"trapped", "bleed_minor", "@phone", "@place", "@ask", "@elderly"} {
+		for j := 0; j < 12; j++ {
+			fmt.Fprintf(&y, "  - id: never_%d_%d\n    all: [\"%s\"]\n    none: [\"%s\"]\n    urgency: critical\n    weight: 5\n    category: rescue\n", i, j, s, s)
+		}
+	}
+	lx, err := ParseLexicon([]byte(y.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(lx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.rules) <= 64 {
+		t.Fatalf("only %d rules: the test needs more than 64", len(e.rules))
+	}
+	// The index gives exactly the rules a scan of all of them would try.
+	rng := rand.New(rand.NewSource(1))
+	for n := 0; n < 2000; n++ {
+		sc := &scratch{present: make([]bool, len(e.sigs))}
+		for k := rng.Intn(12); k > 0; k-- {
+			s := int32(rng.Intn(len(e.sigs)))
+			if !sc.present[s] {
+				sc.present[s] = true
+				sc.touched = append(sc.touched, s)
+			}
+		}
+		hadNeed := n%2 == 0
+		var want []int32
+		for ri, f := range e.ruleFirst {
+			if (f < 0 || sc.present[f]) && (hadNeed || slices.Contains(e.freeRules, int32(ri))) {
+				want = append(want, int32(ri))
+			}
+		}
+		if got := e.candidateRules(sc, hadNeed); !slices.Equal(got, want) {
+			t.Fatalf("candidateRules = %v, want %v", got, want)
+		}
+	}
+	for _, c := range loadCases(t) {
+		if got, want := e.Assess(c.text), Default().Assess(c.text); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: with extra rules %+v, want %+v", c.text, got, want)
+		}
+	}
 }
