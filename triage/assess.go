@@ -263,6 +263,16 @@ func (e *Engine) Assess(text string) Assessment {
 			}
 		}
 	}
+	if !inAny(a.Vulnerable, "elderly") && sc.kinds&(kindBit(KindSubject)|kindBit(KindVulnerable)) != 0 {
+		for i := range hits { // "my nan, 91," / "neighbour is 86": an age without its unit
+			if k := e.sigs[hits[i].sig].kind; !hits[i].dropped && (k == KindSubject || k == KindVulnerable) &&
+				e.ageAfter(buf, hits, int(hits[i].end)) {
+				a.Vulnerable = append(a.Vulnerable, "elderly")
+				vulW++
+				break
+			}
+		}
+	}
 	a.Phones = extractPhones(buf, a.Phones)
 	a.Durations = e.extractDurations(buf, hits, a.Durations)
 	a.Places = e.extractPlaces(buf, hits, a.Places)
