@@ -263,8 +263,10 @@ func (e *Engine) Assess(text string) Assessment {
 			}
 		}
 	}
-	if !inAny(a.Vulnerable, "elderly") && sc.kinds&(kindBit(KindSubject)|kindBit(KindVulnerable)) != 0 {
-		for i := range hits { // "my nan, 91," / "neighbour is 86": an age without its unit
+	// "my nan, 91," / "neighbour is 86": an age without its unit, read
+	// after a person word in space-separated scripts.
+	if a.Language != "zh" && sc.kinds&(kindBit(KindSubject)|kindBit(KindVulnerable)) != 0 && !inAny(a.Vulnerable, "elderly") {
+		for i := range hits {
 			if k := e.sigs[hits[i].sig].kind; !hits[i].dropped && (k == KindSubject || k == KindVulnerable) &&
 				e.ageAfter(buf, hits, int(hits[i].end)) {
 				a.Vulnerable = append(a.Vulnerable, "elderly")

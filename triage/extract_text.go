@@ -340,6 +340,9 @@ func ageGroup(b []byte, start int) string {
 // often something else ("son, 10 mins away") to read a child in it, and
 // a measure after the number ("mum 90 minutes away") makes it an amount.
 func (e *Engine) ageAfter(b []byte, hits []hit, end int) bool {
+	if !digitNear(b, end) {
+		return false // the common case, decided without reading words
+	}
 	j := skipAgeSep(b, end)
 	if k := j; k < len(b) && b[k] >= 'a' && b[k] <= 'z' {
 		for k < len(b) && b[k] >= 'a' && b[k] <= 'z' {
@@ -369,6 +372,16 @@ func (e *Engine) ageAfter(b []byte, hits []hit, end int) bool {
 		}
 	}
 	return int(b[j]-'0')*10+int(b[j+1]-'0') >= elderlyAge
+}
+
+// digitNear reports whether a digit follows within the reach of ageAfter.
+func digitNear(b []byte, j int) bool {
+	for lim := min(len(b), j+9); j < lim; j++ {
+		if isDigit(b[j]) {
+			return true
+		}
+	}
+	return false
 }
 
 func skipAgeSep(b []byte, j int) int {
