@@ -269,6 +269,18 @@ func (e *Engine) Assess(text string) Assessment {
 			}
 		}
 	}
+	// "my nan, 91," / "neighbour is 86": an age without its unit, read
+	// after a person word in space-separated scripts.
+	if a.Language != "zh" && sc.kinds&(kindBit(KindSubject)|kindBit(KindVulnerable)) != 0 && !inAny(a.Vulnerable, "elderly") {
+		for i := range hits {
+			if k := e.sigs[hits[i].sig].kind; !hits[i].dropped && (k == KindSubject || k == KindVulnerable) &&
+				e.ageAfter(buf, hits, int(hits[i].end)) {
+				a.Vulnerable = append(a.Vulnerable, "elderly")
+				vulW++
+				break
+			}
+		}
+	}
 	a.Phones = extractPhones(buf, a.Phones)
 	if sc.kinds&kindBit(KindDuration) != 0 { // else no duration to find
 		a.Durations = e.extractDurations(buf, hits, a.Durations)

@@ -333,6 +333,66 @@ func ageGroup(b []byte, start int) string {
 	return ""
 }
 
+// ageAfter reads an age written after a person word without a unit:
+// "my nan, 91,", "patient (76)", "neighbour is 86 and", "mum 72 fell".
+// At most one short linking word may stand between them. Only an
+// elderly age counts: a bare small number after a person word is too
+// often something else ("son, 10 mins away") to read a child in it, and
+// a measure after the number ("mum 90 minutes away") makes it an amount.
+func (e *Engine) ageAfter(b []byte, hits []hit, end int) bool {
+	if !digitNear(b, end) {
+		return false // the common case, decided without reading words
+	}
+	j := skipAgeSep(b, end)
+	if k := j; k < len(b) && b[k] >= 'a' && b[k] <= 'z' {
+		for k < len(b) && b[k] >= 'a' && b[k] <= 'z' {
+			k++
+		}
+		if k-j > 4 || k >= len(b) || b[k] != ' ' {
+			return false
+		}
+		j = skipAgeSep(b, k)
+	}
+	if j+2 > len(b) || !isDigit(b[j]) || !isDigit(b[j+1]) {
+		return false
+	}
+	k := j + 2
+	if k < len(b) {
+		switch c := b[k]; {
+		case c == ' ':
+			if e.measureAt(hits, k+1) {
+				return false
+			}
+		case c == '.':
+			if k+1 < len(b) && isDigit(b[k+1]) {
+				return false // a decimal: 39.5
+			}
+		case c != ',' && c != ')' && c != '!' && c != '?' && c != ';':
+			return false
+		}
+	}
+	return int(b[j]-'0')*10+int(b[j+1]-'0') >= elderlyAge
+}
+
+// digitNear reports whether a digit follows within the reach of ageAfter.
+func digitNear(b []byte, j int) bool {
+	for lim := min(len(b), j+9); j < lim; j++ {
+		if isDigit(b[j]) {
+			return true
+		}
+	}
+	return false
+}
+
+func skipAgeSep(b []byte, j int) int {
+	for j < len(b) && (b[j] == ' ' || b[j] == ',' || b[j] == '(') {
+		j++
+	}
+	return j
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 // parseCount reads an ASCII number or a Chinese numeral up to 99 ("八十二",
 // "七十多", "十"); it reports false for anything else.
 func parseCount(s string) (int, bool) {
