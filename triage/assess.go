@@ -42,6 +42,9 @@ const (
 	// askNeedWeight is the need evidence of an ask that names no need
 	// but implies one: "我们需要抽水泵", "does anyone know if…", "谁能借我…".
 	askNeedWeight = 1
+	// historyGap is how far (bytes) from a history cue a critical cue in
+	// its clause is still its history: "去年心梗过".
+	historyGap = 24
 	// pastGap is how far (bytes) from a past-event cue a need in the same
 	// clause is still part of the story: "back in the snowstorm my
 	// diabetic uncle ran out of insulin".
@@ -273,7 +276,7 @@ func (e *Engine) Assess(text string) Assessment {
 	// after a person word in space-separated scripts.
 	if a.Language != "zh" && sc.kinds&(kindBit(KindSubject)|kindBit(KindVulnerable)) != 0 && !inAny(a.Vulnerable, "elderly") {
 		for i := range hits {
-			if k := e.sigs[hits[i].sig].kind; !hits[i].dropped && (k == KindSubject || k == KindVulnerable) &&
+			if k := e.sigs[hits[i].sig].k; !hits[i].dropped && (k == kSubject || k == kVulnerable) &&
 				e.ageAfter(buf, hits, int(hits[i].end)) {
 				a.Vulnerable = append(a.Vulnerable, "elderly")
 				vulW++
@@ -687,13 +690,7 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 				if o.dropped || e.sigs[o.sig].k != kNeed || e.sigs[o.sig].urgency != Critical {
 					continue
 				}
-				lo, hi := o.end, h.start
-				if h.end <= o.start {
-					lo, hi = h.end, o.start
-				} else if o.end > h.start {
-					lo, hi = 0, 0 // overlapping
-				}
-				if hi-lo <= 24 && !clauseBreak(buf[lo:hi]) {
+				if near(buf, h, o, historyGap) {
 					o.past = true
 				}
 			}

@@ -80,6 +80,7 @@ const (
 	kRoutine
 )
 
+// kindIDs is also the list of kinds a lexicon may use.
 var kindIDs = map[Kind]kindID{
 	KindNeed: kNeed, KindAsk: kAsk, KindLack: kLack, KindUrgent: kUrgent, KindSubject: kSubject,
 	KindVulnerable: kVulnerable, KindNegation: kNegation, KindPostNeg: kPostNeg, KindOffer: kOffer,

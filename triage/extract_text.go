@@ -504,7 +504,7 @@ func numberAfterPlace(b []byte, i int) int {
 		j += 3
 	}
 	k := j
-	for k < len(b) && b[k] >= '0' && b[k] <= '9' {
+	for k < len(b) && isDigit(b[k]) {
 		k++
 	}
 	if k == j && k < len(b) && b[k] >= 'a' && b[k] <= 'z' {

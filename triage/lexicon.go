@@ -102,17 +102,6 @@ const (
 	KindRoutine Kind = "routine"
 )
 
-var knownKinds = map[Kind]bool{
-	KindNeed: true, KindAsk: true, KindLack: true, KindUrgent: true, KindSubject: true,
-	KindVulnerable: true, KindNegation: true, KindOffer: true, KindNews: true,
-	KindThanks: true, KindResolved: true, KindAd: true, KindJoke: true, KindRules: true,
-	KindScam: true, KindDuration: true, KindPlace: true, KindAge: true, KindIgnore: true, KindContext: true,
-	KindNotYet: true, KindHistory: true, KindPlaceName: true, KindPast: true, KindPresent: true, KindComplaint: true,
-	KindNotPlace: true,
-	KindRoutine:  true,
-	KindPostNeg:  true,
-}
-
 var knownCategories = map[Category]bool{
 	CatMedicalEmergency: true, CatDialysis: true, CatCancer: true, CatChronicMedicine: true,
 	CatMaternalInfant: true, CatMentalHealth: true, CatElderlyAlone: true, CatFoodSupplies: true,
@@ -342,7 +331,7 @@ func (lx *Lexicon) validate() error {
 		}
 		// An empty kind is allowed: the entry then overrides an inherited
 		// one of the same ID (NewEngine checks the merged result).
-		if s.Kind != "" && !knownKinds[s.Kind] {
+		if s.Kind != "" && kindIDs[s.Kind] == kUnknown {
 			return where("unknown kind %q", s.Kind)
 		}
 		if s.Category != CatNone && !knownCategories[s.Category] {

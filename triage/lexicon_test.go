@@ -146,8 +146,7 @@ func FuzzParseLexicon(f *testing.F) {
 // confuse two kinds (or miss one).
 func TestKindIDs(t *testing.T) {
 	seen := map[kindID]Kind{}
-	for k := range knownKinds {
-		id := kindIDs[k]
+	for k, id := range kindIDs {
 		if id == kUnknown {
 			t.Errorf("kind %q has no kindID", k)
 		}
