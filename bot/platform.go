@@ -40,6 +40,91 @@ type Message struct {
 	// NewChat is the chat's new ref for KindMigrated (a Telegram group
 	// upgraded to a supergroup).
 	NewChat string
+	// ReplyTo is the platform id of the message this one answers, in Chat.
+	ReplyTo string
+
+	// Media are the non-text parts (voice, photo, document…). Text then
+	// holds the caption, if any.
+	Media []Media
+	// Location is a shared map pin.
+	Location *Location
+	// Contact is a shared contact card.
+	Contact *Contact
+	// Forward says the message was forwarded and from whom.
+	Forward *Forward
+	// Record holds the items of a forwarded chat record (WeChat 聊天记录),
+	// oldest first.
+	Record []RecordItem
+	// Link is a shared web link (title and URL), when the message is one.
+	Link *Link
+}
+
+// MediaKind says what a media item is.
+type MediaKind string
+
+// Media kinds an adapter may map.
+const (
+	MediaVoice    MediaKind = "voice"    // a recorded voice note
+	MediaAudio    MediaKind = "audio"    // an audio file
+	MediaPhoto    MediaKind = "photo"    // a picture (the largest size offered)
+	MediaDocument MediaKind = "document" // any file
+	MediaVideo    MediaKind = "video"
+	MediaSticker  MediaKind = "sticker"
+)
+
+// Media is one non-text item of an incoming message.
+type Media struct {
+	Kind MediaKind `json:"kind"`
+	// Ref is the platform's handle for fetching or re-sending the item
+	// (a Telegram file_id, a WeChat message id); opaque to the engine.
+	Ref      string        `json:"ref"`
+	MIME     string        `json:"mime,omitempty"`
+	Name     string        `json:"name,omitempty"` // file name, when given
+	Size     int64         `json:"size,omitempty"` // bytes, when known
+	Duration time.Duration `json:"duration,omitempty"`
+	Width    int           `json:"width,omitempty"`
+	Height   int           `json:"height,omitempty"`
+}
+
+// Location is a shared map pin.
+type Location struct {
+	Lat     float64 `json:"lat"`
+	Lon     float64 `json:"lon"`
+	Title   string  `json:"title,omitempty"`   // a venue's or pin's name
+	Address string  `json:"address,omitempty"` // a venue's address, when given
+}
+
+// Contact is a shared contact card.
+type Contact struct {
+	Phone string `json:"phone,omitempty"`
+	Name  string `json:"name,omitempty"`
+	// Person is the contact's person ref when the platform knows them.
+	Person string `json:"person,omitempty"`
+}
+
+// Forward says where a forwarded message first came from.
+type Forward struct {
+	// From is the original sender's person ref when the platform shows it;
+	// FromName their display name (the only thing shown for hidden users).
+	From     string    `json:"from,omitempty"`
+	FromName string    `json:"from_name,omitempty"`
+	Chat     string    `json:"chat,omitempty"` // a channel or group it came from
+	At       time.Time `json:"at,omitzero"`    // when it was first sent
+}
+
+// RecordItem is one message inside a forwarded chat record.
+type RecordItem struct {
+	SenderName string    `json:"sender_name,omitempty"`
+	Text       string    `json:"text,omitempty"`
+	At         time.Time `json:"at,omitzero"`
+	Media      *Media    `json:"media,omitempty"`
+}
+
+// Link is a shared web link card.
+type Link struct {
+	Title string `json:"title,omitempty"`
+	URL   string `json:"url,omitempty"`
+	Desc  string `json:"desc,omitempty"`
 }
 
 // MessageKind tells ordinary messages from membership events.
@@ -85,6 +170,41 @@ type OutMessage struct {
 	// message with only these two fields sends nothing to the chat.
 	CallbackID string `json:"callback_id,omitempty"`
 	Answer     string `json:"answer,omitempty"`
+	// Attachment, when set, sends a file or relays a media item, with Text
+	// as its caption.
+	Attachment *Attachment `json:"attachment,omitempty"`
+	// Keyboard, when set, offers one-tap reply buttons (share my phone,
+	// share my location) or removes them.
+	Keyboard *ReplyKeyboard `json:"keyboard,omitempty"`
+}
+
+// Attachment is a file or media item to send. Exactly one of Path and
+// CopyOf is set.
+type Attachment struct {
+	Kind MediaKind `json:"kind"`
+	// Path is a file the bot wrote or downloaded under its data directory
+	// (an export, a relayed voice note); it is read at send time.
+	Path string `json:"path,omitempty"`
+	// CopyOf relays an incoming message as it is, on the same platform
+	// (Telegram copyMessage), without downloading it.
+	CopyOf *MessageRef `json:"copy_of,omitempty"`
+	Name   string      `json:"name,omitempty"` // file name shown to people
+	MIME   string      `json:"mime,omitempty"`
+}
+
+// MessageRef names one message on a platform.
+type MessageRef struct {
+	Chat string `json:"chat"`
+	ID   string `json:"id"`
+}
+
+// ReplyKeyboard asks a platform that has them for one-tap reply buttons.
+// Labels are shown on the buttons; an empty label leaves that button out.
+type ReplyKeyboard struct {
+	SharePhone    string `json:"share_phone,omitempty"`
+	ShareLocation string `json:"share_location,omitempty"`
+	// Remove takes away a keyboard shown earlier.
+	Remove bool `json:"remove,omitempty"`
 }
 
 // Sender delivers one message. It returns the platform id of the sent
@@ -151,6 +271,62 @@ type Room struct {
 // MemberAdder is the optional capability to add a person to an open room.
 type MemberAdder interface {
 	AddToRoom(ctx context.Context, room Room, person string) (invite string, err error)
+}
+
+// MediaFetcher is the optional capability to download an incoming media
+// item (for OCR, or to relay it to another platform). It fails rather than
+// return more than max bytes.
+type MediaFetcher interface {
+	FetchMedia(ctx context.Context, m Media, max int64) ([]byte, error)
+}
+
+// DeepLinker is the optional capability to make a link that opens a
+// private chat with the bot carrying payload (Telegram's t.me/<bot>?start=),
+// which then arrives as the text "/start payload".
+type DeepLinker interface {
+	DeepLink(payload string) (url string, ok bool)
+}
+
+// StatusReporter is the optional capability to say whether the platform
+// connection works, for health checks, metrics and admin notices.
+type StatusReporter interface {
+	Status() PlatformStatus
+}
+
+// PlatformStatus is a platform connection's state.
+type PlatformStatus struct {
+	// Up is true while the adapter is connected and receiving updates.
+	Up bool
+	// LastUpdate is when the adapter last received anything from the
+	// platform (an update, or an empty poll that succeeded).
+	LastUpdate time.Time
+	// Detail says why it is down, in a few words.
+	Detail string
+	// LoginURL is set while a person must scan a QR code to log in (WeChat):
+	// the content to encode in the code.
+	LoginURL string
+}
+
+// BatchHandler is the optional, faster way to hand over messages that
+// arrived together (a getUpdates page, a WeChat sync, console lines): they
+// are recorded in one transaction, with State written in it too (the
+// adapter's update offset), so a batch costs one commit. It returns once all
+// of them are durably recorded.
+type BatchHandler interface {
+	HandleBatch(ctx context.Context, b Batch) error
+}
+
+// Batch is messages that arrived together, oldest first, plus adapter
+// state to commit with them.
+type Batch struct {
+	Messages []Message
+	State    []StateWrite
+}
+
+// StateWrite is one key of an adapter's durable state.
+type StateWrite struct {
+	Key   string
+	Value []byte
 }
 
 // Handler receives incoming messages. HandleMessage returns once the
