@@ -3,6 +3,7 @@ package telegram
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strconv"
 	"testing"
 	"time"
@@ -166,7 +167,7 @@ func TestUpdateMapping(t *testing.T) {
 				t.Errorf("Time is zero")
 			}
 			m.Time = time.Time{}
-			if m != want {
+			if !reflect.DeepEqual(m, want) {
 				t.Errorf("got  %+v\nwant %+v", m, want)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -214,7 +215,7 @@ func TestMessagesReachHandler(t *testing.T) {
 	want := bot.Message{Chat: "wechat:浦东互助1群", ChatName: "浦东互助1群", ID: id,
 		Sender: "wechat:浦东互助1群/Bob", SenderName: "Bob", Text: "我妈妈透析两周没做了，浦东", Kind: bot.KindText}
 	m.Time = time.Time{}
-	if m != want {
+	if !reflect.DeepEqual(m, want) {
 		t.Errorf("group message:\n got %+v\nwant %+v", m, want)
 	}
 
