@@ -307,6 +307,28 @@ type PlatformStatus struct {
 	LoginURL string
 }
 
+// MenuSetter is the optional capability to show each kind of chat its own
+// command menu (Telegram command scopes), so the volunteers' commands are
+// not advertised in public groups.
+type MenuSetter interface {
+	SetMenus(ctx context.Context, menus Menus) error
+}
+
+// Menus are the command menus per kind of chat. Chats maps a chat ref to
+// its own menu (the coordination chats); a nil list shows no menu.
+type Menus struct {
+	Private []MenuItem
+	Groups  []MenuItem
+	Chats   map[string][]MenuItem
+}
+
+// MenuItem is one command in a menu: the command without its slash, and a
+// short description.
+type MenuItem struct {
+	Command     string
+	Description string
+}
+
 // BatchHandler is the optional, faster way to hand over messages that
 // arrived together (a getUpdates page, a WeChat sync, console lines): they
 // are recorded in one transaction, with State written in it too (the
