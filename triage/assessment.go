@@ -101,6 +101,9 @@ type Assessment struct {
 	Scam bool `json:"scam,omitempty"`
 	// Resolved is set when the text says the need is already met or withdrawn.
 	Resolved bool `json:"resolved,omitempty"`
+	// Act is what the message does by its cues (plea, relayed, offer,
+	// news, ...), decided before the request decision and weighed in it.
+	Act SpeechAct `json:"act,omitempty"`
 	// Language is the detected language code ("zh" or "en").
 	Language string `json:"language,omitempty"`
 	// Fingerprint is a 64-bit SimHash of the normalised text; reposts with
