@@ -108,9 +108,9 @@ func FeatureNames() []string { return featureNames[:] }
 
 // Heads of the decision model: cumulative questions about the level.
 const (
-	headRequest = iota // urgency ≥ normal
-	headUrgent         // urgency ≥ high
-	headCritical       // urgency = critical
+	headRequest  = iota // urgency ≥ normal
+	headUrgent          // urgency ≥ high
+	headCritical        // urgency = critical
 	nHeads
 )
 

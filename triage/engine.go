@@ -335,7 +335,7 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		e.sigs = append(e.sigs, sigInfo{id: s.ID, kind: s.Kind, category: s.Category,
 			urgency: s.Urgency, weight: s.Weight, group: s.Group, label: s.Label, statement: s.Statement,
 			self: s.Self,
-			k: kindIDs[s.Kind], bit: kindBit(s.Kind), pos: s.Kind.positive(), neg: s.Kind.negative()})
+			k:    kindIDs[s.Kind], bit: kindBit(s.Kind), pos: s.Kind.positive(), neg: s.Kind.negative()})
 		langs := make([]string, 0, len(s.Patterns))
 		for l := range s.Patterns {
 			langs = append(langs, l)
