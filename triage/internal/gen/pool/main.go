@@ -48,6 +48,7 @@ func main() {
 	out := flag.String("out", ".pool", "output folder (ignored by git)")
 	perEvent := flag.Int("per-event", 125, "English rows sampled per HumAID event")
 	nepal := flag.Int("nepal", 500, "English rows sampled from the Nepal set")
+	extraPerEvent := flag.Int("extra-per-event", 150, "English source-labelled requests per event in the second batch")
 	flag.Parse()
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		log.Fatal(err)
@@ -86,9 +87,42 @@ func main() {
 	}
 	zh = append(zh, zhRaw...)
 
+	// The second English batch: guide requests are rare among tweets (about
+	// 4 % of the first batch), too few to learn from or to measure on, so
+	// it takes the rows each source labelled as a request that the first
+	// batch did not, up to extraPerEvent per event. It is read with a plain
+	// TSV reader (see readTSV).
+	taken := map[string]bool{}
+	for _, r := range en {
+		taken[r.id] = true
+	}
+	var en2 []row
+	plainHumaid := must(readPlainTSV(filepath.Join(*shared, "en-humaid.tsv")))
+	plainNepal := must(readPlainTSV(filepath.Join(*shared, "en-nepal-need-offer.tsv")))
+	extra := map[string][]row{}
+	for _, r := range plainHumaid {
+		r.event = humaidEvent(r.source)
+		extra[r.event] = append(extra[r.event], r)
+	}
+	for _, r := range plainNepal {
+		r.event = "nepal_earthquake_2015"
+		extra[r.event] = append(extra[r.event], r)
+	}
+	events = append(events, "nepal_earthquake_2015")
+	for _, ev := range events {
+		var req []row
+		for _, r := range extra[ev] {
+			if r.label != "none" && !taken[r.id] && !strings.Contains(r.text, "\t") {
+				req = append(req, r)
+			}
+		}
+		en2 = append(en2, stratified(req, min(len(req), *extraPerEvent)*3)...)
+	}
+
 	must(0, write(*out, "en", en))
+	must(0, write(*out, "en2", en2))
 	must(0, write(*out, "zh", zh))
-	fmt.Printf("pool: %d English rows, %d Chinese rows in %s\n", len(en), len(zh), *out)
+	fmt.Printf("pool: %d+%d English rows, %d Chinese rows in %s\n", len(en), len(en2), len(zh), *out)
 }
 
 // stratified takes n rows: a third from rows the source labelled as a
@@ -159,6 +193,11 @@ func write(dir, lang string, rows []row) error {
 		if testEvents[r.event] {
 			split = "test"
 		}
+		if strings.ContainsAny(r.text, "\n") {
+			// A run of rows the quote-aware reader merged into one (see
+			// readTSV): not a message, so nobody trains or measures on it.
+			split = "excluded"
+		}
 		text := clean(r.text)
 		fmt.Fprintf(fw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pid, r.id, text, clean(r.source), r.event, r.label, split)
 		fmt.Fprintf(sw, "%s\t%s\n", pid, text)
@@ -174,7 +213,11 @@ func clean(s string) string {
 }
 
 // readTSV reads a shared set: a header naming at least id and text, and
-// label, source or event when present.
+// label, source or event when present. It reads quotes the way
+// encoding/csv's LazyQuotes does, which merges runs of rows in the Nepal
+// set whose text starts with a quote; the first batch was drawn (and
+// labelled) with it, so it stays to keep that batch and its pids
+// reproducible, and the merged rows are marked excluded.
 func readTSV(path string) ([]row, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -210,6 +253,38 @@ func readTSV(path string) ([]row, error) {
 		}
 		rows = append(rows, row{id: get(rec, "id"), text: get(rec, "text"), label: get(rec, "label"),
 			source: get(rec, "source"), event: get(rec, "event")})
+	}
+	return rows, nil
+}
+
+// readPlainTSV reads a shared set as plain TSV: one row per line, no
+// quoting.
+func readPlainTSV(path string) ([]row, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) == 0 {
+		return nil, fmt.Errorf("%s: empty", path)
+	}
+	col := map[string]int{}
+	for i, h := range strings.Split(lines[0], "\t") {
+		col[h] = i
+	}
+	var rows []row
+	for n, line := range lines[1:] {
+		rec := strings.Split(strings.TrimRight(line, "\r"), "\t")
+		get := func(name string) string {
+			if i, ok := col[name]; ok && i < len(rec) {
+				return rec[i]
+			}
+			return ""
+		}
+		if len(rec) < len(col) {
+			return nil, fmt.Errorf("%s:%d: %d fields, want %d", path, n+2, len(rec), len(col))
+		}
+		rows = append(rows, row{id: get("id"), text: get("text"), label: get("label"), source: get("source"), event: get("event")})
 	}
 	return rows, nil
 }
