@@ -761,10 +761,10 @@ func (e *Engine) shadows(o, h *hit) bool {
 
 // dropNegatedAndTopics drops cues cancelled by a negation just before them
 // and pleas inside Weibo-style #topic# tags, which name a discussion
-// ("#武汉求助#") rather than make a request — unless the tags are the only
-// place a need is named ("#郑州暴雨被困老人#" and nothing else): then the
-// tag text is read, once. It returns how many topic tags it saw, how
-// many cues it kept from tags, and how many cues a negation cancelled.
+// ("#武汉求助#") rather than make a request. When the tags are the only
+// place a need is named ("#郑州暴雨被困老人#" and nothing else), it counts
+// the needs and lacks in them for the decision layer. It returns how many
+// topic tags it saw, that count, and how many cues a negation cancelled.
 func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics, tagged, negated int) {
 	var hasDeniable, hasCritical, hasPast bool
 	for i := range hits {
@@ -900,22 +900,20 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics, tagged, n
 		return topics, 0, negated
 	}
 	// A need named outside the tags: the tags are topics. Otherwise the
-	// needs, lacks and people in them are the plea (the ask words of a
-	// tag, 求助 in #武汉求助#, stay its name).
+	// needs, lacks and people in the tags are all the text names, counted
+	// once for the decision layer (a tag is as often a news headline, so
+	// they stay out of the gate).
 	for k := range hits {
 		if !hits[k].dropped && e.sigs[hits[k].sig].k == kNeed {
 			return topics, 0, negated
 		}
 	}
 	for k := range hits {
-		h := &hits[k]
-		if !h.tagged {
-			continue
-		}
-		switch e.sigs[h.sig].k {
-		case kNeed, kLack, kSubject, kVulnerable:
-			h.dropped = false
-			tagged++
+		if h := &hits[k]; h.tagged {
+			switch e.sigs[h.sig].k {
+			case kNeed, kLack:
+				tagged++
+			}
 		}
 	}
 	return topics, tagged, negated
