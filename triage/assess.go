@@ -494,18 +494,17 @@ func (e *Engine) assess(text string, features []float32, wantFeatures bool) (Ass
 	if t.fundraise {
 		level = Normal
 	}
-	t.gate, t.gateScore = None, evidence-negW-frameW
+	t.gate, t.gateScore, t.cue = None, evidence-negW-frameW, level
 	if gate {
 		t.gate = level
 	}
 
 	// The speech act: the plea's evidence against each counter-act's.
-	pleaW := 0.0
-	if needW > 0 {
-		pleaW = askEq
-		if gate {
-			pleaW = evidence
-		}
+	// An ask that names no need ("please someone help us") is still a
+	// plea; what it lacks is for the decision to weigh.
+	pleaW := askEq
+	if gate {
+		pleaW = evidence
 	}
 	t.act = decideAct(pleaW, &t.actW, t.subjOther || vulW > 0)
 	a.Act = t.act
@@ -522,6 +521,7 @@ func (e *Engine) assess(text string, features []float32, wantFeatures bool) (Ass
 		t.placeName = len(a.Places) > 0 && !located
 		t.chinese = a.Language == "zh"
 		t.runes = runeCount(buf)
+		t.surface(text)
 		t.sentences = countSentences(buf)
 		t.questions = bytes.IndexByte(buf, '?') + 1
 		t.exclaims = bytes.IndexByte(buf, '!') + 1
@@ -537,7 +537,14 @@ func (e *Engine) assess(text string, features []float32, wantFeatures bool) (Ass
 	}
 	if m := e.model; m.Trained {
 		p := m.probs(&sc.x)
-		a.Urgency = m.level(p)
+		a.Urgency = m.level(p, t.chinese, t.gate, t.cue)
+		// A life at risk by the reviewed lexicon, in a message the model
+		// also takes for a request, is never rated below high: the model
+		// moves such a plea one level at most (critical ↔ high is where
+		// the cues and the guide disagree most), it does not bury it.
+		if t.gate == Critical && a.Urgency > None && a.Urgency < High {
+			a.Urgency = High
+		}
 		if a.Urgency > Normal && t.fundraise {
 			a.Urgency = Normal
 		}
@@ -1247,12 +1254,13 @@ func (e *Engine) dropFormFieldNames(buf []byte, hits []hit) int {
 				i += j + 1
 			}
 		case ':':
-			// "name:" after a clause start, a space or a closing bracket.
+			// "name:" after a clause start, a space or a closing bracket;
+			// not the scheme of a link ("http://").
 			k := i
 			for k > 0 && i-k < maxFieldNameBytes && !fieldStop(buf[k-1]) {
 				k--
 			}
-			if k < i && (k == 0 || fieldStop(buf[k-1])) && fieldName(buf[k:i]) {
+			if k < i && (k == 0 || fieldStop(buf[k-1])) && fieldName(buf[k:i]) && !bytes.HasPrefix(buf[i+1:], []byte("//")) {
 				names[n] = span{int32(k), int32(i)}
 				n++
 			}

@@ -1,6 +1,9 @@
 package triage
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // The decision layer: a calibrated model over what the lexicon found.
 //
@@ -8,7 +11,9 @@ import "math"
 // news, ...) and described by their context (negated, in the past,
 // inside a tag or a form field name, where in the text, who is affected,
 // how severe, the speech act); the hand-set gate's own verdict is one
-// more input. Three logistic models read these features: is it a
+// more input. The language is not: the training rows of one language come
+// from one genre (nearly every Chinese one is an urgent Wuhan plea), and
+// a language feature would learn that genre's prior instead of the cues. Three logistic models read these features: is it a
 // request (≥ normal), is it urgent (≥ high), is it critical. Their
 // weights are trained offline (internal/gen/decide) on guide-labelled
 // messages and embedded as data (decide_model.go). Features are kinds,
@@ -64,7 +69,6 @@ const (
 	fSentences
 	fQuestion
 	fExclaim
-	fChinese
 	fPleaPosition
 	fGateRequest
 	fGateHigh
@@ -79,6 +83,13 @@ const (
 	fActNotice
 	fActThanks
 	fActAd
+	fAskNoNeed
+	fLink
+	fMention
+	fHashtags
+	fUpper
+	fCueHigh
+	fCueCritical
 	nFeatures
 )
 
@@ -94,12 +105,14 @@ var featureNames = [nFeatures]string{
 	fFormFields: "form_fields", fPast: "past", fHistory: "history", fNegated: "negated",
 	fPresent: "present", fRoutine: "routine", fFundraise: "fundraise", fPhone: "phone",
 	fAddress: "address", fPlaceName: "placename", fDuration: "duration", fLength: "length",
-	fSentences: "sentences", fQuestion: "question", fExclaim: "exclaim", fChinese: "chinese",
+	fSentences: "sentences", fQuestion: "question", fExclaim: "exclaim",
 	fPleaPosition: "plea_position", fGateRequest: "gate_request", fGateHigh: "gate_high",
 	fGateCritical: "gate_critical", fGateScore: "gate_score", fActPlea: "act_plea",
 	fActRelayed: "act_relayed", fActOffer: "act_offer", fActNews: "act_news",
 	fActOpinion: "act_opinion", fActCoordination: "act_coordination", fActNotice: "act_notice",
-	fActThanks: "act_thanks", fActAd: "act_ad",
+	fActThanks: "act_thanks", fActAd: "act_ad", fAskNoNeed: "ask_no_need", fLink: "link",
+	fMention: "mention", fHashtags: "hashtags", fUpper: "upper", fCueHigh: "cue_high",
+	fCueCritical: "cue_critical",
 }
 
 // FeatureNames lists the decision layer's inputs in order (for the
@@ -114,15 +127,51 @@ const (
 	nHeads
 )
 
-// decisionModel is a logistic model per head over the features. The
-// trained one (trainedModel) is generated; Trained is false only before
-// the first training, when the hand-set gate decides alone.
-type decisionModel struct {
+// trainedWeights is what the training program writes (decide_model.go):
+// the features it was trained on, by name, and each head's weights in
+// that order. Trained is false only before the first training, when the
+// hand-set gate decides alone.
+type trainedWeights struct {
 	Trained   bool
 	Features  []string
 	Bias      [nHeads]float32
+	Weights   [nHeads][]float32
+	Threshold [2][nHeads][2]float32
+}
+
+// compileModel lays the trained weights out by feature index. A feature
+// the model was not trained on weighs nothing (and TestModelMatchesFeatures
+// says to retrain); one it knows but the engine no longer computes is
+// dropped.
+func compileModel(t *trainedWeights) *decisionModel {
+	m := &decisionModel{Trained: t.Trained, Bias: t.Bias, Threshold: t.Threshold}
+	for i, name := range t.Features {
+		for f := range nFeatures {
+			if featureNames[f] == name {
+				for h := range nHeads {
+					if i < len(t.Weights[h]) {
+						m.Weights[h][f] = t.Weights[h][i]
+					}
+				}
+			}
+		}
+	}
+	return m
+}
+
+// decisionModel is a logistic model per head over the features, laid
+// out for the hot path.
+type decisionModel struct {
+	Trained   bool
+	Bias      [nHeads]float32
 	Weights   [nHeads][nFeatures]float32
-	Threshold [nHeads]float32
+	// Threshold is each head's threshold per language ([0] Chinese, [1]
+	// every other language): [h][0] where the hand-set rules already
+	// answer yes to head h's question (the gate for the request head, the
+	// cues' level for the others), [h][1] where they answer no. The model
+	// overrides the rules only where it is surer than their record on the
+	// training rows; [0, 1] leaves the rules alone.
+	Threshold [2][nHeads][2]float32
 }
 
 // tally is what one pass over the cues found, summed by kind and
@@ -144,8 +193,16 @@ type tally struct {
 	chinese                                     bool
 	pleaPos                                     float64
 	gate                                        Urgency
+	// cue is the level the cues and rules give, were it a request (the
+	// gate's level before the gate).
+	cue Urgency
 	gateScore                                   float64
 	act                                         SpeechAct
+	// Surface of the raw text: a link, an @mention or retweet opening it,
+	// #hashtags, and the share of capital letters (shouting).
+	link, mention                               bool
+	hashtags                                    int
+	upper                                       float64
 }
 
 func capf(v, hi float64) float32 { return float32(min(v, hi)) }
@@ -206,7 +263,6 @@ func (t *tally) features(x *[nFeatures]float32) {
 	x[fSentences] = capf(float64(t.sentences), 10) / 5
 	x[fQuestion] = b2f(t.questions > 0)
 	x[fExclaim] = b2f(t.exclaims > 0)
-	x[fChinese] = b2f(t.chinese)
 	x[fPleaPosition] = float32(t.pleaPos)
 	x[fGateRequest] = b2f(t.gate >= Normal)
 	x[fGateHigh] = b2f(t.gate >= High)
@@ -221,6 +277,37 @@ func (t *tally) features(x *[nFeatures]float32) {
 	x[fActNotice] = b2f(t.act == ActNotice)
 	x[fActThanks] = b2f(t.act == ActThanks)
 	x[fActAd] = b2f(t.act == ActAd)
+	x[fAskNoNeed] = b2f(t.needW == 0 && t.askW >= minAsk)
+	x[fLink] = b2f(t.link)
+	x[fMention] = b2f(t.mention)
+	x[fHashtags] = capf(float64(t.hashtags), 6) / 3
+	x[fUpper] = float32(t.upper)
+	x[fCueHigh] = b2f(t.cue >= High)
+	x[fCueCritical] = b2f(t.cue == Critical)
+}
+
+// surface reads the raw text's surface for the tally: links, a leading
+// @mention or "RT", #hashtags and capital letters. One pass over bytes.
+func (t *tally) surface(text string) {
+	t.link = strings.Contains(text, "http") || strings.Contains(text, "www.")
+	s := strings.TrimLeft(text, " ")
+	t.mention = strings.HasPrefix(s, "@") || strings.HasPrefix(s, "RT ")
+	upper, letters := 0, 0
+	for i := 0; i < len(text) && i < 4*MaxRunes; i++ {
+		c := text[i]
+		switch {
+		case c == '#' && i+1 < len(text) && text[i+1] != ' ' && text[i+1] != '#':
+			t.hashtags++
+		case c >= 'A' && c <= 'Z':
+			upper++
+			letters++
+		case c >= 'a' && c <= 'z':
+			letters++
+		}
+	}
+	if letters >= 8 {
+		t.upper = float64(upper) / float64(letters)
+	}
 }
 
 // probs returns each head's probability for features x.
@@ -237,11 +324,24 @@ func (m *decisionModel) probs(x *[nFeatures]float32) (p [nHeads]float64) {
 }
 
 // level turns head probabilities into an urgency: the highest level
-// whose head and every head below it clear their thresholds.
-func (m *decisionModel) level(p [nHeads]float64) Urgency {
+// whose head and every head below it clear their thresholds (Chinese
+// text has its own).
+func (m *decisionModel) level(p [nHeads]float64, zh bool, gate, cue Urgency) Urgency {
+	th := &m.Threshold[1]
+	if zh {
+		th = &m.Threshold[0]
+	}
 	u := None
 	for h := range nHeads {
-		if p[h] < float64(m.Threshold[h]) {
+		rules := cue
+		if h == headRequest {
+			rules = gate
+		}
+		t := th[h][1]
+		if rules >= Urgency(h+1) {
+			t = th[h][0]
+		}
+		if p[h] < float64(t) {
 			break
 		}
 		u = Urgency(h + 1)

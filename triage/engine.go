@@ -291,7 +291,7 @@ func NewEngine(extra ...*Lexicon) (*Engine, error) {
 }
 
 func compile(sigs []Signal, rules []Rule) (*Engine, error) {
-	e := &Engine{model: &trainedModel}
+	e := &Engine{model: compileModel(&trainedModel)}
 	ids := make(map[string]int, len(sigs))
 	patIndex := map[string]int{}
 	var patterns []string // by pattern number
