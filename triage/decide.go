@@ -162,9 +162,9 @@ func compileModel(t *trainedWeights) *decisionModel {
 // decisionModel is a logistic model per head over the features, laid
 // out for the hot path.
 type decisionModel struct {
-	Trained   bool
-	Bias      [nHeads]float32
-	Weights   [nHeads][nFeatures]float32
+	Trained bool
+	Bias    [nHeads]float32
+	Weights [nHeads][nFeatures]float32
 	// Threshold is each head's threshold per language ([0] Chinese, [1]
 	// every other language): [h][0] where the hand-set rules already
 	// answer yes to head h's question (the gate for the request head, the
@@ -195,14 +195,14 @@ type tally struct {
 	gate                                        Urgency
 	// cue is the level the cues and rules give, were it a request (the
 	// gate's level before the gate).
-	cue Urgency
-	gateScore                                   float64
-	act                                         SpeechAct
+	cue       Urgency
+	gateScore float64
+	act       SpeechAct
 	// Surface of the raw text: a link, an @mention or retweet opening it,
 	// #hashtags, and the share of capital letters (shouting).
-	link, mention                               bool
-	hashtags                                    int
-	upper                                       float64
+	link, mention bool
+	hashtags      int
+	upper         float64
 }
 
 func capf(v, hi float64) float32 { return float32(min(v, hi)) }
