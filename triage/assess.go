@@ -131,6 +131,7 @@ func (e *Engine) assess(text string, features []float32, wantFeatures bool) (Ass
 		return len(sc.hits) < maxHits
 	})
 	hits := sc.hits
+	e.keepStreetNames(buf, hits)
 	e.dropShadowed(hits)
 	var t tally
 	t.formFields = e.dropFormFieldNames(buf, hits)
@@ -753,7 +754,7 @@ func (e *Engine) dropShadowed(hits []hit) {
 // shadows reports whether hit o strictly covers hit h and overrides it:
 // same kind, or either of them is not a positive cue.
 func (e *Engine) shadows(o, h *hit) bool {
-	if !(o.start <= h.start && o.end >= h.end && o.end-o.start > h.end-h.start) {
+	if o.inert || !(o.start <= h.start && o.end >= h.end && o.end-o.start > h.end-h.start) {
 		return false
 	}
 	so, sh := &e.sigs[o.sig], &e.sigs[h.sig]

@@ -214,8 +214,11 @@ type hit struct {
 	// past: a critical need placed in the past by a history cue in the
 	// same clause ("前年心梗"), counted as high.
 	past bool
-	// tagged: dropped as part of a #topic# tag (and possibly restored).
+	// tagged: dropped as part of a #topic# tag.
 	tagged bool
+	// inert: a not-a-place word that begins a street name (keepStreetNames):
+	// it shadows nothing.
+	inert bool
 }
 
 // scratch is per-call working memory, pooled so a steady stream of
