@@ -134,7 +134,8 @@ func (e *Engine) assess(text string, features []float32, wantFeatures bool) (Ass
 	e.keepStreetNames(buf, hits)
 	e.dropShadowed(hits)
 	var t tally
-	t.formFields = e.dropFormFieldNames(buf, hits)
+	var formPeople, formUnresolved bool
+	t.formFields, formPeople, formUnresolved = e.dropFormFieldNames(buf, hits)
 	topics, tagged, negated := e.dropNegatedAndTopics(buf, hits)
 	t.tagged, t.negated = tagged, negated
 
@@ -289,6 +290,15 @@ func (e *Engine) assess(text string, features []float32, wantFeatures bool) (Ass
 				}
 			}
 		}
+	}
+
+	// A form's values speak for the writer: people counted as waiting
+	// are someone concrete, a rescue not yet made is something missing.
+	if formPeople {
+		subjW += kinWeight
+	}
+	if formUnresolved {
+		lackW += 1.5
 	}
 
 	// Social-media framing is counter-evidence of its own: a post that
@@ -1237,11 +1247,13 @@ const (
 )
 
 // dropFormFieldNames drops the cues inside the field names of a form
-// post whose values do not affirm them, and returns how many field names
-// it found.
-func (e *Engine) dropFormFieldNames(buf []byte, hits []hit) int {
+// post whose values do not affirm them. It returns how many field names
+// it found, whether a field names a need with a count of people above
+// zero ("受困人数:3": people are waiting), and whether a field denies a
+// resolution ("是否已获救:否": nobody rescued yet).
+func (e *Engine) dropFormFieldNames(buf []byte, hits []hit) (fields int, people, unresolved bool) {
 	if bytes.IndexByte(buf, '[') < 0 && bytes.IndexByte(buf, ':') < 0 {
-		return 0
+		return 0, false, false
 	}
 	var names [maxFields]span
 	n := 0
@@ -1268,7 +1280,7 @@ func (e *Engine) dropFormFieldNames(buf []byte, hits []hit) int {
 		}
 	}
 	if n < minFormFields {
-		return n
+		return n, false, false
 	}
 	for f := range n {
 		nm := names[f]
@@ -1277,16 +1289,34 @@ func (e *Engine) dropFormFieldNames(buf []byte, hits []hit) int {
 		if f+1 < n {
 			vEnd = max(vStart, int(names[f+1].start)-1)
 		}
-		if affirms(buf[min(vStart, len(buf)):vEnd]) {
+		value := buf[min(vStart, len(buf)):vEnd]
+		if affirms(value) {
+			for k := range hits {
+				if h := &hits[k]; h.start >= nm.start && h.end <= nm.end && e.sigs[h.sig].k == kNeed {
+					people = people || bytes.TrimLeft(value, " ")[0] >= '1' && bytes.TrimLeft(value, " ")[0] <= '9'
+				}
+			}
 			continue
 		}
 		for k := range hits {
 			if h := &hits[k]; h.start >= nm.start && h.end <= nm.end {
+				unresolved = unresolved || e.sigs[h.sig].k == kResolved && denies(value)
 				h.dropped = true
 			}
 		}
 	}
-	return n
+	return n, people, unresolved
+}
+
+// denies reports whether a field's value says no: 否, 无, 没, 未, "no".
+func denies(v []byte) bool {
+	v = bytes.TrimLeft(v, " ")
+	for _, n := range [...]string{"否", "无", "没", "未", "no"} {
+		if bytes.HasPrefix(v, []byte(n)) {
+			return true
+		}
+	}
+	return false
 }
 
 // fieldStop ends a field name when scanning back from its colon.
