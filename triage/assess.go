@@ -531,11 +531,8 @@ func (e *Engine) assess(text string, features []float32, wantFeatures bool) (Ass
 		t.phone, t.address, t.duration = len(a.Phones) > 0, located, len(a.Durations) > 0
 		t.placeName = len(a.Places) > 0 && !located
 		t.chinese = a.Language == "zh"
-		t.runes = runeCount(buf)
+		t.shape(buf)
 		t.surface(text)
-		t.sentences = countSentences(buf)
-		t.questions = bytes.IndexByte(buf, '?') + 1
-		t.exclaims = bytes.IndexByte(buf, '!') + 1
 		t.pleaPos = 1
 		if firstPlea >= 0 && len(buf) > 0 {
 			t.pleaPos = float64(firstPlea) / float64(len(buf))
@@ -1171,24 +1168,6 @@ func firstOfKind(e *Engine, hits []hit, k kindID) int {
 	return -1
 }
 
-// countSentences counts sentence ends (. ! ? ;) not followed by another,
-// plus one for a text that does not end with one.
-func countSentences(buf []byte) int {
-	n := 0
-	for i, c := range buf {
-		switch c {
-		case '.', '!', '?', ';':
-			if i+1 == len(buf) || !sentenceBreak(buf[i+1:i+2]) {
-				n++
-			}
-		}
-	}
-	if len(buf) > 0 && !sentenceBreak(buf[len(buf)-1:]) {
-		n++
-	}
-	return n
-}
-
 // namedPlace reports an English place name written as one: "in", "at",
 // "near" or "from" followed by a capitalised word that does not open a
 // sentence ("we need help in Gorkha", "stuck at Bhaktapur"). Gazetteers
@@ -1357,16 +1336,4 @@ func affirms(v []byte) bool {
 		}
 	}
 	return false
-}
-
-// runeCount counts the runes of valid UTF-8 (normalised text) by its
-// lead bytes, without the conversion utf8.RuneCount may allocate for.
-func runeCount(b []byte) int {
-	n := 0
-	for _, c := range b {
-		if c&0xC0 != 0x80 {
-			n++
-		}
-	}
-	return n
 }

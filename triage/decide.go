@@ -286,6 +286,60 @@ func (t *tally) features(x *[nFeatures]float32) {
 	x[fCueCritical] = b2f(t.cue == Critical)
 }
 
+// Byte classes for the one-pass shape and surface scans.
+const (
+	bcCont  = 1 << iota // a UTF-8 continuation byte
+	bcEnd               // . ! ? ;
+	bcQuest             // ?
+	bcExcl              // !
+	bcUpper
+	bcLetter
+	bcHash
+)
+
+var byteClass = func() (t [256]uint8) {
+	for c := 0x80; c < 0xC0; c++ {
+		t[c] = bcCont
+	}
+	for _, c := range ".!?;" {
+		t[c] |= bcEnd
+	}
+	t['?'] |= bcQuest
+	t['!'] |= bcExcl
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = bcUpper | bcLetter
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = bcLetter
+	}
+	t['#'] = bcHash
+	return t
+}()
+
+// shape counts, in one pass over the normalised text, its runes, its
+// sentences (runs of . ! ? ; and a last one left open) and whether it
+// asks or exclaims.
+func (t *tally) shape(buf []byte) {
+	prevEnd := true
+	for _, c := range buf {
+		k := byteClass[c]
+		if k&bcCont == 0 {
+			t.runes++
+		}
+		if k&bcEnd != 0 {
+			if !prevEnd {
+				t.sentences++
+			}
+			t.questions += int(k&bcQuest) / bcQuest
+			t.exclaims += int(k&bcExcl) / bcExcl
+		}
+		prevEnd = k&bcEnd != 0
+	}
+	if !prevEnd {
+		t.sentences++
+	}
+}
+
 // surface reads the raw text's surface for the tally: links, a leading
 // @mention or "RT", #hashtags and capital letters. One pass over bytes.
 func (t *tally) surface(text string) {
@@ -293,17 +347,20 @@ func (t *tally) surface(text string) {
 	s := strings.TrimLeft(text, " ")
 	t.mention = strings.HasPrefix(s, "@") || strings.HasPrefix(s, "RT ")
 	upper, letters := 0, 0
-	for i := 0; i < len(text) && i < 4*MaxRunes; i++ {
-		c := text[i]
-		switch {
-		case c == '#' && i+1 < len(text) && text[i+1] != ' ' && text[i+1] != '#':
-			t.hashtags++
-		case c >= 'A' && c <= 'Z':
-			upper++
-			letters++
-		case c >= 'a' && c <= 'z':
-			letters++
+	n := min(len(text), 4*MaxRunes)
+	for i := 0; i < n; i++ {
+		k := byteClass[text[i]]
+		if k&(bcLetter|bcHash) == 0 {
+			continue
 		}
+		if k&bcHash != 0 {
+			if i+1 < n && text[i+1] != ' ' && text[i+1] != '#' {
+				t.hashtags++
+			}
+			continue
+		}
+		letters++
+		upper += int(k&bcUpper) / bcUpper
 	}
 	if letters >= 8 {
 		t.upper = float64(upper) / float64(letters)
