@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -113,20 +114,20 @@ func (e *Engine) handleAsker(ctx context.Context, m Message, chat *store.Chat) e
 	}); err != nil {
 		return fmt.Errorf("read asker %s: %w", m.Sender, err)
 	}
-	lang := langOf(person, e.lang(chat))
+	lang := i18n.LangOf(person, e.lang(chat))
 	a := e.triage.Assess(text)
 	if person.Language == "" && (a.Language == "zh" || a.Language == "en") {
 		lang = a.Language
 	}
 	switch {
 	case badRef != 0:
-		return e.askerReply(ctx, m, person, lang, nil, tr(lang, "I can't find a request #%d of yours.", badRef)+"\n"+openList(open, lang))
+		return e.askerReply(ctx, m, person, lang, nil, i18n.T(lang, "I can't find a request #%d of yours.", badRef)+"\n"+openList(open, lang))
 	case chosen != nil && !chosen.Status.Open():
-		return e.askerReply(ctx, m, person, lang, nil, tr(lang, "Your request #%d is already %s. If you need help again, just tell me what you need.", chosen.ID, statusLabel(lang, chosen.Status)))
+		return e.askerReply(ctx, m, person, lang, nil, i18n.T(lang, "Your request #%d is already %s. If you need help again, just tell me what you need.", chosen.ID, i18n.Status(lang, chosen.Status)))
 	case chosen != nil && text == "":
 		// A bare "#N" chooses the case the next messages go to.
 		conv = askerConv{Case: chosen.ID, Asked: map[string]int{}}
-		return e.askerReply(ctx, m, person, lang, &conv, tr(lang, "OK: your next messages are added to request #%d.", chosen.ID))
+		return e.askerReply(ctx, m, person, lang, &conv, i18n.T(lang, "OK: your next messages are added to request #%d.", chosen.ID))
 	case chosen != nil:
 		return e.addToCase(ctx, m, person, lang, conv, chosen.ID, text)
 	}
@@ -149,9 +150,9 @@ func (e *Engine) handleAsker(ctx context.Context, m Message, chat *store.Chat) e
 			if info {
 				conv.Draft = strings.TrimSpace(conv.Draft + "\n" + text)
 			}
-			return e.askerReply(ctx, m, person, lang, &conv, tr(lang, "Thank you, I noted that. What do you need help with?"))
+			return e.askerReply(ctx, m, person, lang, &conv, i18n.T(lang, "Thank you, I noted that. What do you need help with?"))
 		}
-		return e.askerReply(ctx, m, person, lang, nil, tr(lang, "Hello! I am Lifeline, a bot that passes requests for help to volunteer teams. If you or someone near you needs help, tell me in your own words what is needed, for whom, where, and a phone number. Send /status to see your requests."))
+		return e.askerReply(ctx, m, person, lang, nil, i18n.T(lang, "Hello! I am Lifeline, a bot that passes requests for help to volunteer teams. If you or someone near you needs help, tell me in your own words what is needed, for whom, where, and a phone number. Send /status to see your requests."))
 	}
 	return e.newAskerCase(ctx, m, chat, person, lang, conv, text, a)
 }
@@ -188,29 +189,29 @@ func (e *Engine) newAskerCase(ctx context.Context, m Message, chat *store.Chat, 
 		conv = askerConv{Case: c.ID, Asked: map[string]int{}}
 		var b strings.Builder
 		if c.Urgency == triage.Critical {
-			b.WriteString(tr(lang, "This sounds urgent: I have alerted the volunteers right away. If a life is in danger, also call the emergency number (120) now.") + "\n\n")
+			b.WriteString(i18n.T(lang, "This sounds urgent: I have alerted the volunteers right away. If a life is in danger, also call the emergency number (120) now.") + "\n\n")
 		} else if c.Urgency >= e.opts.AlertAt {
-			b.WriteString(tr(lang, "I have alerted the volunteers.") + "\n\n")
+			b.WriteString(i18n.T(lang, "I have alerted the volunteers.") + "\n\n")
 		}
 		if merged {
-			b.WriteString(tr(lang, "This matches request #%d, which is already registered; I added your message to it.", c.ID))
+			b.WriteString(i18n.T(lang, "This matches request #%d, which is already registered; I added your message to it.", c.ID))
 		} else {
-			b.WriteString(tr(lang, "Your request is registered as #%d.", c.ID))
+			b.WriteString(i18n.T(lang, "Your request is registered as #%d.", c.ID))
 		}
 		b.WriteString("\n" + understood(c, lang))
 		if missing := missingFields(c); len(missing) > 0 {
 			names := make([]string, len(missing))
 			for i, f := range missing {
-				names[i] = tr(lang, "field:"+f)
+				names[i] = i18n.T(lang, "field:"+f)
 			}
-			b.WriteString("\n" + tr(lang, "To help, the volunteers still need: %s.", strings.Join(names, tr(lang, ", "))))
+			b.WriteString("\n" + i18n.T(lang, "To help, the volunteers still need: %s.", strings.Join(names, i18n.T(lang, ", "))))
 		}
 		if err := e.askerSend(tx, m, c.ID, b.String(), 1); err != nil {
 			return err
 		}
 		if !person.PrivacyTold {
 			person.PrivacyTold = true
-			if err := e.askerSend(tx, m, c.ID, tr(lang, "About your data: the volunteers in the team's coordination group see your phone number and address so they can help you. If your request is shared in public groups, the phone number and house number are hidden. Your phone, address and messages are deleted %d days after your case is finished.", e.opts.Workflow.RetentionDays), 2); err != nil {
+			if err := e.askerSend(tx, m, c.ID, i18n.T(lang, "About your data: the volunteers in the team's coordination group see your phone number and address so they can help you. If your request is shared in public groups, the phone number and house number are hidden. Your phone, address and messages are deleted %d days after your case is finished.", e.opts.Workflow.RetentionDays), 2); err != nil {
 				return err
 			}
 		}
@@ -259,9 +260,9 @@ func (e *Engine) addToCase(ctx context.Context, m Message, person *store.Person,
 			if err != nil {
 				return err
 			}
-			reply := tr(lang, "Your request #%d is %s.", id, statusLabel(lang, c.Status))
+			reply := i18n.T(lang, "Your request #%d is %s.", id, i18n.Status(lang, c.Status))
 			if relayed {
-				reply = tr(lang, "Passed on to the volunteers of #%d.", id)
+				reply = i18n.T(lang, "Passed on to the volunteers of #%d.", id)
 			}
 			return e.askerSend(tx, m, id, reply, 1)
 		}
@@ -310,9 +311,9 @@ func (e *Engine) addToCase(ctx context.Context, m Message, person *store.Person,
 			return err
 		}
 		var b strings.Builder
-		b.WriteString(tr(lang, "Thank you, I added that to your request #%d.", id))
+		b.WriteString(i18n.T(lang, "Thank you, I added that to your request #%d.", id))
 		if c.Urgency > before && c.Urgency >= e.opts.AlertAt {
-			b.WriteString("\n" + tr(lang, "It is now marked %s and the volunteers have been alerted.", urgencyLabel(lang, c.Urgency)))
+			b.WriteString("\n" + i18n.T(lang, "It is now marked %s and the volunteers have been alerted.", i18n.Urgency(lang, c.Urgency)))
 		}
 		if next := nextField(conv, c); next == "" && answering != "" {
 			b.WriteString("\n" + understood(c, lang))
@@ -361,19 +362,19 @@ func (e *Engine) askNext(tx *store.Tx, m Message, lang string, conv *askerConv, 
 	var text string
 	switch field {
 	case fieldNeed:
-		text = tr(lang, "What exactly do you need? (for example medicine, dialysis, food, a hospital visit)")
+		text = i18n.T(lang, "What exactly do you need? (for example medicine, dialysis, food, a hospital visit)")
 	case fieldWhere:
-		text = tr(lang, "Where are you? Please tell me the district, street and compound.")
+		text = i18n.T(lang, "Where are you? Please tell me the district, street and compound.")
 	case fieldPhone:
-		text = tr(lang, "What phone number can the volunteers call?")
+		text = i18n.T(lang, "What phone number can the volunteers call?")
 		if conv.Asked[fieldPhone] > 0 {
-			text = tr(lang, "I couldn't find a phone number in that. Please send the number the volunteers can call, for example 13812345678.")
+			text = i18n.T(lang, "I couldn't find a phone number in that. Please send the number the volunteers can call, for example 13812345678.")
 		}
 	case fieldWho:
-		text = tr(lang, "Who is the help for? Please tell me their age and condition (for example: 78, diabetic, lives alone).")
+		text = i18n.T(lang, "Who is the help for? Please tell me their age and condition (for example: 78, diabetic, lives alone).")
 	default:
 		if wasAsking != "" || seq == 3 {
-			text = tr(lang, "That is everything the volunteers need for now; they will contact you. You can add details here at any time, send /status to see your requests, or /cancel if you no longer need help.")
+			text = i18n.T(lang, "That is everything the volunteers need for now; they will contact you. You can add details here at any time, send /status to see your requests, or /cancel if you no longer need help.")
 		}
 	}
 	if field != "" {
@@ -419,21 +420,21 @@ func missingFields(c *store.Case) []string {
 // understood says back what the bot took from the asker's words, unmasked:
 // these are their own details.
 func understood(c *store.Case, lang string) string {
-	parts := []string{tr(lang, "need: %s (%s)", categoryLabel(lang, c.Category), urgencyLabel(lang, c.Urgency))}
+	parts := []string{i18n.T(lang, "need: %s (%s)", i18n.Category(lang, c.Category), i18n.Urgency(lang, c.Urgency))}
 	if len(c.Assessment.Vulnerable) > 0 {
 		who := make([]string, len(c.Assessment.Vulnerable))
 		for i, v := range c.Assessment.Vulnerable {
-			who[i] = vulnerableLabel(lang, v)
+			who[i] = i18n.Vulnerable(lang, v)
 		}
-		parts = append(parts, tr(lang, "for: %s", strings.Join(who, ", ")))
+		parts = append(parts, i18n.T(lang, "for: %s", strings.Join(who, ", ")))
 	}
 	if where := placesText(c, unmasked); where != "" {
-		parts = append(parts, tr(lang, "where: %s", where))
+		parts = append(parts, i18n.T(lang, "where: %s", where))
 	}
 	if len(c.Phones) > 0 {
-		parts = append(parts, tr(lang, "contact: %s", strings.Join(c.Phones, ", ")))
+		parts = append(parts, i18n.T(lang, "contact: %s", strings.Join(c.Phones, ", ")))
 	}
-	return tr(lang, "I understood — %s.", strings.Join(parts, tr(lang, "; ")))
+	return i18n.T(lang, "I understood — %s.", strings.Join(parts, i18n.T(lang, "; ")))
 }
 
 // askerReply answers a private message that changes no case.
@@ -523,18 +524,18 @@ func putConv(tx *store.Tx, person string, conv askerConv) error {
 // openList lists open cases for the asker, or says there are none.
 func openList(open []*store.Case, lang string) string {
 	if len(open) == 0 {
-		return tr(lang, "You have no open requests.")
+		return i18n.T(lang, "You have no open requests.")
 	}
-	lines := []string{tr(lang, "Your open requests:")}
+	lines := []string{i18n.T(lang, "Your open requests:")}
 	for _, c := range open {
-		lines = append(lines, fmt.Sprintf("  #%d %s · %s", c.ID, categoryLabel(lang, c.Category), statusLabel(lang, c.Status)))
+		lines = append(lines, fmt.Sprintf("  #%d %s · %s", c.ID, i18n.Category(lang, c.Category), i18n.Status(lang, c.Status)))
 	}
 	return strings.Join(lines, "\n")
 }
 
 // cmdStart welcomes a person in a private chat and explains how to ask.
 func cmdStart(cc *cmdCtx) error {
-	return cc.reply(tr(cc.lang, "Welcome to Lifeline. I pass requests for help to volunteer teams.\nTell me in your own words what is needed, for whom (age, condition), where (district, street, compound) and a phone number; I will ask for anything missing and give you a case number.\n/status shows your requests · /cancel withdraws one · start a message with #N to add to request N."))
+	return cc.reply(i18n.T(cc.lang, "Welcome to Lifeline. I pass requests for help to volunteer teams.\nTell me in your own words what is needed, for whom (age, condition), where (district, street, compound) and a phone number; I will ask for anything missing and give you a case number.\n/status shows your requests · /cancel withdraws one · start a message with #N to add to request N."))
 }
 
 // cmdAskerStatus lists the caller's open requests, or shows one of theirs.
@@ -546,14 +547,14 @@ func cmdAskerStatus(cc *cmdCtx) error {
 	if len(cc.args) == 1 {
 		id, err := strconv.ParseInt(strings.TrimPrefix(cc.args[0], "#"), 10, 64)
 		if err != nil {
-			return usageError{tr(cc.lang, "%q is not a case number.", cc.args[0])}
+			return usageError{i18n.T(cc.lang, "%q is not a case number.", cc.args[0])}
 		}
 		for _, c := range cases {
 			if c.ID == id {
-				return cc.reply(tr(cc.lang, "Request #%d: %s", c.ID, statusLabel(cc.lang, c.Status)) + "\n" + cc.e.cardText(c, cc.lang, unmasked))
+				return cc.reply(i18n.T(cc.lang, "Request #%d: %s", c.ID, i18n.Status(cc.lang, c.Status)) + "\n" + cc.e.cardText(c, cc.lang, unmasked))
 			}
 		}
-		return refuse(tr(cc.lang, "I can't find a request #%d of yours.", id))
+		return refuse(i18n.T(cc.lang, "I can't find a request #%d of yours.", id))
 	}
 	var open []*store.Case
 	for _, c := range cases {
@@ -581,7 +582,7 @@ func cmdCancel(cc *cmdCtx) error {
 	case len(cc.args) > 0:
 		id, err := strconv.ParseInt(strings.TrimPrefix(cc.args[0], "#"), 10, 64)
 		if err != nil {
-			return usageError{tr(cc.lang, "%q is not a case number.", cc.args[0])}
+			return usageError{i18n.T(cc.lang, "%q is not a case number.", cc.args[0])}
 		}
 		for _, o := range open {
 			if o.ID == id {
@@ -589,12 +590,12 @@ func cmdCancel(cc *cmdCtx) error {
 			}
 		}
 		if c == nil {
-			return refuse(tr(cc.lang, "You have no open request #%d.", id) + "\n" + openList(open, cc.lang))
+			return refuse(i18n.T(cc.lang, "You have no open request #%d.", id) + "\n" + openList(open, cc.lang))
 		}
 	case len(open) == 0:
-		return refuse(tr(cc.lang, "You have no open requests."))
+		return refuse(i18n.T(cc.lang, "You have no open requests."))
 	case len(open) > 1:
-		return cc.reply(tr(cc.lang, "Which request do you want to withdraw? Send /cancel N.") + "\n" + openList(open, cc.lang))
+		return cc.reply(i18n.T(cc.lang, "Which request do you want to withdraw? Send /cancel N.") + "\n" + openList(open, cc.lang))
 	default:
 		c = open[0]
 	}
@@ -617,12 +618,12 @@ func cmdCancel(cc *cmdCtx) error {
 		}
 		for _, ch := range coordination {
 			l := cc.e.lang(ch)
-			if err := cc.e.enqueue(cc.tx, "notice", c.ID, OutMessage{Chat: ch.Ref, Text: tr(l, "Case #%d was withdrawn by the asker.", c.ID)}, ""); err != nil {
+			if err := cc.e.enqueue(cc.tx, "notice", c.ID, OutMessage{Chat: ch.Ref, Text: i18n.T(l, "Case #%d was withdrawn by the asker.", c.ID)}, ""); err != nil {
 				return err
 			}
 		}
 	}
-	return cc.reply(tr(cc.lang, "✓ Your request #%d is withdrawn. If you need help again, just write to me.", c.ID))
+	return cc.reply(i18n.T(cc.lang, "✓ Your request #%d is withdrawn. If you need help again, just write to me.", c.ID))
 }
 
 // notifyAsker tells the asker about a change that matters to them: their
@@ -653,26 +654,26 @@ func (e *Engine) notifyAsker(tx *store.Tx, c *store.Case, what string) error {
 	switch what {
 	case "claim", "assign":
 		if len(c.Assignees) == 1 { // the first volunteer only: later helpers are internal
-			text = tr(lang, "A volunteer has taken your request #%d and will contact you.", c.ID)
+			text = i18n.T(lang, "A volunteer has taken your request #%d and will contact you.", c.ID)
 		}
 	case "reopen":
-		text = tr(lang, "Your request #%d was reopened; the volunteers will look at it again.", c.ID)
+		text = i18n.T(lang, "Your request #%d was reopened; the volunteers will look at it again.", c.ID)
 	case "status":
 		switch c.Status {
 		case store.StatusVerified:
-			text = tr(lang, "Your request #%d has been verified by the volunteers.", c.ID)
+			text = i18n.T(lang, "Your request #%d has been verified by the volunteers.", c.ID)
 		case store.StatusInProgress:
-			text = tr(lang, "Volunteers are now working on your request #%d.", c.ID)
+			text = i18n.T(lang, "Volunteers are now working on your request #%d.", c.ID)
 		case store.StatusResolved:
-			text = tr(lang, "Your request #%d is marked resolved. If you still need help, just write to me.", c.ID)
+			text = i18n.T(lang, "Your request #%d is marked resolved. If you still need help, just write to me.", c.ID)
 		case store.StatusClosed:
 			switch {
 			case c.MergedInto != 0:
-				text = tr(lang, "Your request #%d is the same as request #%d; the volunteers follow it there.", c.ID, c.MergedInto)
+				text = i18n.T(lang, "Your request #%d is the same as request #%d; the volunteers follow it there.", c.ID, c.MergedInto)
 			case c.CloseReason == "withdrawn":
 				// The asker withdrew it themself and got a confirmation.
 			default:
-				text = tr(lang, "Your request #%d was closed (%s). If you still need help, just write to me.", c.ID, tr(lang, c.CloseReason))
+				text = i18n.T(lang, "Your request #%d was closed (%s). If you still need help, just write to me.", c.ID, i18n.T(lang, c.CloseReason))
 			}
 		}
 	}
@@ -680,90 +681,4 @@ func (e *Engine) notifyAsker(tx *store.Tx, c *store.Case, what string) error {
 		return nil
 	}
 	return e.enqueue(tx, "notice", c.ID, OutMessage{Chat: string(chat), Text: text}, "")
-}
-
-// zhAskerText holds the Chinese replies of the asker conversation, rescue
-// rooms and broadcasts.
-var zhAskerText = map[string]string{
-	// Asker conversation.
-	"Hello! I am Lifeline, a bot that passes requests for help to volunteer teams. If you or someone near you needs help, tell me in your own words what is needed, for whom, where, and a phone number. Send /status to see your requests.": "您好！我是 Lifeline 互助机器人，负责把求助转给志愿者团队。如果您或身边的人需要帮助，请直接告诉我：需要什么、给谁（年龄、病情）、在哪里、联系电话。发送 /status 查看您的求助。",
-	"OK: your next messages are added to request #%d.":                                                                                "好的，接下来的消息会补充到求助 #%d。",
-	"Thank you, I noted that. What do you need help with?":                                                                            "谢谢，已记下。请问您需要什么帮助？",
-	"This sounds urgent: I have alerted the volunteers right away. If a life is in danger, also call the emergency number (120) now.": "情况紧急，我已立即通知志愿者。如有生命危险，请同时马上拨打 120。",
-	"I have alerted the volunteers.":                                                                                                  "已通知志愿者。",
-	"This matches request #%d, which is already registered; I added your message to it.":                                              "这条和已登记的求助 #%d 是同一件事，已把您的消息补充进去。",
-	"Your request is registered as #%d.":                                                                                              "您的求助已登记，编号 #%d。",
-	"I understood — %s.":                                                                                                              "我理解的是——%s。",
-	"; ":                                                                                                                              "；",
-	"need: %s (%s)":                                                                                                                   "需要：%s（%s）",
-	"for: %s":                                                                                                                         "对象：%s",
-	"where: %s":                                                                                                                       "地点：%s",
-	"contact: %s":                                                                                                                     "电话：%s",
-	"About your data: the volunteers in the team's coordination group see your phone number and address so they can help you. If your request is shared in public groups, the phone number and house number are hidden. Your phone, address and messages are deleted %d days after your case is finished.": "关于您的信息：为了帮助您，志愿者协调群里的志愿者能看到您的电话和地址；求助转发到公开群时，电话和门牌号会被隐藏。结案 %d 天后，您的电话、地址和留言会被删除。",
-	"What exactly do you need? (for example medicine, dialysis, food, a hospital visit)":                                                                                                     "请问具体需要什么？（例如：药品、透析、食物、就医）",
-	"Where are you? Please tell me the district, street and compound.":                                                                                                                       "请问在哪里？请告诉我区、街道和小区。",
-	"What phone number can the volunteers call?":                                                                                                                                             "志愿者可以打哪个电话联系您？",
-	"I couldn't find a phone number in that. Please send the number the volunteers can call, for example 13812345678.":                                                                       "没有看到电话号码。请发一个志愿者能打通的号码，例如 13812345678。",
-	"Who is the help for? Please tell me their age and condition (for example: 78, diabetic, lives alone).":                                                                                  "请问是给谁的？请告诉我年龄和身体情况（例如：78岁，糖尿病，独居）。",
-	"That is everything the volunteers need for now; they will contact you. You can add details here at any time, send /status to see your requests, or /cancel if you no longer need help.": "信息已经齐了，志愿者会联系您。您可以随时在这里补充情况，发送 /status 查看求助进展，不再需要帮助时发送 /cancel。",
-	"Thank you, I added that to your request #%d.":                                                                                                                                           "谢谢，已补充到您的求助 #%d。",
-	"It is now marked %s and the volunteers have been alerted.":                                                                                                                              "现已标记为 %s，并已通知志愿者。",
-	"Your request #%d is %s.":              "您的求助 #%d：%s。",
-	"Passed on to the volunteers of #%d.":  "已转给负责 #%d 的志愿者。",
-	"I can't find a request #%d of yours.": "没有找到您的求助 #%d。",
-	"Your request #%d is already %s. If you need help again, just tell me what you need.": "您的求助 #%d 已经%s。如果还需要帮助，请直接告诉我需要什么。",
-	"You have no open requests.":                             "您目前没有进行中的求助。",
-	"Your open requests:":                                    "您进行中的求助：",
-	"Request #%d: %s":                                        "求助 #%d：%s",
-	"You have no open request #%d.":                          "您没有进行中的求助 #%d。",
-	"Which request do you want to withdraw? Send /cancel N.": "要撤回哪一条求助？请发送 /cancel 编号。",
-	"Case #%d was withdrawn by the asker.":                   "求助 #%d 已被求助人撤回。",
-	"✓ Your request #%d is withdrawn. If you need help again, just write to me.": "✓ 您的求助 #%d 已撤回。如果还需要帮助，随时发消息给我。",
-	"Welcome to Lifeline. I pass requests for help to volunteer teams.\nTell me in your own words what is needed, for whom (age, condition), where (district, street, compound) and a phone number; I will ask for anything missing and give you a case number.\n/status shows your requests · /cancel withdraws one · start a message with #N to add to request N.": "欢迎使用 Lifeline 互助机器人，我负责把求助转给志愿者团队。\n请直接告诉我：需要什么、给谁（年龄、病情）、在哪里（区、街道、小区）、联系电话；缺什么我会问您，并给您一个求助编号。\n/status 查看求助 · /cancel 撤回求助 · 消息以 #编号 开头可补充指定求助。",
-	"A volunteer has taken your request #%d and will contact you.":                   "已有志愿者接手您的求助 #%d，会尽快联系您。",
-	"Your request #%d was reopened; the volunteers will look at it again.":           "您的求助 #%d 已重新打开，志愿者会再次跟进。",
-	"Your request #%d has been verified by the volunteers.":                          "您的求助 #%d 已经志愿者核实。",
-	"Volunteers are now working on your request #%d.":                                "志愿者正在处理您的求助 #%d。",
-	"Your request #%d is marked resolved. If you still need help, just write to me.": "您的求助 #%d 已标记为解决。如果仍需帮助，请随时发消息给我。",
-	"Your request #%d is the same as request #%d; the volunteers follow it there.":   "您的求助 #%d 与求助 #%d 是同一件事，志愿者会在 #%[2]d 中跟进。",
-	"Your request #%d was closed (%s). If you still need help, just write to me.":    "您的求助 #%d 已关闭（%s）。如果仍需帮助，请随时发消息给我。",
-	"duplicate":   "重复",
-	"unreachable": "联系不上",
-	"invalid":     "无效",
-	"withdrawn":   "已撤回",
-	"referred":    "已转介",
-
-	"To help, the volunteers still need: %s.": "为了帮助您，志愿者还需要知道：%s。",
-	", ":          "、",
-	"field:need":  "具体需要什么",
-	"field:where": "地点（区、街道、小区）",
-	"field:phone": "联系电话",
-	"field:who":   "帮助对象（年龄、身体情况）",
-
-	// Rescue rooms.
-	"platform %s is not enabled":                          "平台 %s 未启用",
-	"%s can't open rooms":                                 "%s 不能开救援群",
-	"You are invited to the rescue room for case #%d: %s": "邀请您加入求助 #%d 的救援群：%s",
-	"Room for case #%d — a separate room could not be opened (%s). This chat is its room: discuss it here and record what matters with /note %d …": "求助 #%d 的救援群——无法单独开群（%s）。就在本群讨论，重要情况请用 /note %d … 记录。",
-	"Rescue room for case #%d. Messages here are added to the case; the asker is not in this room, so I pass messages between them and this room.": "求助 #%d 的救援群。这里的消息会记入求助记录；求助人不在本群，我会在求助人和本群之间转达消息。",
-	"Rescue room for case #%d. Messages here are added to the case.":                                                                               "求助 #%d 的救援群。这里的消息会记入求助记录。",
-	"Volunteers opened a room for your request #%d. Write to me here and I will pass your messages on to them.":                                    "志愿者已为您的求助 #%d 开了救援群。请继续在这里给我发消息，我会转达给他们。",
-	"Case #%d: no separate room (%s); this chat is its room.":                                                                                      "求助 #%d：无法单独开群（%s），本群即为救援群。",
-	"✓ Room opened for case #%d: %s":                                        "✓ 已为求助 #%d 开救援群：%s",
-	"There is no coordination chat to open a room from.":                    "没有志愿者协调群，无法开救援群。",
-	"Still no separate room for case #%d (%s); this chat remains its room.": "求助 #%d 仍无法单独开群（%s），继续以本群为救援群。",
-	"Case #%d already has a room: %s":                                       "求助 #%d 已有救援群：%s",
-	"(opened automatically for an urgent case)":                             "（紧急求助，自动开群）",
-	"💬 Volunteer %s (request #%d): %s":                                      "💬 志愿者 %s（求助 #%d）：%s",
-	"💬 Asker (#%d): %s":                                                     "💬 求助人（#%d）：%s",
-	"Case #%d is %s. This room is closed — thank you, everyone.":            "求助 #%d %s。本救援群关闭，谢谢大家！",
-	"event:room_closed":                                                     "关闭救援群",
-
-	// Broadcast.
-	"Case #%d is %s; only open cases are broadcast.":                                                   "求助 #%d %s，只能推送进行中的求助。",
-	"There are no broadcast chats yet. An admin can add one by sending /bind broadcast in that group.": "还没有推送群。管理员可在要推送的群里发送 /bind broadcast 添加。",
-	"✓ Case #%d broadcast to %d chats.":                                                                "✓ 求助 #%d 已推送到 %d 个群。",
-	"Needed: %s":                                                                                       "求助内容：%s",
-	"How to help: if you can help, contact the volunteers' group and quote #%d. Please share.":         "如何帮忙：能帮忙的请联系志愿者协调群，并注明 #%d。请帮忙转发。",
-	"✅ Case #%d (%s) is resolved. Thank you to everyone who shared and helped!":                        "✅ 求助 #%d（%s）已解决。感谢所有转发和帮忙的朋友！",
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -24,14 +25,14 @@ func cmdBroadcast(cc *cmdCtx) error {
 		return err
 	}
 	if !c.Status.Open() {
-		return refuse(tr(cc.lang, "Case #%d is %s; only open cases are broadcast.", c.ID, statusLabel(cc.lang, c.Status)))
+		return refuse(i18n.T(cc.lang, "Case #%d is %s; only open cases are broadcast.", c.ID, i18n.Status(cc.lang, c.Status)))
 	}
 	chats, err := chatsWithRole(cc.tx, store.RoleBroadcast)
 	if err != nil {
 		return err
 	}
 	if len(chats) == 0 {
-		return refuse(tr(cc.lang, "There are no broadcast chats yet. An admin can add one by sending /bind broadcast in that group."))
+		return refuse(i18n.T(cc.lang, "There are no broadcast chats yet. An admin can add one by sending /bind broadcast in that group."))
 	}
 	sent, err := broadcastChats(cc.tx, c.ID)
 	if err != nil {
@@ -60,7 +61,7 @@ func cmdBroadcast(cc *cmdCtx) error {
 	if err := cc.save(c, "broadcast"); err != nil {
 		return err
 	}
-	return cc.reply(tr(cc.lang, "✓ Case #%d broadcast to %d chats.", c.ID, len(chats)))
+	return cc.reply(i18n.T(cc.lang, "✓ Case #%d broadcast to %d chats.", c.ID, len(chats)))
 }
 
 func broadcastChats(tx *store.Tx, id int64) ([]string, error) {
@@ -79,29 +80,29 @@ func broadcastChats(tx *store.Tx, id int64) ([]string, error) {
 // or an address finer than the district.
 func (e *Engine) broadcastText(c *store.Case, lang string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s · %s · %s\n", urgencyLabel(lang, c.Urgency), categoryLabel(lang, c.Category), tr(lang, "case #%d", c.ID))
-	b.WriteString(tr(lang, "Needed: %s", publicExcerpt(c)) + "\n")
+	fmt.Fprintf(&b, "%s · %s · %s\n", i18n.Urgency(lang, c.Urgency), i18n.Category(lang, c.Category), i18n.T(lang, "case #%d", c.ID))
+	b.WriteString(i18n.T(lang, "Needed: %s", publicExcerpt(c)) + "\n")
 	if v := c.Assessment.Vulnerable; len(v) > 0 {
 		who := make([]string, len(v))
 		for i, s := range v {
-			who[i] = vulnerableLabel(lang, s)
+			who[i] = i18n.Vulnerable(lang, s)
 		}
-		b.WriteString(tr(lang, "Who: %s", strings.Join(who, ", ")) + "\n")
+		b.WriteString(i18n.T(lang, "Who: %s", strings.Join(who, ", ")) + "\n")
 	}
 	if len(c.Assessment.Durations) > 0 {
-		b.WriteString(tr(lang, "For how long: %s", strings.Join(c.Assessment.Durations, ", ")) + "\n")
+		b.WriteString(i18n.T(lang, "For how long: %s", strings.Join(c.Assessment.Durations, ", ")) + "\n")
 	}
 	if d := districtOf(c); d != "" {
-		b.WriteString(tr(lang, "Where: %s", d) + "\n")
+		b.WriteString(i18n.T(lang, "Where: %s", d) + "\n")
 	}
 	if len(c.Phones) > 0 {
 		masked := make([]string, len(c.Phones))
 		for i, p := range c.Phones {
 			masked[i] = triage.MaskPhone(p)
 		}
-		b.WriteString(tr(lang, "Contact: %s", strings.Join(masked, " ")) + "\n")
+		b.WriteString(i18n.T(lang, "Contact: %s", strings.Join(masked, " ")) + "\n")
 	}
-	b.WriteString(tr(lang, "How to help: if you can help, contact the volunteers' group and quote #%d. Please share.", c.ID))
+	b.WriteString(i18n.T(lang, "How to help: if you can help, contact the volunteers' group and quote #%d. Please share.", c.ID))
 	return b.String()
 }
 
@@ -183,7 +184,7 @@ func (e *Engine) broadcastResolved(tx *store.Tx, c *store.Case) error {
 			}
 			lang = e.lang(ch)
 		}
-		out := OutMessage{Chat: ref, Text: tr(lang, "✅ Case #%d (%s) is resolved. Thank you to everyone who shared and helped!", c.ID, categoryLabel(lang, c.Category))}
+		out := OutMessage{Chat: ref, Text: i18n.T(lang, "✅ Case #%d (%s) is resolved. Thank you to everyone who shared and helped!", c.ID, i18n.Category(lang, c.Category))}
 		if err := e.enqueue(tx, "broadcast", c.ID, out, fmt.Sprintf("bcast-resolved:%d:%s", c.ID, ref)); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -24,50 +25,50 @@ const (
 func (e *Engine) cardText(c *store.Case, lang string, p privacy) string {
 	a := c.Assessment
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s · %s · %s\n", urgencyLabel(lang, c.Urgency), categoryLabel(lang, c.Category), tr(lang, "case #%d", c.ID))
+	fmt.Fprintf(&b, "%s · %s · %s\n", i18n.Urgency(lang, c.Urgency), i18n.Category(lang, c.Category), i18n.T(lang, "case #%d", c.ID))
 	if a.Scam {
-		b.WriteString(tr(lang, "⚠ possible scam: asks for money transfer or payment code") + "\n")
+		b.WriteString(i18n.T(lang, "⚠ possible scam: asks for money transfer or payment code") + "\n")
 	}
 	if where := placesText(c, p); where != "" {
-		b.WriteString(tr(lang, "Where: %s", where) + "\n")
+		b.WriteString(i18n.T(lang, "Where: %s", where) + "\n")
 	}
 	if len(a.Vulnerable) > 0 {
 		who := make([]string, len(a.Vulnerable))
 		for i, v := range a.Vulnerable {
-			who[i] = vulnerableLabel(lang, v)
+			who[i] = i18n.Vulnerable(lang, v)
 		}
-		b.WriteString(tr(lang, "Who: %s", strings.Join(who, ", ")) + "\n")
+		b.WriteString(i18n.T(lang, "Who: %s", strings.Join(who, ", ")) + "\n")
 	}
 	if len(a.Durations) > 0 {
-		b.WriteString(tr(lang, "For how long: %s", strings.Join(a.Durations, ", ")) + "\n")
+		b.WriteString(i18n.T(lang, "For how long: %s", strings.Join(a.Durations, ", ")) + "\n")
 	}
-	b.WriteString(tr(lang, "Request: %s", quoteText(c.Text, p)) + "\n")
+	b.WriteString(i18n.T(lang, "Request: %s", quoteText(c.Text, p)) + "\n")
 	if contact := contactText(c, p); contact != "" {
-		b.WriteString(tr(lang, "Contact: %s", contact) + "\n")
+		b.WriteString(i18n.T(lang, "Contact: %s", contact) + "\n")
 	}
 	if why := a.Explain(); why != "" {
-		b.WriteString(tr(lang, "Why: %s", why) + "\n")
+		b.WriteString(i18n.T(lang, "Why: %s", why) + "\n")
 	}
 	src := e.chatName(c.SourceChat)
 	if !c.Created.IsZero() {
 		src += " · " + c.Created.In(e.loc).Format("01-02 15:04")
 	}
 	if n := len(c.Sources); n > 1 {
-		src += " · " + tr(lang, "reposted %d times", n-1)
+		src += " · " + i18n.T(lang, "reposted %d times", n-1)
 	}
-	b.WriteString(tr(lang, "From: %s", src) + "\n")
+	b.WriteString(i18n.T(lang, "From: %s", src) + "\n")
 	if c.Status != store.StatusNew && c.Status != "" {
-		st := statusLabel(lang, c.Status)
+		st := i18n.Status(lang, c.Status)
 		if c.CloseReason != "" {
 			st += " (" + c.CloseReason + ")"
 		}
-		b.WriteString(tr(lang, "Status: %s", st) + "\n")
+		b.WriteString(i18n.T(lang, "Status: %s", st) + "\n")
 	}
 	if len(c.Assignees) > 0 {
-		b.WriteString(tr(lang, "Held by: %s", strings.Join(e.displayRefs(c.Assignees), ", ")) + "\n")
+		b.WriteString(i18n.T(lang, "Held by: %s", strings.Join(e.displayRefs(c.Assignees), ", ")) + "\n")
 	}
 	if c.Status.Open() {
-		b.WriteString(tr(lang, "Next: /claim %d to take it · /verify %d after calling · /room %d for a rescue room", c.ID, c.ID, c.ID))
+		b.WriteString(i18n.T(lang, "Next: /claim %d to take it · /verify %d after calling · /room %d for a rescue room", c.ID, c.ID, c.ID))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -99,10 +100,10 @@ func cardButtons(c *store.Case, lang string) [][]Button {
 	}
 	id := c.ID
 	return [][]Button{{
-		{Label: tr(lang, "Claim"), Data: fmt.Sprintf("/claim %d", id)},
-		{Label: tr(lang, "Verify"), Data: fmt.Sprintf("/verify %d", id)},
-		{Label: tr(lang, "Resolve"), Data: fmt.Sprintf("/resolve %d", id)},
-		{Label: tr(lang, "Open room"), Data: fmt.Sprintf("/room %d", id)},
+		{Label: i18n.T(lang, "Claim"), Data: fmt.Sprintf("/claim %d", id)},
+		{Label: i18n.T(lang, "Verify"), Data: fmt.Sprintf("/verify %d", id)},
+		{Label: i18n.T(lang, "Resolve"), Data: fmt.Sprintf("/resolve %d", id)},
+		{Label: i18n.T(lang, "Open room"), Data: fmt.Sprintf("/room %d", id)},
 	}}
 }
 
@@ -112,8 +113,8 @@ func caseLine(c *store.Case, lang string, p privacy) string {
 	if where != "" {
 		where = " · " + where
 	}
-	return fmt.Sprintf("#%d %s · %s%s · %s · %s", c.ID, urgencyLabel(lang, c.Urgency), categoryLabel(lang, c.Category), where,
-		statusLabel(lang, c.Status), clip(quoteText(c.Text, p), 40))
+	return fmt.Sprintf("#%d %s · %s%s · %s · %s", c.ID, i18n.Urgency(lang, c.Urgency), i18n.Category(lang, c.Category), where,
+		i18n.Status(lang, c.Status), clip(quoteText(c.Text, p), 40))
 }
 
 func placesText(c *store.Case, p privacy) string {
@@ -182,7 +183,7 @@ func (e *Engine) directoryText(c *store.Case, lang string, matches []store.DirEn
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("\n" + tr(lang, "May help:"))
+	b.WriteString("\n" + i18n.T(lang, "May help:"))
 	for _, d := range matches {
 		line := d.Name
 		for _, part := range []string{d.District, d.Phone, d.Hours} {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -42,10 +43,10 @@ func parseStatus(s string) (store.Status, bool) {
 func (cc *cmdCtx) move(c *store.Case, to store.Status, note string) error {
 	from := c.Status
 	if from == to {
-		return refuse(tr(cc.lang, "Case #%d is already %s.", c.ID, statusLabel(cc.lang, to)))
+		return refuse(i18n.T(cc.lang, "Case #%d is already %s.", c.ID, i18n.Status(cc.lang, to)))
 	}
 	if !canMove(from, to) {
-		return refuse(tr(cc.lang, "Case #%d is %s; it can't become %s. Use /reopen %d first.", c.ID, statusLabel(cc.lang, from), statusLabel(cc.lang, to), c.ID))
+		return refuse(i18n.T(cc.lang, "Case #%d is %s; it can't become %s. Use /reopen %d first.", c.ID, i18n.Status(cc.lang, from), i18n.Status(cc.lang, to), c.ID))
 	}
 	c.Status = to
 	if !to.Open() {
@@ -63,10 +64,10 @@ func cmdClaim(cc *cmdCtx) error {
 		return err
 	}
 	if !c.Status.Open() {
-		return refuse(tr(cc.lang, "Case #%d is %s.", c.ID, statusLabel(cc.lang, c.Status)))
+		return refuse(i18n.T(cc.lang, "Case #%d is %s.", c.ID, i18n.Status(cc.lang, c.Status)))
 	}
 	if slices.Contains(c.Assignees, cc.m.Sender) {
-		return refuse(tr(cc.lang, "You already hold case #%d.", c.ID))
+		return refuse(i18n.T(cc.lang, "You already hold case #%d.", c.ID))
 	}
 	c.Assignees = append(c.Assignees, cc.m.Sender)
 	if err := cc.event(c, "claim", "", cc.m.Sender, ""); err != nil {
@@ -82,7 +83,7 @@ func cmdClaim(cc *cmdCtx) error {
 	if err := cc.save(c, "claim"); err != nil {
 		return err
 	}
-	return cc.reply(tr(cc.lang, "✓ Case #%d is yours, %s. Call the asker, then /verify %d.", c.ID, displayName(cc.caller), c.ID))
+	return cc.reply(i18n.T(cc.lang, "✓ Case #%d is yours, %s. Call the asker, then /verify %d.", c.ID, displayName(cc.caller), c.ID))
 }
 
 func cmdAssign(cc *cmdCtx) error {
@@ -99,7 +100,7 @@ func cmdAssign(cc *cmdCtx) error {
 		return err
 	}
 	if slices.Contains(c.Assignees, p.Ref) {
-		return refuse(tr(cc.lang, "%s already holds case #%d.", displayName(p), c.ID))
+		return refuse(i18n.T(cc.lang, "%s already holds case #%d.", displayName(p), c.ID))
 	}
 	c.Assignees = append(c.Assignees, p.Ref)
 	if err := cc.event(c, "assign", "", p.Ref, ""); err != nil {
@@ -108,10 +109,10 @@ func cmdAssign(cc *cmdCtx) error {
 	if err := cc.save(c, "assign"); err != nil {
 		return err
 	}
-	if err := cc.e.tellPerson(cc.tx, p.Ref, c.ID, tr(langOf(p, cc.lang), "You were assigned case #%d by %s. Send /case %d in the volunteers' chat for details.", c.ID, displayName(cc.caller), c.ID)); err != nil {
+	if err := cc.e.tellPerson(cc.tx, p.Ref, c.ID, i18n.T(i18n.LangOf(p, cc.lang), "You were assigned case #%d by %s. Send /case %d in the volunteers' chat for details.", c.ID, displayName(cc.caller), c.ID)); err != nil {
 		return err
 	}
-	return cc.reply(tr(cc.lang, "✓ Case #%d assigned to %s.", c.ID, displayName(p)))
+	return cc.reply(i18n.T(cc.lang, "✓ Case #%d assigned to %s.", c.ID, displayName(p)))
 }
 
 func cmdVerify(cc *cmdCtx) error {
@@ -123,7 +124,7 @@ func cmdVerify(cc *cmdCtx) error {
 	if err := cc.move(c, store.StatusVerified, note); err != nil {
 		return err
 	}
-	return cc.reply(tr(cc.lang, "✓ Case #%d verified.", c.ID))
+	return cc.reply(i18n.T(cc.lang, "✓ Case #%d verified.", c.ID))
 }
 
 func cmdStatus(cc *cmdCtx) error {
@@ -131,7 +132,7 @@ func cmdStatus(cc *cmdCtx) error {
 		return cmdAskerStatus(cc)
 	}
 	if cc.level < coordinator {
-		return refuse(tr(cc.lang, "Sorry, /%s needs the %s role. An admin can grant it with /grant.", "status", tr(cc.lang, "role:coordinator")))
+		return refuse(i18n.T(cc.lang, "Sorry, /%s needs the %s role. An admin can grant it with /grant.", "status", i18n.T(cc.lang, "role:coordinator")))
 	}
 	if len(cc.args) < 2 {
 		return usageError{}
@@ -142,15 +143,15 @@ func cmdStatus(cc *cmdCtx) error {
 	}
 	to, ok := parseStatus(cc.args[1])
 	if !ok {
-		return usageError{tr(cc.lang, "%q is not a status.", cc.args[1])}
+		return usageError{i18n.T(cc.lang, "%q is not a status.", cc.args[1])}
 	}
 	if to == store.StatusClosed {
-		return refuse(tr(cc.lang, "Use /close %d <reason> to close a case.", c.ID))
+		return refuse(i18n.T(cc.lang, "Use /close %d <reason> to close a case.", c.ID))
 	}
 	if err := cc.move(c, to, cc.textAfter(2)); err != nil {
 		return err
 	}
-	return cc.reply(tr(cc.lang, "✓ Case #%d is now %s.", c.ID, statusLabel(cc.lang, to)))
+	return cc.reply(i18n.T(cc.lang, "✓ Case #%d is now %s.", c.ID, i18n.Status(cc.lang, to)))
 }
 
 func cmdNote(cc *cmdCtx) error {
@@ -168,7 +169,7 @@ func cmdNote(cc *cmdCtx) error {
 	if err := cc.save(c, "note"); err != nil {
 		return err
 	}
-	return cc.reply(tr(cc.lang, "✓ Note added to case #%d.", c.ID))
+	return cc.reply(i18n.T(cc.lang, "✓ Note added to case #%d.", c.ID))
 }
 
 // noteAfterCase is the free text after the case number (or all the text
@@ -190,10 +191,10 @@ func cmdUrgency(cc *cmdCtx) error {
 	}
 	u, err := triage.ParseUrgency(cc.args[1])
 	if err != nil || u == triage.None {
-		return usageError{tr(cc.lang, "%q is not an urgency (critical, high, normal).", cc.args[1])}
+		return usageError{i18n.T(cc.lang, "%q is not an urgency (critical, high, normal).", cc.args[1])}
 	}
 	if u == c.Urgency {
-		return refuse(tr(cc.lang, "Case #%d is already %s.", c.ID, urgencyLabel(cc.lang, u)))
+		return refuse(i18n.T(cc.lang, "Case #%d is already %s.", c.ID, i18n.Urgency(cc.lang, u)))
 	}
 	from := c.Urgency
 	c.Urgency = u
@@ -203,7 +204,7 @@ func cmdUrgency(cc *cmdCtx) error {
 	if err := cc.save(c, "urgency"); err != nil {
 		return err
 	}
-	return cc.reply(tr(cc.lang, "✓ Case #%d urgency %s → %s.", c.ID, urgencyLabel(cc.lang, from), urgencyLabel(cc.lang, u)))
+	return cc.reply(i18n.T(cc.lang, "✓ Case #%d urgency %s → %s.", c.ID, i18n.Urgency(cc.lang, from), i18n.Urgency(cc.lang, u)))
 }
 
 func cmdResolve(cc *cmdCtx) error {
@@ -212,7 +213,7 @@ func cmdResolve(cc *cmdCtx) error {
 		return err
 	}
 	if cc.level < coordinator && !slices.Contains(c.Assignees, cc.m.Sender) {
-		return refuse(tr(cc.lang, "Only a coordinator or someone holding case #%d can resolve it.", c.ID))
+		return refuse(i18n.T(cc.lang, "Only a coordinator or someone holding case #%d can resolve it.", c.ID))
 	}
 	if err := cc.move(c, store.StatusResolved, cc.noteAfterCase()); err != nil {
 		return err
@@ -220,7 +221,7 @@ func cmdResolve(cc *cmdCtx) error {
 	if err := cc.e.afterFinish(cc, c); err != nil {
 		return err
 	}
-	return cc.reply(tr(cc.lang, "✓ Case #%d resolved. Thank you!", c.ID))
+	return cc.reply(i18n.T(cc.lang, "✓ Case #%d resolved. Thank you!", c.ID))
 }
 
 func cmdClose(cc *cmdCtx) error {
@@ -237,7 +238,7 @@ func cmdClose(cc *cmdCtx) error {
 	}
 	reason := strings.ToLower(cc.args[reasonAt])
 	if !slices.Contains(closeReasons, reason) {
-		return usageError{tr(cc.lang, "%q is not a close reason (%s).", reason, strings.Join(closeReasons, ", "))}
+		return usageError{i18n.T(cc.lang, "%q is not a close reason (%s).", reason, strings.Join(closeReasons, ", "))}
 	}
 	c.CloseReason = reason
 	if err := cc.move(c, store.StatusClosed, strings.TrimSpace(reason+" "+cc.textAfter(reasonAt+1))); err != nil {
@@ -246,7 +247,7 @@ func cmdClose(cc *cmdCtx) error {
 	if err := cc.e.afterFinish(cc, c); err != nil {
 		return err
 	}
-	return cc.reply(tr(cc.lang, "✓ Case #%d closed (%s).", c.ID, reason))
+	return cc.reply(i18n.T(cc.lang, "✓ Case #%d closed (%s).", c.ID, reason))
 }
 
 func cmdReopen(cc *cmdCtx) error {
@@ -255,7 +256,7 @@ func cmdReopen(cc *cmdCtx) error {
 		return err
 	}
 	if c.Status.Open() {
-		return refuse(tr(cc.lang, "Case #%d is still open (%s).", c.ID, statusLabel(cc.lang, c.Status)))
+		return refuse(i18n.T(cc.lang, "Case #%d is still open (%s).", c.ID, i18n.Status(cc.lang, c.Status)))
 	}
 	from := c.Status
 	c.Status, c.CloseReason, c.Finished, c.MergedInto = store.StatusVerifying, "", time.Time{}, 0
@@ -265,7 +266,7 @@ func cmdReopen(cc *cmdCtx) error {
 	if err := cc.save(c, "reopen"); err != nil {
 		return err
 	}
-	return cc.reply(tr(cc.lang, "✓ Case #%d reopened; it is verifying again.", c.ID))
+	return cc.reply(i18n.T(cc.lang, "✓ Case #%d reopened; it is verifying again.", c.ID))
 }
 
 func cmdMerge(cc *cmdCtx) error {
@@ -278,13 +279,13 @@ func cmdMerge(cc *cmdCtx) error {
 		return err
 	}
 	if dup.ID == into.ID {
-		return usageError{tr(cc.lang, "A case can't be merged into itself.")}
+		return usageError{i18n.T(cc.lang, "A case can't be merged into itself.")}
 	}
 	if !into.Status.Open() {
-		return refuse(tr(cc.lang, "Case #%d is %s; merge into an open case.", into.ID, statusLabel(cc.lang, into.Status)))
+		return refuse(i18n.T(cc.lang, "Case #%d is %s; merge into an open case.", into.ID, i18n.Status(cc.lang, into.Status)))
 	}
 	if !dup.Status.Open() {
-		return refuse(tr(cc.lang, "Case #%d is %s.", dup.ID, statusLabel(cc.lang, dup.Status)))
+		return refuse(i18n.T(cc.lang, "Case #%d is %s.", dup.ID, i18n.Status(cc.lang, dup.Status)))
 	}
 	into.Sources = append(into.Sources, dup.Sources...)
 	into.Phones = mergeStrings(into.Phones, dup.Phones)
@@ -302,7 +303,7 @@ func cmdMerge(cc *cmdCtx) error {
 	if err := cc.move(dup, store.StatusClosed, fmt.Sprintf("duplicate of #%d", into.ID)); err != nil {
 		return err
 	}
-	return cc.reply(tr(cc.lang, "✓ Case #%d merged into #%d.", dup.ID, into.ID))
+	return cc.reply(i18n.T(cc.lang, "✓ Case #%d merged into #%d.", dup.ID, into.ID))
 }
 
 func cmdCase(cc *cmdCtx) error {
@@ -311,7 +312,7 @@ func cmdCase(cc *cmdCtx) error {
 		return err
 	}
 	if c.MergedInto != 0 {
-		if err := cc.reply(tr(cc.lang, "Case #%d was merged into #%d.", c.ID, c.MergedInto)); err != nil {
+		if err := cc.reply(i18n.T(cc.lang, "Case #%d was merged into #%d.", c.ID, c.MergedInto)); err != nil {
 			return err
 		}
 	}
@@ -321,7 +322,7 @@ func cmdCase(cc *cmdCtx) error {
 		return fmt.Errorf("read events of case %d: %w", c.ID, err)
 	}
 	if len(events) > 0 {
-		text += "\n" + tr(cc.lang, "History:")
+		text += "\n" + i18n.T(cc.lang, "History:")
 		for _, ev := range events[max(0, len(events)-8):] {
 			text += "\n  " + eventLine(ev, cc.lang, cc.e.loc, cc.privacyHere(c))
 		}
@@ -332,7 +333,7 @@ func cmdCase(cc *cmdCtx) error {
 }
 
 func eventLine(ev store.Event, lang string, loc *time.Location, p privacy) string {
-	s := ev.At.In(loc).Format("01-02 15:04") + " " + "@" + LocalID(ev.Actor) + " " + tr(lang, "event:"+ev.Kind)
+	s := ev.At.In(loc).Format("01-02 15:04") + " " + "@" + LocalID(ev.Actor) + " " + i18n.T(lang, "event:"+ev.Kind)
 	if ev.From != "" || ev.To != "" {
 		s += " " + strings.TrimSpace(ev.From+" → "+LocalID(ev.To))
 	}
@@ -404,12 +405,12 @@ func cmdCases(cc *cmdCtx) error {
 		return fmt.Errorf("list open cases: %w", err)
 	}
 	if len(cases) == 0 {
-		return cc.reply(tr(cc.lang, "No open cases match."))
+		return cc.reply(i18n.T(cc.lang, "No open cases match."))
 	}
-	lines := []string{tr(cc.lang, "Open cases (most urgent first):")}
+	lines := []string{i18n.T(cc.lang, "Open cases (most urgent first):")}
 	for i, c := range cases {
 		if i == page {
-			lines = append(lines, tr(cc.lang, "… more; narrow with a filter: /cases critical, /cases dialysis, /cases mine, /cases stale"))
+			lines = append(lines, i18n.T(cc.lang, "… more; narrow with a filter: /cases critical, /cases dialysis, /cases mine, /cases stale"))
 			break
 		}
 		lines = append(lines, caseLine(c, cc.lang, cc.privacyHere(nil)))
@@ -450,7 +451,7 @@ func (e *Engine) afterChange(tx *store.Tx, c *store.Case, actor, what string) (m
 			continue
 		}
 		lang := e.lang(ch)
-		text := e.cardText(c, lang, unmasked) + "\n" + tr(lang, "Last: %s by @%s", tr(lang, "event:"+what), LocalID(actor))
+		text := e.cardText(c, lang, unmasked) + "\n" + i18n.T(lang, "Last: %s by @%s", i18n.T(lang, "event:"+what), LocalID(actor))
 		out := OutMessage{Chat: ch.Ref, Text: text, Buttons: cardButtons(c, lang), EditOf: string(id)}
 		if err := e.enqueue(tx, "edit", c.ID, out, ""); err != nil {
 			return nil, err
@@ -478,12 +479,6 @@ func (e *Engine) tellPerson(tx *store.Tx, person string, caseID int64, text stri
 
 func dmKey(person string) string    { return "dm:" + person }
 func dmOwnerKey(chat string) string { return "dmowner:" + chat }
-func langOf(p *store.Person, def string) string {
-	if p != nil && p.Language != "" {
-		return p.Language
-	}
-	return def
-}
 
 func displayName(p *store.Person) string {
 	if p == nil {

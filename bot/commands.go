@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 )
 
@@ -128,7 +129,7 @@ func (e *Engine) handleCommand(ctx context.Context, m Message, chat *store.Chat)
 		return e.markSeen(ctx, m)
 	}
 	if cmd == nil {
-		return e.replyOnce(ctx, cc, tr(lang, "Unknown command /%s. Send /help for the list.", name))
+		return e.replyOnce(ctx, cc, i18n.T(lang, "Unknown command /%s. Send /help for the list.", name))
 	}
 	if cmd.outside != nil {
 		if seen, err := e.seen(ctx, m); err != nil || seen {
@@ -164,7 +165,7 @@ func (e *Engine) handleCommand(ctx context.Context, m Message, chat *store.Chat)
 }
 
 func (e *Engine) usageText(cc *cmdCtx, cmd *command, u usageError) string {
-	s := tr(cc.lang, "Usage: %s", tr(cc.lang, cmd.usage))
+	s := i18n.T(cc.lang, "Usage: %s", i18n.T(cc.lang, cmd.usage))
 	if u.detail != "" {
 		s = u.detail + "\n" + s
 	}
@@ -275,24 +276,24 @@ func (cc *cmdCtx) checkAccess(cmd *command) error {
 	switch cmd.where {
 	case workChats:
 		if cc.chat.Role != store.RoleCoordination && cc.roomCase == 0 {
-			return refuse(tr(cc.lang, "/%s works in the volunteers' coordination chat or a case room.", cmd.name))
+			return refuse(i18n.T(cc.lang, "/%s works in the volunteers' coordination chat or a case room.", cmd.name))
 		}
 	case privateChat:
 		if !cc.m.Private {
-			return refuse(tr(cc.lang, "/%s works in a private chat with me.", cmd.name))
+			return refuse(i18n.T(cc.lang, "/%s works in a private chat with me.", cmd.name))
 		}
 	case groupChat:
 		if cc.m.Private {
-			return refuse(tr(cc.lang, "Send /%s in the group you want to set up.", cmd.name))
+			return refuse(i18n.T(cc.lang, "Send /%s in the group you want to set up.", cmd.name))
 		}
 	}
 	if cc.level < cmd.need {
 		if cmd.need == volunteer && cc.chat.Role == store.RoleCoordination {
 			// Being in the coordination chat is the team's vetting: one
 			// /volunteer here is all it takes.
-			return refuse(tr(cc.lang, "Sorry, /%s is for registered volunteers: send /volunteer [skills…] here first (for example /volunteer medical verify).", cmd.name))
+			return refuse(i18n.T(cc.lang, "Sorry, /%s is for registered volunteers: send /volunteer [skills…] here first (for example /volunteer medical verify).", cmd.name))
 		}
-		return refuse(tr(cc.lang, "Sorry, /%s needs the %s role. An admin can grant it with /grant.", cmd.name, tr(cc.lang, "role:"+cmd.need.String())))
+		return refuse(i18n.T(cc.lang, "Sorry, /%s needs the %s role. An admin can grant it with /grant.", cmd.name, i18n.T(cc.lang, "role:"+cmd.need.String())))
 	}
 	return nil
 }
@@ -357,7 +358,7 @@ func (cc *cmdCtx) caseArg(i int) (*store.Case, error) {
 			// "/note text" inside a room: the text starts at args[0].
 			return cc.loadCase(cc.roomCase)
 		}
-		return nil, usageError{tr(cc.lang, "%q is not a case number.", cc.args[i])}
+		return nil, usageError{i18n.T(cc.lang, "%q is not a case number.", cc.args[i])}
 	}
 	return cc.loadCase(id)
 }
@@ -365,7 +366,7 @@ func (cc *cmdCtx) caseArg(i int) (*store.Case, error) {
 func (cc *cmdCtx) loadCase(id int64) (*store.Case, error) {
 	c, err := cc.tx.Case(id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, refuse(tr(cc.lang, "There is no case #%d.", id))
+		return nil, refuse(i18n.T(cc.lang, "There is no case #%d.", id))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read case %d: %w", id, err)
@@ -435,7 +436,7 @@ func (cc *cmdCtx) save(c *store.Case, what string) error {
 	// The card whose button was pressed shows the new state at once, even
 	// when it is not the alert card the bot remembers (a /case reply).
 	if cb := cc.m.Callback; cb != nil && cb.MessageID != "" && !edited[cc.m.Chat+"/"+cb.MessageID] && cc.e.canEdit(cc.m.Chat) {
-		text := cc.e.cardText(c, cc.lang, cc.privacyHere(c)) + "\n" + tr(cc.lang, "Last: %s by @%s", tr(cc.lang, "event:"+what), LocalID(cc.m.Sender))
+		text := cc.e.cardText(c, cc.lang, cc.privacyHere(c)) + "\n" + i18n.T(cc.lang, "Last: %s by @%s", i18n.T(cc.lang, "event:"+what), LocalID(cc.m.Sender))
 		out := OutMessage{Chat: cc.m.Chat, Thread: cc.m.Thread, Text: text, Buttons: cardButtons(c, cc.lang), EditOf: cb.MessageID}
 		return cc.e.enqueue(cc.tx, "edit", c.ID, out, "")
 	}
@@ -448,7 +449,7 @@ func (cc *cmdCtx) personArg(s string) (*store.Person, error) {
 		return nil, err
 	}
 	if p == nil {
-		return nil, refuse(tr(cc.lang, "I don't know %s yet: they need to send a message where I can see it first.", s))
+		return nil, refuse(i18n.T(cc.lang, "I don't know %s yet: they need to send a message where I can see it first.", s))
 	}
 	return p, nil
 }

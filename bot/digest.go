@@ -11,6 +11,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -311,16 +312,16 @@ func staleUrgent(tx *store.Tx, before time.Time) ([]*store.Case, error) {
 }
 
 func (e *Engine) staleText(cases []*store.Case, lang string, after time.Duration, now time.Time, p privacy) string {
-	lines := []string{tr(lang, "⏰ %d urgent cases with no update for over %s:", len(cases), fmtDuration(lang, after))}
+	lines := []string{i18n.T(lang, "⏰ %d urgent cases with no update for over %s:", len(cases), fmtDuration(lang, after))}
 	for _, c := range cases {
-		holder := tr(lang, "nobody")
+		holder := i18n.T(lang, "nobody")
 		if len(c.Assignees) > 0 {
 			holder = strings.Join(e.displayRefs(c.Assignees), ", ")
 		}
 		lines = append(lines, "  "+caseLine(c, lang, p))
-		lines = append(lines, "    "+tr(lang, "held by %s · no update for %s", holder, fmtDuration(lang, now.Sub(c.Updated))))
+		lines = append(lines, "    "+i18n.T(lang, "held by %s · no update for %s", holder, fmtDuration(lang, now.Sub(c.Updated))))
 	}
-	lines = append(lines, tr(lang, "Claim with /claim N, or add news with /note N text."))
+	lines = append(lines, i18n.T(lang, "Claim with /claim N, or add news with /note N text."))
 	return strings.Join(lines, "\n")
 }
 
@@ -401,18 +402,18 @@ func fmtDuration(lang string, d time.Duration) string {
 	days, hours, mins := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour), int(d%time.Hour/time.Minute)
 	switch {
 	case days > 0:
-		return tr(lang, "%dd%dh", days, hours)
+		return i18n.T(lang, "%dd%dh", days, hours)
 	case hours > 0:
-		return tr(lang, "%dh%02dm", hours, mins)
+		return i18n.T(lang, "%dh%02dm", hours, mins)
 	}
-	return tr(lang, "%dm", mins)
+	return i18n.T(lang, "%dm", mins)
 }
 
 func medianText(lang string, ds []time.Duration) string {
 	if len(ds) == 0 {
-		return tr(lang, "n/a")
+		return i18n.T(lang, "n/a")
 	}
-	return tr(lang, "%s (%d cases)", fmtDuration(lang, median(ds)), len(ds))
+	return i18n.T(lang, "%s (%d cases)", fmtDuration(lang, median(ds)), len(ds))
 }
 
 var urgencyOrder = []triage.Urgency{triage.Critical, triage.High, triage.Normal}
@@ -420,7 +421,7 @@ var urgencyOrder = []triage.Urgency{triage.Critical, triage.High, triage.Normal}
 func urgencyCounts(lang string, m map[triage.Urgency]int) string {
 	var parts []string
 	for _, u := range urgencyOrder {
-		parts = append(parts, fmt.Sprintf("%s %d", urgencyLabel(lang, u), m[u]))
+		parts = append(parts, fmt.Sprintf("%s %d", i18n.Urgency(lang, u), m[u]))
 	}
 	return strings.Join(parts, " · ")
 }
@@ -441,7 +442,7 @@ func categoryCounts(lang string, m map[triage.Category]int) string {
 	})
 	parts := make([]string, len(cats))
 	for i, c := range cats {
-		parts[i] = fmt.Sprintf("%s %d", categoryLabel(lang, c), m[c])
+		parts[i] = fmt.Sprintf("%s %d", i18n.Category(lang, c), m[c])
 	}
 	return strings.Join(parts, " · ")
 }
@@ -452,7 +453,7 @@ func statusCounts(lang string, m map[store.Status]int) string {
 	var parts []string
 	for _, s := range statusOrder {
 		if m[s] > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", statusLabel(lang, s), m[s]))
+			parts = append(parts, fmt.Sprintf("%s %d", i18n.Status(lang, s), m[s]))
 		}
 	}
 	return strings.Join(parts, " · ")
@@ -463,24 +464,24 @@ func (e *Engine) stamp(t time.Time) string { return t.In(e.loc).Format("01-02 15
 // summaryText is the coordination digest: counts only, no personal data.
 func (e *Engine) summaryText(st *caseStats, lang string) string {
 	lines := []string{
-		tr(lang, "📋 Summary %s (since %s)", e.stamp(st.until), e.stamp(st.since)),
-		tr(lang, "New: %d · Resolved: %d · Closed: %d", st.created, st.resolved, st.closed),
+		i18n.T(lang, "📋 Summary %s (since %s)", e.stamp(st.until), e.stamp(st.since)),
+		i18n.T(lang, "New: %d · Resolved: %d · Closed: %d", st.created, st.resolved, st.closed),
 	}
 	if st.open == 0 {
-		lines = append(lines, tr(lang, "No open cases."))
+		lines = append(lines, i18n.T(lang, "No open cases."))
 	} else {
 		lines = append(lines,
-			tr(lang, "Open: %d — %s", st.open, urgencyCounts(lang, st.openByUrgency)),
-			tr(lang, "Open by category: %s", categoryCounts(lang, st.openByCategory)))
+			i18n.T(lang, "Open: %d — %s", st.open, urgencyCounts(lang, st.openByUrgency)),
+			i18n.T(lang, "Open by category: %s", categoryCounts(lang, st.openByCategory)))
 	}
-	lines = append(lines, tr(lang, "Median time to first response: %s · to resolution: %s",
+	lines = append(lines, i18n.T(lang, "Median time to first response: %s · to resolution: %s",
 		medianText(lang, st.firstResponse), medianText(lang, st.resolution)))
 	return strings.Join(lines, "\n")
 }
 
 // publicText is the thank-you line for intake groups: counts only.
 func (e *Engine) publicText(st *caseStats, lang string) string {
-	return tr(lang, "🙏 Thank you, everyone. Since %s: %d requests received, %d resolved; %d are being followed up by volunteers.",
+	return i18n.T(lang, "🙏 Thank you, everyone. Since %s: %d requests received, %d resolved; %d are being followed up by volunteers.",
 		e.stamp(st.since), st.created, st.resolved, st.open)
 }
 
@@ -534,85 +535,30 @@ func cmdStats(cc *cmdCtx) error {
 	switch period {
 	case "today":
 		y, m, d := now.In(cc.e.loc).Date()
-		since, label = time.Date(y, m, d, 0, 0, 0, 0, cc.e.loc).Add(-time.Nanosecond), tr(cc.lang, "today")
+		since, label = time.Date(y, m, d, 0, 0, 0, 0, cc.e.loc).Add(-time.Nanosecond), i18n.T(cc.lang, "today")
 	case "24h", "day":
-		since, label = now.Add(-24*time.Hour), tr(cc.lang, "last 24h")
+		since, label = now.Add(-24*time.Hour), i18n.T(cc.lang, "last 24h")
 	case "7d", "week":
-		since, label = now.Add(-7*24*time.Hour), tr(cc.lang, "last 7 days")
+		since, label = now.Add(-7*24*time.Hour), i18n.T(cc.lang, "last 7 days")
 	case "all":
-		label = tr(cc.lang, "all time")
+		label = i18n.T(cc.lang, "all time")
 	default:
-		return usageError{tr(cc.lang, "%q is not a period (today, 24h, 7d, all).", cc.args[0])}
+		return usageError{i18n.T(cc.lang, "%q is not a period (today, 24h, 7d, all).", cc.args[0])}
 	}
 	st, err := collectStats(cc.tx, since, now)
 	if err != nil {
 		return err
 	}
-	lines := []string{tr(cc.lang, "📊 Stats, %s: %d cases", label, st.created)}
+	lines := []string{i18n.T(cc.lang, "📊 Stats, %s: %d cases", label, st.created)}
 	if st.created > 0 {
 		lines = append(lines,
-			tr(cc.lang, "By status: %s", statusCounts(cc.lang, st.byStatus)),
-			tr(cc.lang, "By urgency: %s", urgencyCounts(cc.lang, st.byUrgency)),
-			tr(cc.lang, "By category: %s", categoryCounts(cc.lang, st.byCategory)))
+			i18n.T(cc.lang, "By status: %s", statusCounts(cc.lang, st.byStatus)),
+			i18n.T(cc.lang, "By urgency: %s", urgencyCounts(cc.lang, st.byUrgency)),
+			i18n.T(cc.lang, "By category: %s", categoryCounts(cc.lang, st.byCategory)))
 	}
 	lines = append(lines,
-		tr(cc.lang, "Resolved in this period: %d · closed: %d · open now: %d", st.resolved, st.closed, st.open),
-		tr(cc.lang, "Median time to first response: %s · to resolution: %s",
+		i18n.T(cc.lang, "Resolved in this period: %d · closed: %d · open now: %d", st.resolved, st.closed, st.open),
+		i18n.T(cc.lang, "Median time to first response: %s · to resolution: %s",
 			medianText(cc.lang, st.firstResponse), medianText(cc.lang, st.resolution)))
 	return cc.reply(strings.Join(lines, "\n"))
-}
-
-// zhDigestText holds the Chinese text of digests, stats, the directory and
-// export.
-var zhDigestText = map[string]string{
-	// directory
-	"/find words (hospital, dialysis, pharmacy, district…)":                               "/find 关键词（医院、透析、药店、区名…）",
-	"/dir add name | category | district | phone | hours | notes — or /dir rm ID":         "/dir add 名称 | 类别 | 区 | 电话 | 时间 | 备注 — 或 /dir rm 编号",
-	"The directory is empty. Coordinators can add entries with /dir add.":                 "资源名录是空的。协调员可以用 /dir add 添加。",
-	"Nothing in the directory matches %q. Try a category or a district, for example: %s.": "名录里没有与 %q 相符的条目。可以试试类别或区名，例如：%s。",
-	"Directory matches for %q:":                                      "名录中与 %q 相符的条目：",
-	"… %d more; add a word to narrow the search.":                    "… 还有 %d 条，多加一个关键词可缩小范围。",
-	"✓ Removed from the directory: %s":                               "✓ 已从名录删除：%s",
-	"✓ Directory entry updated: %s":                                  "✓ 名录条目已更新：%s",
-	"✓ Added to the directory: %s":                                   "✓ 已加入名录：%s",
-	"Unknown /dir action %q.":                                        "未知的 /dir 操作 %q。",
-	dirForms:                                                         "用法：/dir add 名称 | 类别 | 区 | 电话 | 时间 | 备注 · /dir rm 编号 · /dir status 编号 状态",
-	"/dir add needs at least a name and a category, separated by |.": "/dir add 至少需要名称和类别，用 | 分隔。",
-	"%s is already in the directory as [%d]; change it with /dir status %d or remove it with /dir rm %d.": "%s 已在名录中，编号 [%d]；可用 /dir status %d 修改状态，或 /dir rm %d 删除。",
-	"%q is not a directory entry number.":                                                        "%q 不是名录编号。",
-	"There is no directory entry [%d]. Find it with /find.":                                      "没有编号为 [%d] 的名录条目。可用 /find 查找。",
-	"Your request is recorded as case #%d; volunteers will follow up. Meanwhile these may help:": "您的求助已登记为 #%d，志愿者会跟进。在此之前，以下资源或许能帮上忙：",
-	// digests and stats
-	"/stats [today|24h|7d|all]":                     "/stats [today|24h|7d|all]（今天、24小时、7天、全部）",
-	"⏰ %d urgent cases with no update for over %s:": "⏰ 有 %d 条紧急求助超过 %s 没有更新：",
-	"nobody":                        "无人",
-	"held by %s · no update for %s": "负责人：%s · 已 %s 未更新",
-	"Claim with /claim N, or add news with /note N text.": "请用 /claim 编号 认领，或用 /note 编号 内容 补充进展。",
-	"%dd%dh":                              "%d天%d小时",
-	"%dh%02dm":                            "%d小时%02d分",
-	"%dm":                                 "%d分钟",
-	"n/a":                                 "暂无",
-	"%s (%d cases)":                       "%s（%d 条）",
-	"📋 Summary %s (since %s)":             "📋 汇总 %s（自 %s 起）",
-	"New: %d · Resolved: %d · Closed: %d": "新增：%d · 已解决：%d · 已关闭：%d",
-	"No open cases.":                      "没有未结的求助。",
-	"Open: %d — %s":                       "未结：%d — %s",
-	"Open by category: %s":                "未结按类别：%s",
-	"Median time to first response: %s · to resolution: %s":                                                       "首次响应时间中位数：%s · 解决时间中位数：%s",
-	"🙏 Thank you, everyone. Since %s: %d requests received, %d resolved; %d are being followed up by volunteers.": "🙏 感谢大家。自 %s 起：收到求助 %d 条，已解决 %d 条；志愿者正在跟进 %d 条。",
-	"today":       "今天",
-	"last 24h":    "最近24小时",
-	"last 7 days": "最近7天",
-	"all time":    "全部",
-	"%q is not a period (today, 24h, 7d, all).": "%q 不是时间段（today、24h、7d、all）。",
-	"📊 Stats, %s: %d cases":                     "📊 统计，%s：共 %d 条求助",
-	"By status: %s":                             "按状态：%s",
-	"By urgency: %s":                            "按紧急程度：%s",
-	"By category: %s":                           "按类别：%s",
-	"Resolved in this period: %d · closed: %d · open now: %d": "期间已解决：%d · 已关闭：%d · 当前未结：%d",
-	// export
-	"/export works in the volunteers' coordination chat.":              "/export 只能在志愿者协调群使用。",
-	"Export is not set up: the configuration has no export directory.": "导出未配置：配置中没有导出目录。",
-	"Export failed: %s":         "导出失败：%s",
-	"✓ Exported %d cases to %s": "✓ 已导出 %d 条求助到 %s",
 }

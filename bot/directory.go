@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -129,7 +130,7 @@ func entryCategories(category string) []triage.Category {
 			add(c)
 		}
 		for _, c := range allCategories {
-			if tok == tr("en", "cat:"+string(c)) || tok == tr("zh", "cat:"+string(c)) {
+			if tok == i18n.T("en", "cat:"+string(c)) || tok == i18n.T("zh", "cat:"+string(c)) {
 				add(c)
 			}
 		}
@@ -355,10 +356,10 @@ func cmdFind(cc *cmdCtx) error {
 		return fmt.Errorf("search directory: %w", err)
 	}
 	if total == 0 {
-		return cc.reply(tr(cc.lang, "The directory is empty. Coordinators can add entries with /dir add."))
+		return cc.reply(i18n.T(cc.lang, "The directory is empty. Coordinators can add entries with /dir add."))
 	}
 	if len(found) == 0 {
-		return cc.reply(tr(cc.lang, "Nothing in the directory matches %q. Try a category or a district, for example: %s.",
+		return cc.reply(i18n.T(cc.lang, "Nothing in the directory matches %q. Try a category or a district, for example: %s.",
 			cc.rest, strings.Join(cats[:min(len(cats), 8)], ", ")))
 	}
 	slices.SortStableFunc(found, func(a, b scored) int {
@@ -370,10 +371,10 @@ func cmdFind(cc *cmdCtx) error {
 		}
 		return cmp.Compare(b.score, a.score)
 	})
-	lines := []string{tr(cc.lang, "Directory matches for %q:", cc.rest)}
+	lines := []string{i18n.T(cc.lang, "Directory matches for %q:", cc.rest)}
 	for i, s := range found {
 		if i == maxFindResults {
-			lines = append(lines, tr(cc.lang, "… %d more; add a word to narrow the search.", len(found)-maxFindResults))
+			lines = append(lines, i18n.T(cc.lang, "… %d more; add a word to narrow the search.", len(found)-maxFindResults))
 			break
 		}
 		lines = append(lines, "  "+dirLine(&s.d))
@@ -390,7 +391,7 @@ func cmdDir(cc *cmdCtx) error {
 		return cc.dirAdd()
 	case "rm", "remove", "del", "delete":
 		if len(cc.args) != 2 {
-			return usageError{tr(cc.lang, dirForms)}
+			return usageError{i18n.T(cc.lang, dirForms)}
 		}
 		d, err := cc.dirEntryArg(cc.args[1])
 		if err != nil {
@@ -403,10 +404,10 @@ func cmdDir(cc *cmdCtx) error {
 		if err := cc.teamEvent("directory_rm", d.Name, fmt.Sprintf("#%d", d.ID)); err != nil {
 			return err
 		}
-		return cc.reply(tr(cc.lang, "✓ Removed from the directory: %s", dirLine(d)))
+		return cc.reply(i18n.T(cc.lang, "✓ Removed from the directory: %s", dirLine(d)))
 	case "status":
 		if len(cc.args) < 3 {
-			return usageError{tr(cc.lang, dirForms)}
+			return usageError{i18n.T(cc.lang, dirForms)}
 		}
 		d, err := cc.dirEntryArg(cc.args[1])
 		if err != nil {
@@ -421,9 +422,9 @@ func cmdDir(cc *cmdCtx) error {
 		if err := cc.teamEvent("directory_status", d.Name, from+" → "+d.Status); err != nil {
 			return err
 		}
-		return cc.reply(tr(cc.lang, "✓ Directory entry updated: %s", dirLine(d)))
+		return cc.reply(i18n.T(cc.lang, "✓ Directory entry updated: %s", dirLine(d)))
 	}
-	return usageError{tr(cc.lang, "Unknown /dir action %q.", cc.args[0]) + "\n" + tr(cc.lang, dirForms)}
+	return usageError{i18n.T(cc.lang, "Unknown /dir action %q.", cc.args[0]) + "\n" + i18n.T(cc.lang, dirForms)}
 }
 
 const dirForms = "Forms: /dir add name | category | district | phone | hours | notes · /dir rm ID · /dir status ID text"
@@ -434,7 +435,7 @@ func (cc *cmdCtx) dirAdd() error {
 		fields[i] = strings.TrimSpace(fields[i])
 	}
 	if len(fields) < 2 || len(fields) > 6 || fields[0] == "" || fields[1] == "" {
-		return usageError{tr(cc.lang, "/dir add needs at least a name and a category, separated by |.")}
+		return usageError{i18n.T(cc.lang, "/dir add needs at least a name and a category, separated by |.")}
 	}
 	fields = append(fields, make([]string, 6-len(fields))...)
 	d := &store.DirEntry{Name: fields[0], Category: fields[1], District: fields[2], Phone: fields[3],
@@ -450,7 +451,7 @@ func (cc *cmdCtx) dirAdd() error {
 		return fmt.Errorf("read directory: %w", err)
 	}
 	if dup != nil {
-		return refuse(tr(cc.lang, "%s is already in the directory as [%d]; change it with /dir status %d or remove it with /dir rm %d.", dup.Name, dup.ID, dup.ID, dup.ID))
+		return refuse(i18n.T(cc.lang, "%s is already in the directory as [%d]; change it with /dir status %d or remove it with /dir rm %d.", dup.Name, dup.ID, dup.ID, dup.ID))
 	}
 	if err := cc.tx.PutDirEntry(d); err != nil {
 		return fmt.Errorf("add directory entry: %w", err)
@@ -459,14 +460,14 @@ func (cc *cmdCtx) dirAdd() error {
 	if err := cc.teamEvent("directory_add", d.Name, fmt.Sprintf("#%d", d.ID)); err != nil {
 		return err
 	}
-	return cc.reply(tr(cc.lang, "✓ Added to the directory: %s", dirLine(d)))
+	return cc.reply(i18n.T(cc.lang, "✓ Added to the directory: %s", dirLine(d)))
 }
 
 // dirEntryArg finds the entry numbered s ("3" or "[3]").
 func (cc *cmdCtx) dirEntryArg(s string) (*store.DirEntry, error) {
 	id, err := strconv.ParseInt(strings.Trim(s, "[]#"), 10, 64)
 	if err != nil || id <= 0 {
-		return nil, usageError{tr(cc.lang, "%q is not a directory entry number.", s) + "\n" + tr(cc.lang, dirForms)}
+		return nil, usageError{i18n.T(cc.lang, "%q is not a directory entry number.", s) + "\n" + i18n.T(cc.lang, dirForms)}
 	}
 	var found *store.DirEntry
 	err = cc.tx.ForEachDirEntry(func(d *store.DirEntry) error {
@@ -479,7 +480,7 @@ func (cc *cmdCtx) dirEntryArg(s string) (*store.DirEntry, error) {
 		return nil, fmt.Errorf("read directory: %w", err)
 	}
 	if found == nil {
-		return nil, refuse(tr(cc.lang, "There is no directory entry [%d]. Find it with /find.", id))
+		return nil, refuse(i18n.T(cc.lang, "There is no directory entry [%d]. Find it with /find.", id))
 	}
 	return found, nil
 }
@@ -703,7 +704,7 @@ func (e *Engine) maybeAutoReply(ctx context.Context, m Message, chat *store.Chat
 			return err
 		}
 		lang := e.lang(chat)
-		lines := []string{tr(lang, "Your request is recorded as case #%d; volunteers will follow up. Meanwhile these may help:", c.ID)}
+		lines := []string{i18n.T(lang, "Your request is recorded as case #%d; volunteers will follow up. Meanwhile these may help:", c.ID)}
 		for _, d := range matches {
 			lines = append(lines, "  "+dirLine(&d))
 		}

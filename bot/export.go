@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 )
 
@@ -24,21 +25,21 @@ var exportColumns = []string{"id", "created", "updated", "status", "close_reason
 // sits) and readable only by the bot's user.
 func cmdExport(cc *cmdCtx) error {
 	if cc.chat.Role != store.RoleCoordination || cc.m.Thread != "" {
-		return refuse(tr(cc.lang, "/export works in the volunteers' coordination chat."))
+		return refuse(i18n.T(cc.lang, "/export works in the volunteers' coordination chat."))
 	}
 	dir := cc.e.opts.Workflow.ExportDir
 	if dir == "" {
-		return refuse(tr(cc.lang, "Export is not set up: the configuration has no export directory."))
+		return refuse(i18n.T(cc.lang, "Export is not set up: the configuration has no export directory."))
 	}
 	path, rows, err := cc.e.exportCases(cc.tx, dir)
 	if err != nil {
 		// The coordinator can't fix a disk problem from chat, but should
 		// know the export didn't happen; the details go to the log.
 		cc.e.log.Error("export cases", "dir", dir, "err", err)
-		return refuse(tr(cc.lang, "Export failed: %s", err.Error()))
+		return refuse(i18n.T(cc.lang, "Export failed: %s", err.Error()))
 	}
 	cc.e.log.Info("cases exported", "file", path, "rows", rows, "by", cc.m.Sender)
-	return cc.reply(tr(cc.lang, "✓ Exported %d cases to %s", rows, path))
+	return cc.reply(i18n.T(cc.lang, "✓ Exported %d cases to %s", rows, path))
 }
 
 // exportCases writes the CSV through a temporary file renamed into place,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -100,7 +101,7 @@ func (e *Engine) alertItems(c *store.Case, merged bool, coordination []*store.Ch
 		lang := e.lang(ch)
 		text := e.cardText(c, lang, unmasked) + e.directoryText(c, lang, matches)
 		if merged {
-			text = tr(lang, "urgency raised to %s by a repost", urgencyLabel(lang, c.Urgency)) + "\n" + text
+			text = i18n.T(lang, "urgency raised to %s by a repost", i18n.Urgency(lang, c.Urgency)) + "\n" + text
 		}
 		out := OutMessage{Chat: ch.Ref, Text: text, Buttons: cardButtons(c, lang)}
 		items = append(items, e.outboxItem("alert", c.ID, out, fmt.Sprintf("alert:%d:%s:%s", c.ID, ch.Ref, c.Urgency)))

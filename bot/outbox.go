@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 )
 
@@ -314,8 +315,8 @@ func (o *outbox) fold(ctx context.Context, ds []delivery, avail int) []delivery 
 		o.e.log.Warn("fold alerts: read cases", "err", err)
 		return ds
 	}
-	text := tr(lang, "%d urgent cases arrived at once (folded to stay within this chat's rate limit):", len(alerts)) +
-		"\n" + strings.Join(lines, "\n") + "\n" + tr(lang, "Use /case N for the full card.")
+	text := i18n.T(lang, "%d urgent cases arrived at once (folded to stay within this chat's rate limit):", len(alerts)) +
+		"\n" + strings.Join(lines, "\n") + "\n" + i18n.T(lang, "Use /case N for the full card.")
 	payload, _ := json.Marshal(OutMessage{Chat: alerts[0].Chat, Text: text})
 	folded := delivery{msg: store.OutboxItem{Chat: alerts[0].Chat, Kind: foldedKind, Payload: payload}, members: alerts}
 	inFold := map[uint64]bool{}

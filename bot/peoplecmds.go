@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 )
 
@@ -46,9 +47,9 @@ func (e *Engine) commandList() []*command {
 func cmdHelp(cc *cmdCtx) error {
 	var lines []string
 	if cc.m.Private && cc.level < volunteer {
-		lines = append(lines, tr(cc.lang, "I help people in need reach volunteers. Tell me in your own words what you need, for whom, where, and a phone number."))
+		lines = append(lines, i18n.T(cc.lang, "I help people in need reach volunteers. Tell me in your own words what you need, for whom, where, and a phone number."))
 	}
-	lines = append(lines, tr(cc.lang, "Commands:"))
+	lines = append(lines, i18n.T(cc.lang, "Commands:"))
 	for _, cmd := range cc.e.commandList() {
 		if cmd.need > cc.level {
 			continue
@@ -56,7 +57,7 @@ func cmdHelp(cc *cmdCtx) error {
 		if cmd.where == privateChat && !cc.m.Private || cmd.where == workChats && cc.chat.Role != store.RoleCoordination && cc.roomCase == 0 {
 			continue
 		}
-		lines = append(lines, "  "+tr(cc.lang, cmd.usage))
+		lines = append(lines, "  "+i18n.T(cc.lang, cmd.usage))
 	}
 	return cc.reply(strings.Join(lines, "\n"))
 }
@@ -69,21 +70,21 @@ var skillNames = []string{"verify", "medical", "legal", "mental", "transport", "
 func cmdVolunteer(cc *cmdCtx) error {
 	p := cc.caller
 	if cc.chat.Role != store.RoleCoordination && !hasRole(p, "volunteer") && cc.level < volunteer {
-		return refuse(tr(cc.lang, "Register with /volunteer in the volunteers' coordination chat."))
+		return refuse(i18n.T(cc.lang, "Register with /volunteer in the volunteers' coordination chat."))
 	}
 	switch {
 	case len(cc.args) == 1 && (cc.args[0] == "off" || cc.args[0] == "on"):
 		if !hasRole(p, "volunteer") && cc.level < volunteer {
-			return refuse(tr(cc.lang, "Register first with /volunteer [skills…]."))
+			return refuse(i18n.T(cc.lang, "Register first with /volunteer [skills…]."))
 		}
 		p.OnDuty = cc.args[0] == "on"
 		if err := cc.savePerson(p); err != nil {
 			return err
 		}
 		if p.OnDuty {
-			return cc.reply(tr(cc.lang, "✓ %s is on duty.", displayName(p)))
+			return cc.reply(i18n.T(cc.lang, "✓ %s is on duty.", displayName(p)))
 		}
-		return cc.reply(tr(cc.lang, "✓ %s is off duty. Rest well.", displayName(p)))
+		return cc.reply(i18n.T(cc.lang, "✓ %s is off duty. Rest well.", displayName(p)))
 	}
 	var bad []string
 	for _, s := range cc.args {
@@ -100,7 +101,7 @@ func cmdVolunteer(cc *cmdCtx) error {
 		}
 	}
 	if len(bad) > 0 {
-		return usageError{tr(cc.lang, "Unknown skill %s; known skills: %s.", strings.Join(bad, ", "), strings.Join(skillNames, ", "))}
+		return usageError{i18n.T(cc.lang, "Unknown skill %s; known skills: %s.", strings.Join(bad, ", "), strings.Join(skillNames, ", "))}
 	}
 	if !hasRole(p, "volunteer") {
 		p.Roles = append(p.Roles, "volunteer")
@@ -116,7 +117,7 @@ func cmdVolunteer(cc *cmdCtx) error {
 	if skills == "" {
 		skills = "-"
 	}
-	return cc.reply(tr(cc.lang, "✓ %s registered as a volunteer, on duty. Skills: %s.", displayName(p), skills))
+	return cc.reply(i18n.T(cc.lang, "✓ %s registered as a volunteer, on duty. Skills: %s.", displayName(p), skills))
 }
 
 // teamEvent records a change that belongs to no case (roles, chat
@@ -142,7 +143,7 @@ func cmdBind(cc *cmdCtx) error {
 	switch role {
 	case store.RoleIntake, store.RoleCoordination, store.RoleBroadcast, "none":
 	default:
-		return usageError{tr(cc.lang, "%q is not a chat role.", cc.args[0])}
+		return usageError{i18n.T(cc.lang, "%q is not a chat role.", cc.args[0])}
 	}
 	from := cc.chat.Role
 	if role == "none" {
@@ -164,9 +165,9 @@ func cmdBind(cc *cmdCtx) error {
 		return err
 	}
 	if role == "" {
-		return cc.reply(tr(cc.lang, "✓ This chat is no longer served by Lifeline."))
+		return cc.reply(i18n.T(cc.lang, "✓ This chat is no longer served by Lifeline."))
 	}
-	return cc.reply(tr(cc.lang, "✓ This chat is now a %s chat.", tr(cc.lang, "chatrole:"+string(role))))
+	return cc.reply(i18n.T(cc.lang, "✓ This chat is now a %s chat.", i18n.T(cc.lang, "chatrole:"+string(role))))
 }
 
 var grantable = []string{"volunteer", "coordinator", "admin"}
@@ -177,7 +178,7 @@ func cmdRevoke(cc *cmdCtx) error { return cc.changeRole(false) }
 func (cc *cmdCtx) changeRole(grant bool) error {
 	role := strings.ToLower(cc.args[1])
 	if !slices.Contains(grantable, role) {
-		return usageError{tr(cc.lang, "%q is not a role (volunteer, coordinator, admin).", cc.args[1])}
+		return usageError{i18n.T(cc.lang, "%q is not a role (volunteer, coordinator, admin).", cc.args[1])}
 	}
 	p, err := cc.personArg(cc.args[0])
 	if err != nil {
@@ -186,9 +187,9 @@ func (cc *cmdCtx) changeRole(grant bool) error {
 	has := hasRole(p, role)
 	switch {
 	case grant && has:
-		return refuse(tr(cc.lang, "%s is already %s.", displayName(p), tr(cc.lang, "role:"+role)))
+		return refuse(i18n.T(cc.lang, "%s is already %s.", displayName(p), i18n.T(cc.lang, "role:"+role)))
 	case !grant && !has:
-		return refuse(tr(cc.lang, "%s is not %s.", displayName(p), tr(cc.lang, "role:"+role)))
+		return refuse(i18n.T(cc.lang, "%s is not %s.", displayName(p), i18n.T(cc.lang, "role:"+role)))
 	case grant:
 		p.Roles = append(p.Roles, role)
 	default:
@@ -207,9 +208,9 @@ func (cc *cmdCtx) changeRole(grant bool) error {
 		return err
 	}
 	if grant {
-		return cc.reply(tr(cc.lang, "✓ %s is now %s.", displayName(p), tr(cc.lang, "role:"+role)))
+		return cc.reply(i18n.T(cc.lang, "✓ %s is now %s.", displayName(p), i18n.T(cc.lang, "role:"+role)))
 	}
-	return cc.reply(tr(cc.lang, "✓ %s is no longer %s.", displayName(p), tr(cc.lang, "role:"+role)))
+	return cc.reply(i18n.T(cc.lang, "✓ %s is no longer %s.", displayName(p), i18n.T(cc.lang, "role:"+role)))
 }
 
 // handleMembership reacts to the bot joining or leaving a chat, or a chat
@@ -230,7 +231,7 @@ func (e *Engine) handleMembership(ctx context.Context, m Message) error {
 			c.Active, c.Updated = true, now
 			if c.Role == "" {
 				lang := e.lang(c)
-				notice = &OutMessage{Chat: m.Chat, Text: tr(lang, "Hello! I am Lifeline. An admin can set this chat up by sending /bind intake (a mutual-aid group I read), /bind coordination (the volunteers' chat that gets alerts) or /bind broadcast.")}
+				notice = &OutMessage{Chat: m.Chat, Text: i18n.T(lang, "Hello! I am Lifeline. An admin can set this chat up by sending /bind intake (a mutual-aid group I read), /bind coordination (the volunteers' chat that gets alerts) or /bind broadcast.")}
 			}
 		case KindLeft:
 			c.Active, c.Updated = false, now

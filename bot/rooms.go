@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -90,12 +91,12 @@ func (e *Engine) openRoom(ctx context.Context, c *store.Case, coord, lang string
 	name := PlatformOf(coord)
 	p, ok := e.platform(name)
 	if !ok {
-		res.fallback, res.why = true, tr(lang, "platform %s is not enabled", name)
+		res.fallback, res.why = true, i18n.T(lang, "platform %s is not enabled", name)
 		return res
 	}
 	opener, ok := p.(RoomOpener)
 	if !ok {
-		res.fallback, res.why = true, tr(lang, "%s can't open rooms", name)
+		res.fallback, res.why = true, i18n.T(lang, "%s can't open rooms", name)
 		return res
 	}
 	var members []string
@@ -122,7 +123,7 @@ func (e *Engine) openRoom(ctx context.Context, c *store.Case, coord, lang string
 
 // roomTitle is "#42 透析 浦东".
 func roomTitle(c *store.Case, lang string) string {
-	return strings.TrimSpace(fmt.Sprintf("#%d %s %s", c.ID, categoryLabel(lang, c.Category), districtOf(c)))
+	return strings.TrimSpace(fmt.Sprintf("#%d %s %s", c.ID, i18n.Category(lang, c.Category), districtOf(c)))
 }
 
 // recordRoom stores an opened room (or the fallback) on c inside tx, posts
@@ -163,20 +164,20 @@ func (e *Engine) recordRoom(tx *store.Tx, c *store.Case, res roomResult, actor, 
 	for person, invite := range res.room.Invites {
 		pl := lang
 		if p, err := tx.Person(person); err == nil {
-			pl = langOf(p, lang)
+			pl = i18n.LangOf(p, lang)
 		}
-		if err := e.tellPerson(tx, person, c.ID, tr(pl, "You are invited to the rescue room for case #%d: %s", c.ID, invite)); err != nil {
+		if err := e.tellPerson(tx, person, c.ID, i18n.T(pl, "You are invited to the rescue room for case #%d: %s", c.ID, invite)); err != nil {
 			return "", err
 		}
 	}
 	var header string
 	switch {
 	case st.Fallback:
-		header = tr(lang, "Room for case #%d — a separate room could not be opened (%s). This chat is its room: discuss it here and record what matters with /note %d …", c.ID, res.why, c.ID)
+		header = i18n.T(lang, "Room for case #%d — a separate room could not be opened (%s). This chat is its room: discuss it here and record what matters with /note %d …", c.ID, res.why, c.ID)
 	case st.Bridged:
-		header = tr(lang, "Rescue room for case #%d. Messages here are added to the case; the asker is not in this room, so I pass messages between them and this room.", c.ID)
+		header = i18n.T(lang, "Rescue room for case #%d. Messages here are added to the case; the asker is not in this room, so I pass messages between them and this room.", c.ID)
 	default:
-		header = tr(lang, "Rescue room for case #%d. Messages here are added to the case.", c.ID)
+		header = i18n.T(lang, "Rescue room for case #%d. Messages here are added to the case.", c.ID)
 	}
 	text := header
 	if withCard {
@@ -188,19 +189,19 @@ func (e *Engine) recordRoom(tx *store.Tx, c *store.Case, res roomResult, actor, 
 	if st.Bridged && c.Asker != "" {
 		al := c.Language
 		if p, err := tx.Person(c.Asker); err == nil {
-			al = langOf(p, lang)
+			al = i18n.LangOf(p, lang)
 		}
 		if al == "" {
 			al = lang
 		}
-		if err := e.tellPerson(tx, c.Asker, c.ID, tr(al, "Volunteers opened a room for your request #%d. Write to me here and I will pass your messages on to them.", c.ID)); err != nil {
+		if err := e.tellPerson(tx, c.Asker, c.ID, i18n.T(al, "Volunteers opened a room for your request #%d. Write to me here and I will pass your messages on to them.", c.ID)); err != nil {
 			return "", err
 		}
 	}
 	if st.Fallback {
-		return tr(lang, "Case #%d: no separate room (%s); this chat is its room.", c.ID, res.why), nil
+		return i18n.T(lang, "Case #%d: no separate room (%s); this chat is its room.", c.ID, res.why), nil
 	}
-	return tr(lang, "✓ Room opened for case #%d: %s", c.ID, e.chatName(st.where())), nil
+	return i18n.T(lang, "✓ Room opened for case #%d: %s", c.ID, e.chatName(st.where())), nil
 }
 
 // roomOutside opens the room for /room before the command's transaction,
@@ -228,7 +229,7 @@ func roomOutside(ctx context.Context, cc *cmdCtx) error {
 				return err
 			}
 			if len(chats) == 0 {
-				return refuse(tr(cc.lang, "There is no coordination chat to open a room from."))
+				return refuse(i18n.T(cc.lang, "There is no coordination chat to open a room from."))
 			}
 			coord = chats[0].Ref
 		}
@@ -238,7 +239,7 @@ func roomOutside(ctx context.Context, cc *cmdCtx) error {
 		return err
 	}
 	if !c.Status.Open() {
-		return refuse(tr(cc.lang, "Case #%d is %s.", c.ID, statusLabel(cc.lang, c.Status)))
+		return refuse(i18n.T(cc.lang, "Case #%d is %s.", c.ID, i18n.Status(cc.lang, c.Status)))
 	}
 	if st != nil && !st.Closed && !st.Fallback {
 		return nil // run says where the room is
@@ -267,12 +268,12 @@ func cmdRoom(cc *cmdCtx) error {
 			cc.e.releaseRoom(PlatformOf(res.coord), res.room)
 		}
 		if st.Fallback && res != nil {
-			return cc.reply(tr(cc.lang, "Still no separate room for case #%d (%s); this chat remains its room.", c.ID, res.why))
+			return cc.reply(i18n.T(cc.lang, "Still no separate room for case #%d (%s); this chat remains its room.", c.ID, res.why))
 		}
-		return cc.reply(tr(cc.lang, "Case #%d already has a room: %s", c.ID, cc.e.chatName(st.where())))
+		return cc.reply(i18n.T(cc.lang, "Case #%d already has a room: %s", c.ID, cc.e.chatName(st.where())))
 	}
 	if res == nil {
-		return refuse(tr(cc.lang, "Case #%d is %s.", c.ID, statusLabel(cc.lang, c.Status)))
+		return refuse(i18n.T(cc.lang, "Case #%d is %s.", c.ID, i18n.Status(cc.lang, c.Status)))
 	}
 	msg, err := cc.e.recordRoom(cc.tx, c, *res, cc.m.Sender, cc.lang, true)
 	if err != nil {
@@ -376,7 +377,7 @@ func (e *Engine) autoRoom(ctx context.Context, id int64, coord, lang string) {
 		if res.fallback {
 			return nil
 		}
-		return e.enqueue(tx, "notice", id, OutMessage{Chat: coord, Text: msg + " " + tr(lang, "(opened automatically for an urgent case)")}, "")
+		return e.enqueue(tx, "notice", id, OutMessage{Chat: coord, Text: msg + " " + i18n.T(lang, "(opened automatically for an urgent case)")}, "")
 	})
 	if err != nil {
 		e.log.Error("automatic room: record", "case", id, "err", err)
@@ -429,7 +430,7 @@ func (e *Engine) handleRoomMessage(ctx context.Context, m Message, chat *store.C
 		}
 		lang := c.Language
 		if p, err := tx.Person(c.Asker); err == nil {
-			lang = langOf(p, lang)
+			lang = i18n.LangOf(p, lang)
 		}
 		if lang == "" {
 			lang = e.opts.Language
@@ -438,7 +439,7 @@ func (e *Engine) handleRoomMessage(ctx context.Context, m Message, chat *store.C
 		if name == "" {
 			name = LocalID(m.Sender)
 		}
-		return e.tellPerson(tx, c.Asker, id, tr(lang, "💬 Volunteer %s (request #%d): %s", name, id, m.Text))
+		return e.tellPerson(tx, c.Asker, id, i18n.T(lang, "💬 Volunteer %s (request #%d): %s", name, id, m.Text))
 	})
 	if errors.Is(err, errSeen) {
 		return nil
@@ -457,7 +458,7 @@ func (e *Engine) relayToRoom(tx *store.Tx, c *store.Case, m Message, text string
 	if ch, err := tx.Chat(st.Chat); err == nil {
 		lang = e.lang(ch)
 	}
-	out := OutMessage{Chat: st.Chat, Thread: st.Thread, Text: tr(lang, "💬 Asker (#%d): %s", c.ID, text)}
+	out := OutMessage{Chat: st.Chat, Thread: st.Thread, Text: i18n.T(lang, "💬 Asker (#%d): %s", c.ID, text)}
 	if err := e.enqueue(tx, "relay", c.ID, out, ""); err != nil {
 		return false, err
 	}
@@ -486,7 +487,7 @@ func (e *Engine) finishRoom(tx *store.Tx, c *store.Case, actor string) error {
 	if ch, err := tx.Chat(st.Coordination); err == nil {
 		lang = e.lang(ch)
 	}
-	note := tr(lang, "Case #%d is %s. This room is closed — thank you, everyone.", c.ID, statusLabel(lang, c.Status))
+	note := i18n.T(lang, "Case #%d is %s. This room is closed — thank you, everyone.", c.ID, i18n.Status(lang, c.Status))
 	st.Closed = true
 	if err := putRoomState(tx, c.ID, *st); err != nil {
 		return err
@@ -693,9 +694,9 @@ func (e *Engine) addToRoomLater(adder MemberAdder, id int64, person string) {
 	err = e.store.Update(ctx, func(tx *store.Tx) error {
 		lang := e.opts.Language
 		if p, err := tx.Person(person); err == nil {
-			lang = langOf(p, lang)
+			lang = i18n.LangOf(p, lang)
 		}
-		return e.tellPerson(tx, person, id, tr(lang, "You are invited to the rescue room for case #%d: %s", id, invite))
+		return e.tellPerson(tx, person, id, i18n.T(lang, "You are invited to the rescue room for case #%d: %s", id, invite))
 	})
 	if err != nil {
 		e.log.Error("add to room: queue invite", "case", id, "person", person, "err", err)

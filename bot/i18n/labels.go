@@ -1,4 +1,4 @@
-package bot
+package i18n
 
 // labelText names events, roles and chat roles in English; tr falls back
 // to the key, which for these prefixed keys would read badly.

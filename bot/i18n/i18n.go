@@ -1,4 +1,8 @@
-package bot
+// Package i18n holds every reply the bot writes, in English and Chinese,
+// and the labels of urgencies, categories, statuses, roles and events.
+// Keys are the English text, so English needs no table and a missing
+// translation still reads sensibly.
+package i18n
 
 import (
 	"fmt"
@@ -13,9 +17,10 @@ import (
 // replies) and looked up in order.
 var zhTables = []map[string]string{zhText, zhWorkflowText, zhAskerText, zhDigestText}
 
-// tr formats the message key in lang. Keys are the English text, so English
-// needs no table, and a missing translation still reads sensibly.
-func tr(lang, key string, args ...any) string {
+// T formats the message key in lang ("zh" or "en"). Keys are the English
+// text, so English needs no table, and a missing translation still reads
+// sensibly.
+func T(lang, key string, args ...any) string {
 	format := key
 	if lang == "zh" {
 		for _, t := range zhTables {
@@ -35,26 +40,29 @@ func tr(lang, key string, args ...any) string {
 	return fmt.Sprintf(format, args...)
 }
 
-func urgencyLabel(lang string, u triage.Urgency) string {
+// Urgency names an urgency level, with its colour.
+func Urgency(lang string, u triage.Urgency) string {
 	switch u {
 	case triage.Critical:
-		return tr(lang, "🔴 CRITICAL")
+		return T(lang, "🔴 CRITICAL")
 	case triage.High:
-		return tr(lang, "🟠 HIGH")
+		return T(lang, "🟠 HIGH")
 	case triage.Normal:
-		return tr(lang, "🟢 normal")
+		return T(lang, "🟢 normal")
 	}
-	return tr(lang, "⚪ not a request")
+	return T(lang, "⚪ not a request")
 }
 
-func categoryLabel(lang string, c triage.Category) string {
+// Category names a triage category (none reads as other).
+func Category(lang string, c triage.Category) string {
 	if c == triage.CatNone {
 		c = triage.CatOther
 	}
-	return tr(lang, "cat:"+string(c))
+	return T(lang, "cat:"+string(c))
 }
 
-func statusLabel(lang string, s store.Status) string { return tr(lang, "status:"+string(s)) }
+// Status names a case status.
+func Status(lang string, s store.Status) string { return T(lang, "status:"+string(s)) }
 
 var enText = map[string]string{
 	"🔴 CRITICAL":                 "🔴 CRITICAL",
@@ -152,7 +160,8 @@ var zhText = map[string]string{
 	"urgency raised to %s by a repost": "转发内容显示更紧急，已升级为 %s",
 }
 
-func vulnerableLabel(lang, v string) string {
+// Vulnerable names a vulnerable group triage found (elderly, child…).
+func Vulnerable(lang, v string) string {
 	if lang != "zh" {
 		return v
 	}
@@ -169,4 +178,12 @@ func vulnerableLabel(lang, v string) string {
 		return "残障"
 	}
 	return v
+}
+
+// LangOf is a person's own language, or def when they have none.
+func LangOf(p *store.Person, def string) string {
+	if p != nil && p.Language != "" {
+		return p.Language
+	}
+	return def
 }
