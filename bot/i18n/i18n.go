@@ -6,6 +6,7 @@ package i18n
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
@@ -186,4 +187,22 @@ func LangOf(p *store.Person, def string) string {
 		return p.Language
 	}
 	return def
+}
+
+// Categories are the triage categories people can name, in display order.
+var Categories = []triage.Category{
+	triage.CatMedicalEmergency, triage.CatDialysis, triage.CatCancer, triage.CatChronicMedicine,
+	triage.CatMaternalInfant, triage.CatMentalHealth, triage.CatElderlyAlone, triage.CatFoodSupplies,
+	triage.CatPet, triage.CatTransport, triage.CatInformation, triage.CatRescue, triage.CatOther,
+}
+
+// ParseCategory reads a category by its name ("dialysis") or the first
+// word of it ("medical" for medical_emergency).
+func ParseCategory(s string) (triage.Category, bool) {
+	for _, c := range Categories {
+		if string(c) == s || strings.HasPrefix(string(c), s+"_") {
+			return c, true
+		}
+	}
+	return "", false
 }

@@ -99,6 +99,7 @@ var zhWorkflowText = map[string]string{
 	"Unknown skill %s; known skills: %s.":           "未知技能 %s；可选技能：%s。",
 	"Usage: %s":                                     "用法：%s",
 	"Use /close %d <reason> to close a case.":       "关闭求助请用 /close %d <原因>。",
+	"A note needs some text.":                       "备注需要写内容。",
 	"You already hold case #%d.":                    "你已经在负责 #%d。",
 	"… more; narrow with a filter: /cases critical, /cases dialysis, /cases mine, /cases stale": "……还有更多；可以筛选：/cases critical、/cases dialysis、/cases mine、/cases stale",
 	"✓ %s is no longer %s.":                                     "✓ %s 不再是%s。",

@@ -1,4 +1,4 @@
-package bot
+package commands
 
 import (
 	"slices"
@@ -44,10 +44,4 @@ func FuzzParseCommand(f *testing.F) {
 			}
 		}
 	})
-}
-
-func TestCanMove(t *testing.T) {
-	if !canMove("new", "verified") || canMove("resolved", "verifying") || canMove("verified", "verified") || canMove("verifying", "new") {
-		t.Error("status transitions wrong")
-	}
 }

@@ -1,8 +1,10 @@
-package bot
+package delivery
 
 import (
 	"sync"
 	"time"
+
+	"github.com/lifeline-aid/lifeline/bot/platform"
 )
 
 // limiter enforces sliding-window rates per key: a key may have at most N
@@ -21,13 +23,13 @@ func newLimiter() *limiter {
 
 // wait reports how long to wait before one more send on key is allowed at
 // now; zero means now.
-func (l *limiter) wait(key string, r Rate, now time.Time) time.Duration {
+func (l *limiter) wait(key string, r platform.Rate, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.waitLocked(key, r, now)
 }
 
-func (l *limiter) waitLocked(key string, r Rate, now time.Time) time.Duration {
+func (l *limiter) waitLocked(key string, r platform.Rate, now time.Time) time.Duration {
 	var d time.Duration
 	if until, ok := l.paused[key]; ok {
 		if until.After(now) {
@@ -50,7 +52,7 @@ func (l *limiter) waitLocked(key string, r Rate, now time.Time) time.Duration {
 }
 
 // available reports how many sends key could make right now.
-func (l *limiter) available(key string, r Rate, now time.Time) int {
+func (l *limiter) available(key string, r platform.Rate, now time.Time) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if until, ok := l.paused[key]; ok && until.After(now) {
@@ -63,7 +65,7 @@ func (l *limiter) available(key string, r Rate, now time.Time) int {
 }
 
 // take records a send on key at now.
-func (l *limiter) take(key string, r Rate, now time.Time) {
+func (l *limiter) take(key string, r platform.Rate, now time.Time) {
 	if r.N <= 0 || r.Period <= 0 {
 		return
 	}
@@ -81,7 +83,7 @@ func (l *limiter) pause(key string, t time.Time) {
 	}
 }
 
-func (l *limiter) prune(key string, r Rate, now time.Time) []time.Time {
+func (l *limiter) prune(key string, r platform.Rate, now time.Time) []time.Time {
 	w := l.windows[key]
 	cut := 0
 	for cut < len(w) && !w[cut].After(now.Add(-r.Period)) {

@@ -1,4 +1,7 @@
-package bot
+// Package asker talks with people who write to the bot privately: their
+// plea becomes a case at once, and the bot asks for what volunteers still
+// lack, one short question per reply.
+package asker
 
 import (
 	"context"
@@ -11,7 +14,14 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/lifeline-aid/lifeline/bot/actions"
+	"github.com/lifeline-aid/lifeline/bot/cards"
+	"github.com/lifeline-aid/lifeline/bot/delivery"
+	"github.com/lifeline-aid/lifeline/bot/env"
 	"github.com/lifeline-aid/lifeline/bot/i18n"
+	"github.com/lifeline-aid/lifeline/bot/intake"
+	"github.com/lifeline-aid/lifeline/bot/platform"
+	"github.com/lifeline-aid/lifeline/bot/rooms"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -31,6 +41,22 @@ import (
 //     category than that case (dialysis vs. food) — then it opens a new case;
 //   - with no open case, a request opens one; anything else gets a short
 //     explanation (details sent before the request are kept as a draft).
+
+// Asker runs the private conversations.
+type Asker struct {
+	env     *env.Env
+	triage  *triage.Engine
+	intake  *intake.Intake
+	rooms   *rooms.Rooms
+	actions *actions.Actions
+	// retentionDays is told to askers: how long their data is kept.
+	retentionDays int
+}
+
+// New makes the asker conversations.
+func New(e *env.Env, t *triage.Engine, in *intake.Intake, rm *rooms.Rooms, act *actions.Actions, retentionDays int) *Asker {
+	return &Asker{env: e, triage: t, intake: in, rooms: rm, actions: act, retentionDays: retentionDays}
+}
 
 // askerConv is the conversation state of one person, kept under convKey.
 type askerConv struct {
@@ -62,8 +88,8 @@ var (
 	agePattern = regexp.MustCompile(`(?i)\d+\s*(岁|周岁|个月|years?\b|yrs?\b|y/o|months?\b)|aged\s*\d+|病|diabet|pregnan|disab|cancer|癌|残|孕`)
 )
 
-// handleAsker answers a person writing to the bot privately.
-func (e *Engine) handleAsker(ctx context.Context, m Message, chat *store.Chat) error {
+// Handle answers a person writing to the bot privately.
+func (as *Asker) Handle(ctx context.Context, m platform.Message, chat *store.Chat) error {
 	text := strings.TrimSpace(m.Text)
 	var (
 		conv   askerConv
@@ -72,7 +98,7 @@ func (e *Engine) handleAsker(ctx context.Context, m Message, chat *store.Chat) e
 		chosen *store.Case
 		badRef int64
 	)
-	if err := e.store.View(ctx, func(tx *store.Tx) error {
+	if err := as.env.Store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if person, err = loadPerson(tx, m); err != nil {
 			return err
@@ -114,22 +140,22 @@ func (e *Engine) handleAsker(ctx context.Context, m Message, chat *store.Chat) e
 	}); err != nil {
 		return fmt.Errorf("read asker %s: %w", m.Sender, err)
 	}
-	lang := i18n.LangOf(person, e.lang(chat))
-	a := e.triage.Assess(text)
+	lang := i18n.LangOf(person, as.env.Lang(chat))
+	a := as.triage.Assess(text)
 	if person.Language == "" && (a.Language == "zh" || a.Language == "en") {
 		lang = a.Language
 	}
 	switch {
 	case badRef != 0:
-		return e.askerReply(ctx, m, person, lang, nil, i18n.T(lang, "I can't find a request #%d of yours.", badRef)+"\n"+openList(open, lang))
+		return as.askerReply(ctx, m, person, lang, nil, i18n.T(lang, "I can't find a request #%d of yours.", badRef)+"\n"+OpenList(open, lang))
 	case chosen != nil && !chosen.Status.Open():
-		return e.askerReply(ctx, m, person, lang, nil, i18n.T(lang, "Your request #%d is already %s. If you need help again, just tell me what you need.", chosen.ID, i18n.Status(lang, chosen.Status)))
+		return as.askerReply(ctx, m, person, lang, nil, i18n.T(lang, "Your request #%d is already %s. If you need help again, just tell me what you need.", chosen.ID, i18n.Status(lang, chosen.Status)))
 	case chosen != nil && text == "":
 		// A bare "#N" chooses the case the next messages go to.
 		conv = askerConv{Case: chosen.ID, Asked: map[string]int{}}
-		return e.askerReply(ctx, m, person, lang, &conv, i18n.T(lang, "OK: your next messages are added to request #%d.", chosen.ID))
+		return as.askerReply(ctx, m, person, lang, &conv, i18n.T(lang, "OK: your next messages are added to request #%d.", chosen.ID))
 	case chosen != nil:
-		return e.addToCase(ctx, m, person, lang, conv, chosen.ID, text)
+		return as.addToCase(ctx, m, person, lang, conv, chosen.ID, text)
 	}
 	var current *store.Case
 	for _, c := range open {
@@ -141,7 +167,7 @@ func (e *Engine) handleAsker(ctx context.Context, m Message, chat *store.Chat) e
 		current = open[0] // CasesByAsker is newest first
 	}
 	if current != nil && !isNewRequest(conv, current, a) {
-		return e.addToCase(ctx, m, person, lang, conv, current.ID, text)
+		return as.addToCase(ctx, m, person, lang, conv, current.ID, text)
 	}
 	if !a.IsRequest {
 		if info := len(a.Phones) > 0 || len(a.Places) > 0 || len(a.Vulnerable) > 0; info || conv.Draft != "" {
@@ -150,11 +176,11 @@ func (e *Engine) handleAsker(ctx context.Context, m Message, chat *store.Chat) e
 			if info {
 				conv.Draft = strings.TrimSpace(conv.Draft + "\n" + text)
 			}
-			return e.askerReply(ctx, m, person, lang, &conv, i18n.T(lang, "Thank you, I noted that. What do you need help with?"))
+			return as.askerReply(ctx, m, person, lang, &conv, i18n.T(lang, "Thank you, I noted that. What do you need help with?"))
 		}
-		return e.askerReply(ctx, m, person, lang, nil, i18n.T(lang, "Hello! I am Lifeline, a bot that passes requests for help to volunteer teams. If you or someone near you needs help, tell me in your own words what is needed, for whom, where, and a phone number. Send /status to see your requests."))
+		return as.askerReply(ctx, m, person, lang, nil, i18n.T(lang, "Hello! I am Lifeline, a bot that passes requests for help to volunteer teams. If you or someone near you needs help, tell me in your own words what is needed, for whom, where, and a phone number. Send /status to see your requests."))
 	}
-	return e.newAskerCase(ctx, m, chat, person, lang, conv, text, a)
+	return as.newAskerCase(ctx, m, chat, person, lang, conv, text, a)
 }
 
 // isNewRequest says whether a message opens a new case rather than adding
@@ -170,27 +196,27 @@ func isNewRequest(conv askerConv, current *store.Case, a triage.Assessment) bool
 // newAskerCase registers a private plea through the intake path (so an
 // urgent one is alerted in that same transaction), then answers with the
 // case number, what was understood and the first question.
-func (e *Engine) newAskerCase(ctx context.Context, m Message, chat *store.Chat, person *store.Person, lang string, conv askerConv, text string, a triage.Assessment) error {
+func (as *Asker) newAskerCase(ctx context.Context, m platform.Message, chat *store.Chat, person *store.Person, lang string, conv askerConv, text string, a triage.Assessment) error {
 	if conv.Draft != "" {
 		text = conv.Draft + "\n" + text
-		a = e.triage.Assess(text)
+		a = as.triage.Assess(text)
 	}
 	plea := m
 	plea.Text = text
-	c, err := e.ingest(ctx, plea, chat, a)
+	c, err := as.intake.Ingest(ctx, plea, chat, a)
 	if err != nil || c == nil {
 		return err // nil case: a redelivered message, already answered
 	}
 	merged := len(c.Sources) > 1 || c.Asker != m.Sender
-	err = e.store.Update(ctx, func(tx *store.Tx) error {
-		if err := e.rememberAsker(tx, m, person, lang); err != nil {
+	err = as.env.Store.Update(ctx, func(tx *store.Tx) error {
+		if err := as.rememberAsker(tx, m, person, lang); err != nil {
 			return err
 		}
 		conv = askerConv{Case: c.ID, Asked: map[string]int{}}
 		var b strings.Builder
 		if c.Urgency == triage.Critical {
 			b.WriteString(i18n.T(lang, "This sounds urgent: I have alerted the volunteers right away. If a life is in danger, also call the emergency number (120) now.") + "\n\n")
-		} else if c.Urgency >= e.opts.AlertAt {
+		} else if c.Urgency >= as.intake.AlertAt() {
 			b.WriteString(i18n.T(lang, "I have alerted the volunteers.") + "\n\n")
 		}
 		if merged {
@@ -206,34 +232,34 @@ func (e *Engine) newAskerCase(ctx context.Context, m Message, chat *store.Chat, 
 			}
 			b.WriteString("\n" + i18n.T(lang, "To help, the volunteers still need: %s.", strings.Join(names, i18n.T(lang, ", "))))
 		}
-		if err := e.askerSend(tx, m, c.ID, b.String(), 1); err != nil {
+		if err := as.askerSend(tx, m, c.ID, b.String(), 1); err != nil {
 			return err
 		}
 		if !person.PrivacyTold {
 			person.PrivacyTold = true
-			if err := e.askerSend(tx, m, c.ID, i18n.T(lang, "About your data: the volunteers in the team's coordination group see your phone number and address so they can help you. If your request is shared in public groups, the phone number and house number are hidden. Your phone, address and messages are deleted %d days after your case is finished.", e.opts.Workflow.RetentionDays), 2); err != nil {
+			if err := as.askerSend(tx, m, c.ID, i18n.T(lang, "About your data: the volunteers in the team's coordination group see your phone number and address so they can help you. If your request is shared in public groups, the phone number and house number are hidden. Your phone, address and messages are deleted %d days after your case is finished.", as.retentionDays), 2); err != nil {
 				return err
 			}
 		}
 		if err := tx.PutPerson(person); err != nil {
 			return fmt.Errorf("save person %s: %w", person.Ref, err)
 		}
-		return e.askNext(tx, m, lang, &conv, c, 3)
+		return as.askNext(tx, m, lang, &conv, c, 3)
 	})
 	if err != nil {
 		return fmt.Errorf("answer asker %s: %w", m.Sender, err)
 	}
-	e.maybeAutoRoom(ctx, c)
+	as.rooms.MaybeAuto(ctx, c)
 	return nil
 }
 
 // addToCase appends an asker's message to their case: re-triaged with the
 // rest of the text, urgency only ever raised, the answer filed where it
 // belongs, relayed to a bridged room, and the next question asked.
-func (e *Engine) addToCase(ctx context.Context, m Message, person *store.Person, lang string, conv askerConv, id int64, text string) error {
+func (as *Asker) addToCase(ctx context.Context, m platform.Message, person *store.Person, lang string, conv askerConv, id int64, text string) error {
 	var raised *store.Case
-	err := e.once(ctx, m, func(tx *store.Tx) error {
-		if err := e.rememberAsker(tx, m, person, lang); err != nil {
+	err := as.env.Once(ctx, m, func(tx *store.Tx) error {
+		if err := as.rememberAsker(tx, m, person, lang); err != nil {
 			return err
 		}
 		if err := tx.PutPerson(person); err != nil {
@@ -246,17 +272,17 @@ func (e *Engine) addToCase(ctx context.Context, m Message, person *store.Person,
 		if conv.Case != id {
 			conv = askerConv{Case: id, Asked: map[string]int{}}
 		}
-		part := e.triage.Assess(text)
+		part := as.triage.Assess(text)
 		answering := conv.Asking
 		informative := answering != "" || part.IsRequest || len(part.Phones) > 0 || len(part.Places) > 0 ||
 			len(part.Vulnerable) > 0 || len(part.Durations) > 0
 		if !informative {
 			// Small talk about a case ("thanks", "when will they come?") is
 			// history and goes to the room, but does not grow the plea.
-			if err := tx.AppendEvent(&store.Event{Case: id, At: m.Time, Actor: m.Sender, Kind: "message", Note: clip(text, 1000)}); err != nil {
+			if err := tx.AppendEvent(&store.Event{Case: id, At: m.Time, Actor: m.Sender, Kind: "message", Note: cards.Clip(text, 1000)}); err != nil {
 				return fmt.Errorf("record message on case %d: %w", id, err)
 			}
-			relayed, err := e.relayToRoom(tx, c, m, text)
+			relayed, err := as.rooms.RelayFromAsker(tx, c, text)
 			if err != nil {
 				return err
 			}
@@ -264,24 +290,24 @@ func (e *Engine) addToCase(ctx context.Context, m Message, person *store.Person,
 			if relayed {
 				reply = i18n.T(lang, "Passed on to the volunteers of #%d.", id)
 			}
-			return e.askerSend(tx, m, id, reply, 1)
+			return as.askerSend(tx, m, id, reply, 1)
 		}
 		before := c.Urgency
 		switch {
 		case answering == fieldWhere && !part.IsRequest:
 			// The exact address goes to its own field, shown only where
 			// personal data may be; the plea text stays the plea.
-			c.Address = clip(strings.TrimSpace(c.Address+" "+text), 200)
+			c.Address = cards.Clip(strings.TrimSpace(c.Address+" "+text), 200)
 		case answering == fieldPhone && !part.IsRequest:
 			// The number lands in Phones below; a non-answer ("不知道") is
 			// in the event log and needn't grow the plea.
 		default:
 			c.Text = joinPlea(c.Text, text, lang)
 			if c.Address == "" && len(part.Places) > 0 && len(part.Phones) == 0 && !part.IsRequest {
-				c.Address = clip(text, 200)
+				c.Address = cards.Clip(text, 200)
 			}
 		}
-		c.Assessment = e.triage.Assess(c.Text)
+		c.Assessment = as.triage.Assess(c.Text)
 		if c.Category == triage.CatNone || c.Category == triage.CatOther {
 			if c.Assessment.Category != triage.CatNone {
 				c.Category = c.Assessment.Category
@@ -290,47 +316,44 @@ func (e *Engine) addToCase(ctx context.Context, m Message, person *store.Person,
 		if c.Assessment.Urgency > c.Urgency {
 			c.Urgency = c.Assessment.Urgency // never lowered: a coordinator may have raised it
 		}
-		c.Phones = mergeStrings(c.Phones, part.Phones)
+		c.Phones = env.Union(c.Phones, part.Phones)
 		c.Updated = m.Time
 		if err := tx.PutCase(c); err != nil {
 			return fmt.Errorf("save case %d: %w", id, err)
 		}
-		if err := tx.AppendEvent(&store.Event{Case: id, At: m.Time, Actor: m.Sender, Kind: "asker_info", From: before.String(), To: c.Urgency.String(), Note: clip(text, 1000)}); err != nil {
+		if err := tx.AppendEvent(&store.Event{Case: id, At: m.Time, Actor: m.Sender, Kind: "asker_info", From: before.String(), To: c.Urgency.String(), Note: cards.Clip(text, 1000)}); err != nil {
 			return fmt.Errorf("record details on case %d: %w", id, err)
 		}
 		if c.Urgency > before {
-			if err := e.queueAlerts(tx, c); err != nil {
+			if err := as.intake.QueueAlerts(tx, c); err != nil {
 				return err
 			}
 			raised = c
 		}
-		if _, err := e.afterChange(tx, c, m.Sender, "asker_info"); err != nil {
+		if _, err := as.actions.RefreshCards(tx, c, m.Sender, "asker_info"); err != nil {
 			return err
 		}
-		if _, err := e.relayToRoom(tx, c, m, text); err != nil {
+		if _, err := as.rooms.RelayFromAsker(tx, c, text); err != nil {
 			return err
 		}
 		var b strings.Builder
 		b.WriteString(i18n.T(lang, "Thank you, I added that to your request #%d.", id))
-		if c.Urgency > before && c.Urgency >= e.opts.AlertAt {
+		if c.Urgency > before && c.Urgency >= as.intake.AlertAt() {
 			b.WriteString("\n" + i18n.T(lang, "It is now marked %s and the volunteers have been alerted.", i18n.Urgency(lang, c.Urgency)))
 		}
 		if next := nextField(conv, c); next == "" && answering != "" {
 			b.WriteString("\n" + understood(c, lang))
 		}
-		if err := e.askerSend(tx, m, id, b.String(), 1); err != nil {
+		if err := as.askerSend(tx, m, id, b.String(), 1); err != nil {
 			return err
 		}
-		return e.askNext(tx, m, lang, &conv, c, 2)
+		return as.askNext(tx, m, lang, &conv, c, 2)
 	})
-	if errors.Is(err, errSeen) {
-		return nil
-	}
 	if err != nil {
 		return fmt.Errorf("add details to case %d: %w", id, err)
 	}
 	if raised != nil {
-		e.maybeAutoRoom(ctx, raised)
+		as.rooms.MaybeAuto(ctx, raised)
 	}
 	return nil
 }
@@ -352,7 +375,7 @@ func joinPlea(plea, more, lang string) string {
 
 // askNext asks the next missing detail of c, or says that nothing more is
 // needed once, and saves the conversation.
-func (e *Engine) askNext(tx *store.Tx, m Message, lang string, conv *askerConv, c *store.Case, seq int) error {
+func (as *Asker) askNext(tx *store.Tx, m platform.Message, lang string, conv *askerConv, c *store.Case, seq int) error {
 	field := nextField(*conv, c)
 	wasAsking := conv.Asking
 	conv.Asking = field
@@ -387,7 +410,7 @@ func (e *Engine) askNext(tx *store.Tx, m Message, lang string, conv *askerConv, 
 	if text == "" {
 		return nil
 	}
-	return e.askerSend(tx, m, c.ID, text, seq)
+	return as.askerSend(tx, m, c.ID, text, seq)
 }
 
 // nextField is the first missing detail not yet asked too often.
@@ -421,14 +444,10 @@ func missingFields(c *store.Case) []string {
 // these are their own details.
 func understood(c *store.Case, lang string) string {
 	parts := []string{i18n.T(lang, "need: %s (%s)", i18n.Category(lang, c.Category), i18n.Urgency(lang, c.Urgency))}
-	if len(c.Assessment.Vulnerable) > 0 {
-		who := make([]string, len(c.Assessment.Vulnerable))
-		for i, v := range c.Assessment.Vulnerable {
-			who[i] = i18n.Vulnerable(lang, v)
-		}
-		parts = append(parts, i18n.T(lang, "for: %s", strings.Join(who, ", ")))
+	if who := cards.Vulnerable(c, lang); who != "" {
+		parts = append(parts, i18n.T(lang, "for: %s", who))
 	}
-	if where := placesText(c, unmasked); where != "" {
+	if where := cards.Places(c, cards.Unmasked); where != "" {
 		parts = append(parts, i18n.T(lang, "where: %s", where))
 	}
 	if len(c.Phones) > 0 {
@@ -438,9 +457,9 @@ func understood(c *store.Case, lang string) string {
 }
 
 // askerReply answers a private message that changes no case.
-func (e *Engine) askerReply(ctx context.Context, m Message, person *store.Person, lang string, conv *askerConv, text string) error {
-	err := e.once(ctx, m, func(tx *store.Tx) error {
-		if err := e.rememberAsker(tx, m, person, lang); err != nil {
+func (as *Asker) askerReply(ctx context.Context, m platform.Message, person *store.Person, lang string, conv *askerConv, text string) error {
+	return as.env.Once(ctx, m, func(tx *store.Tx) error {
+		if err := as.rememberAsker(tx, m, person, lang); err != nil {
 			return err
 		}
 		if err := tx.PutPerson(person); err != nil {
@@ -451,46 +470,36 @@ func (e *Engine) askerReply(ctx context.Context, m Message, person *store.Person
 				return err
 			}
 		}
-		return e.askerSend(tx, m, 0, text, 1)
+		return as.askerSend(tx, m, 0, text, 1)
 	})
-	if errors.Is(err, errSeen) {
-		return nil
-	}
-	return err
 }
 
 // askerSend queues the seq-th reply to message m in its private chat.
-func (e *Engine) askerSend(tx *store.Tx, m Message, caseID int64, text string, seq int) error {
-	return e.enqueue(tx, "reply", caseID, OutMessage{Chat: m.Chat, Text: text}, fmt.Sprintf("reply:%s:%s:%d", m.Chat, msgKey(m).ID, seq))
+func (as *Asker) askerSend(tx *store.Tx, m platform.Message, caseID int64, text string, seq int) error {
+	return delivery.Enqueue(tx, as.env.Now(), delivery.KindReply, caseID, platform.OutMessage{Chat: m.Chat, Text: text}, delivery.ReplyKey(m.Chat, env.MsgKey(m).ID, seq))
 }
 
 // rememberAsker records the person's private chat (so notices and room
 // relays can reach them) and their language.
-func (e *Engine) rememberAsker(tx *store.Tx, m Message, p *store.Person, lang string) error {
+func (as *Asker) rememberAsker(tx *store.Tx, m platform.Message, p *store.Person, lang string) error {
 	if p.Language == "" {
 		p.Language = lang
 	}
 	if p.Name == "" {
 		p.Name = m.SenderName
 	}
-	p.Updated = e.now()
-	cur, err := tx.GetState(dmKey(m.Sender))
+	p.Updated = as.env.Now()
+	cur, err := delivery.PrivateChat(tx, m.Sender)
 	if err != nil {
 		return fmt.Errorf("read private chat of %s: %w", m.Sender, err)
 	}
-	if string(cur) == m.Chat {
+	if cur == m.Chat {
 		return nil
 	}
-	if err := tx.PutState(dmKey(m.Sender), []byte(m.Chat)); err != nil {
-		return fmt.Errorf("record private chat of %s: %w", m.Sender, err)
-	}
-	if err := tx.PutState(dmOwnerKey(m.Chat), []byte(m.Sender)); err != nil {
-		return fmt.Errorf("record owner of %s: %w", m.Chat, err)
-	}
-	return nil
+	return delivery.RecordPrivateChat(tx, m.Sender, m.Chat)
 }
 
-func loadPerson(tx *store.Tx, m Message) (*store.Person, error) {
+func loadPerson(tx *store.Tx, m platform.Message) (*store.Person, error) {
 	p, err := tx.Person(m.Sender)
 	if errors.Is(err, store.ErrNotFound) {
 		return &store.Person{Ref: m.Sender, Name: m.SenderName}, nil
@@ -521,8 +530,8 @@ func putConv(tx *store.Tx, person string, conv askerConv) error {
 	return tx.PutState(convKey(person), raw)
 }
 
-// openList lists open cases for the asker, or says there are none.
-func openList(open []*store.Case, lang string) string {
+// OpenList lists open cases for the asker, or says there are none.
+func OpenList(open []*store.Case, lang string) string {
 	if len(open) == 0 {
 		return i18n.T(lang, "You have no open requests.")
 	}
@@ -531,154 +540,4 @@ func openList(open []*store.Case, lang string) string {
 		lines = append(lines, fmt.Sprintf("  #%d %s · %s", c.ID, i18n.Category(lang, c.Category), i18n.Status(lang, c.Status)))
 	}
 	return strings.Join(lines, "\n")
-}
-
-// cmdStart welcomes a person in a private chat and explains how to ask.
-func cmdStart(cc *cmdCtx) error {
-	return cc.reply(i18n.T(cc.lang, "Welcome to Lifeline. I pass requests for help to volunteer teams.\nTell me in your own words what is needed, for whom (age, condition), where (district, street, compound) and a phone number; I will ask for anything missing and give you a case number.\n/status shows your requests · /cancel withdraws one · start a message with #N to add to request N."))
-}
-
-// cmdAskerStatus lists the caller's open requests, or shows one of theirs.
-func cmdAskerStatus(cc *cmdCtx) error {
-	cases, err := cc.tx.CasesByAsker(cc.m.Sender)
-	if err != nil {
-		return fmt.Errorf("list cases of %s: %w", cc.m.Sender, err)
-	}
-	if len(cc.args) == 1 {
-		id, err := strconv.ParseInt(strings.TrimPrefix(cc.args[0], "#"), 10, 64)
-		if err != nil {
-			return usageError{i18n.T(cc.lang, "%q is not a case number.", cc.args[0])}
-		}
-		for _, c := range cases {
-			if c.ID == id {
-				return cc.reply(i18n.T(cc.lang, "Request #%d: %s", c.ID, i18n.Status(cc.lang, c.Status)) + "\n" + cc.e.cardText(c, cc.lang, unmasked))
-			}
-		}
-		return refuse(i18n.T(cc.lang, "I can't find a request #%d of yours.", id))
-	}
-	var open []*store.Case
-	for _, c := range cases {
-		if c.Status.Open() {
-			open = append(open, c)
-		}
-	}
-	return cc.reply(openList(open, cc.lang))
-}
-
-// cmdCancel withdraws one of the caller's open requests.
-func cmdCancel(cc *cmdCtx) error {
-	cases, err := cc.tx.CasesByAsker(cc.m.Sender)
-	if err != nil {
-		return fmt.Errorf("list cases of %s: %w", cc.m.Sender, err)
-	}
-	var open []*store.Case
-	for _, c := range cases {
-		if c.Status.Open() {
-			open = append(open, c)
-		}
-	}
-	var c *store.Case
-	switch {
-	case len(cc.args) > 0:
-		id, err := strconv.ParseInt(strings.TrimPrefix(cc.args[0], "#"), 10, 64)
-		if err != nil {
-			return usageError{i18n.T(cc.lang, "%q is not a case number.", cc.args[0])}
-		}
-		for _, o := range open {
-			if o.ID == id {
-				c = o
-			}
-		}
-		if c == nil {
-			return refuse(i18n.T(cc.lang, "You have no open request #%d.", id) + "\n" + openList(open, cc.lang))
-		}
-	case len(open) == 0:
-		return refuse(i18n.T(cc.lang, "You have no open requests."))
-	case len(open) > 1:
-		return cc.reply(i18n.T(cc.lang, "Which request do you want to withdraw? Send /cancel N.") + "\n" + openList(open, cc.lang))
-	default:
-		c = open[0]
-	}
-	from := c.Status
-	c.Status, c.CloseReason, c.Finished = store.StatusClosed, "withdrawn", cc.e.now()
-	if err := cc.event(c, "status", string(from), string(store.StatusClosed), "withdrawn by the asker"); err != nil {
-		return err
-	}
-	if err := cc.save(c, "status"); err != nil {
-		return err
-	}
-	if err := cc.e.afterFinish(cc, c); err != nil {
-		return err
-	}
-	if len(c.Assignees) > 0 || c.Urgency >= cc.e.opts.AlertAt {
-		// Volunteers may be on their way: tell them at once.
-		coordination, err := chatsWithRole(cc.tx, store.RoleCoordination)
-		if err != nil {
-			return err
-		}
-		for _, ch := range coordination {
-			l := cc.e.lang(ch)
-			if err := cc.e.enqueue(cc.tx, "notice", c.ID, OutMessage{Chat: ch.Ref, Text: i18n.T(l, "Case #%d was withdrawn by the asker.", c.ID)}, ""); err != nil {
-				return err
-			}
-		}
-	}
-	return cc.reply(i18n.T(cc.lang, "✓ Your request #%d is withdrawn. If you need help again, just write to me.", c.ID))
-}
-
-// notifyAsker tells the asker about a change that matters to them: their
-// case verified, taken, resolved, closed or reopened. Nothing is masked:
-// it goes only to the asker's own private chat.
-func (e *Engine) notifyAsker(tx *store.Tx, c *store.Case, what string) error {
-	if what == "claim" || what == "assign" {
-		// The same moment matters to the case's room: let the new holder in.
-		if err := e.roomMemberAdded(tx, c); err != nil {
-			return err
-		}
-	}
-	if c.Asker == "" {
-		return nil
-	}
-	chat, err := tx.GetState(dmKey(c.Asker))
-	if err != nil || chat == nil {
-		return err
-	}
-	lang := c.Language
-	if p, err := tx.Person(c.Asker); err == nil && p.Language != "" {
-		lang = p.Language
-	}
-	if lang == "" {
-		lang = e.opts.Language
-	}
-	var text string
-	switch what {
-	case "claim", "assign":
-		if len(c.Assignees) == 1 { // the first volunteer only: later helpers are internal
-			text = i18n.T(lang, "A volunteer has taken your request #%d and will contact you.", c.ID)
-		}
-	case "reopen":
-		text = i18n.T(lang, "Your request #%d was reopened; the volunteers will look at it again.", c.ID)
-	case "status":
-		switch c.Status {
-		case store.StatusVerified:
-			text = i18n.T(lang, "Your request #%d has been verified by the volunteers.", c.ID)
-		case store.StatusInProgress:
-			text = i18n.T(lang, "Volunteers are now working on your request #%d.", c.ID)
-		case store.StatusResolved:
-			text = i18n.T(lang, "Your request #%d is marked resolved. If you still need help, just write to me.", c.ID)
-		case store.StatusClosed:
-			switch {
-			case c.MergedInto != 0:
-				text = i18n.T(lang, "Your request #%d is the same as request #%d; the volunteers follow it there.", c.ID, c.MergedInto)
-			case c.CloseReason == "withdrawn":
-				// The asker withdrew it themself and got a confirmation.
-			default:
-				text = i18n.T(lang, "Your request #%d was closed (%s). If you still need help, just write to me.", c.ID, i18n.T(lang, c.CloseReason))
-			}
-		}
-	}
-	if text == "" {
-		return nil
-	}
-	return e.enqueue(tx, "notice", c.ID, OutMessage{Chat: string(chat), Text: text}, "")
 }

@@ -1,4 +1,7 @@
-package bot
+// Package reports tells the team how things stand: scheduled digests
+// (summary, stale urgent cases, a public thank-you line), on-demand stats
+// and the case export.
+package reports
 
 import (
 	"cmp"
@@ -11,7 +14,11 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/lifeline-aid/lifeline/bot/cards"
+	"github.com/lifeline-aid/lifeline/bot/delivery"
+	"github.com/lifeline-aid/lifeline/bot/env"
 	"github.com/lifeline-aid/lifeline/bot/i18n"
+	"github.com/lifeline-aid/lifeline/bot/platform"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -31,17 +38,57 @@ const defaultStaleAfter = 2 * time.Hour
 // @every 30m) and a CRON_TZ= prefix.
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
+// DigestSpec is one scheduled report.
+type DigestSpec struct {
+	Name     string
+	Schedule string // cron expression, in the engine's Location
+	// Kind is "summary" (default), "stale" or "public".
+	Kind string
+	// To is a chat role ("coordination", "intake") or a chat ref.
+	To         string
+	StaleAfter time.Duration
+}
+
+// Options configure reports.
+type Options struct {
+	Digests []DigestSpec
+	// StaleAfter is how long an open case may go without an update before
+	// the stale check names it (default 2h).
+	StaleAfter time.Duration
+	// ExportDir is where /export writes CSV files.
+	ExportDir string
+}
+
+// Reports builds digests, stats and exports.
+type Reports struct {
+	env   *env.Env
+	cards cards.Renderer
+	opts  Options
+}
+
+// New makes the reports part.
+func New(e *env.Env, r cards.Renderer, o Options) *Reports {
+	return &Reports{env: e, cards: r, opts: o}
+}
+
 // digestJob is a validated DigestSpec with its parsed schedule.
 type digestJob struct {
 	spec  DigestSpec
 	sched cron.Schedule
 }
 
+// Validate checks the configured digests, so a mistake stops the bot at
+// start, not at 8 pm.
+func (r *Reports) Validate() error {
+	_, err := r.digestJobs()
+	return err
+}
+
 // digestJobs validates the configured digests, filling in defaults.
-func (e *Engine) digestJobs() ([]digestJob, error) {
+func (r *Reports) digestJobs() ([]digestJob, error) {
 	var jobs []digestJob
 	names := map[string]bool{}
-	for i, s := range e.opts.Workflow.Digests {
+	for i, s := range r.opts.Digests {
 		if s.Name == "" {
 			return nil, fmt.Errorf("digest %d: no name", i+1)
 		}
@@ -72,7 +119,7 @@ func (e *Engine) digestJobs() ([]digestJob, error) {
 			}
 		}
 		if s.StaleAfter <= 0 {
-			s.StaleAfter = e.staleAfter()
+			s.StaleAfter = r.StaleAfter()
 		}
 		sched, err := cronParser.Parse(s.Schedule)
 		if err != nil {
@@ -83,8 +130,10 @@ func (e *Engine) digestJobs() ([]digestJob, error) {
 	return jobs, nil
 }
 
-func (e *Engine) staleAfter() time.Duration {
-	if d := e.opts.Workflow.StaleAfter; d > 0 {
+// StaleAfter is how long an open case may go without an update before it
+// counts as stale.
+func (r *Reports) StaleAfter() time.Duration {
+	if d := r.opts.StaleAfter; d > 0 {
 		return d
 	}
 	return defaultStaleAfter
@@ -105,21 +154,21 @@ func lastRun(tx *store.Tx, name string) (t time.Time, ok bool, err error) {
 	return t, true, nil
 }
 
-// RunDueDigests sends every scheduled digest whose next time after its
+// RunDue sends every scheduled digest whose next time after its
 // last run has come by the engine's clock, and reports how many ran. A
 // digest runs once however many of its times were missed (the bot was
 // down), because its last run is then set to now. A digest that never ran
 // only starts its clock, so a first start sends nothing. Run calls this;
 // tests call it to drive digests with a controlled clock.
-func (e *Engine) RunDueDigests(ctx context.Context) (int, error) {
-	jobs, err := e.digestJobs()
+func (r *Reports) RunDue(ctx context.Context) (int, error) {
+	jobs, err := r.digestJobs()
 	if err != nil {
 		return 0, err
 	}
 	ran := 0
 	var errs []error
 	for _, j := range jobs {
-		ok, err := e.runDigestIfDue(ctx, j)
+		ok, err := r.runDigestIfDue(ctx, j)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("digest %s: %w", j.spec.Name, err))
 		}
@@ -128,36 +177,36 @@ func (e *Engine) RunDueDigests(ctx context.Context) (int, error) {
 		}
 	}
 	if ran > 0 {
-		e.outbox.wake()
+		r.env.Wake()
 	}
 	return ran, errors.Join(errs...)
 }
 
 // runDigestIfDue builds and queues one digest in the same transaction that
 // records its run, so a crash neither loses nor repeats it.
-func (e *Engine) runDigestIfDue(ctx context.Context, j digestJob) (bool, error) {
-	now := e.now()
+func (r *Reports) runDigestIfDue(ctx context.Context, j digestJob) (bool, error) {
+	now := r.env.Now()
 	ran := false
-	err := e.store.Update(ctx, func(tx *store.Tx) error {
+	err := r.env.Store.Update(ctx, func(tx *store.Tx) error {
 		last, ok, err := lastRun(tx, j.spec.Name)
 		if err != nil {
 			return err
 		}
-		if ok && j.sched.Next(last.In(e.loc)).After(now) {
+		if ok && j.sched.Next(last.In(r.env.Loc)).After(now) {
 			return nil
 		}
 		if ok {
-			msgs, err := e.digestMessages(tx, j.spec, last, now)
+			msgs, err := r.digestMessages(tx, j.spec, last, now)
 			if err != nil {
 				return err
 			}
 			for _, m := range msgs {
 				dedupe := fmt.Sprintf("digest:%s:%s:%d", j.spec.Name, m.Chat, now.Unix())
-				if err := e.enqueue(tx, "digest", 0, m, dedupe); err != nil {
+				if err := delivery.Enqueue(tx, now, delivery.KindDigest, 0, m, dedupe); err != nil {
 					return err
 				}
 			}
-			e.log.Info("digest", "name", j.spec.Name, "kind", j.spec.Kind, "messages", len(msgs), "since", last)
+			r.env.Log.Info("digest", "name", j.spec.Name, "kind", j.spec.Kind, "messages", len(msgs), "since", last)
 			ran = true
 		}
 		return tx.PutState(digestKey(j.spec.Name), []byte(now.Format(time.RFC3339Nano)))
@@ -166,10 +215,10 @@ func (e *Engine) runDigestIfDue(ctx context.Context, j digestJob) (bool, error) 
 }
 
 // nextDigestAt is the earliest time any digest is due.
-func (e *Engine) nextDigestAt(ctx context.Context, jobs []digestJob) (time.Time, error) {
-	now := e.now()
+func (r *Reports) nextDigestAt(ctx context.Context, jobs []digestJob) (time.Time, error) {
+	now := r.env.Now()
 	var next time.Time
-	err := e.store.View(ctx, func(tx *store.Tx) error {
+	err := r.env.Store.View(ctx, func(tx *store.Tx) error {
 		for _, j := range jobs {
 			last, ok, err := lastRun(tx, j.spec.Name)
 			if err != nil {
@@ -178,7 +227,7 @@ func (e *Engine) nextDigestAt(ctx context.Context, jobs []digestJob) (time.Time,
 			if !ok {
 				last = now
 			}
-			if t := j.sched.Next(last.In(e.loc)); next.IsZero() || t.Before(next) {
+			if t := j.sched.Next(last.In(r.env.Loc)); next.IsZero() || t.Before(next) {
 				next = t
 			}
 		}
@@ -194,11 +243,11 @@ const (
 	maxScheduleWait = time.Minute
 )
 
-// runSchedules runs the configured digests until ctx ends. It first
+// Run runs the configured digests until ctx ends. It first
 // catches up on a digest missed while the bot was down (once), then sleeps
 // until the next one is due.
-func (e *Engine) runSchedules(ctx context.Context) error {
-	jobs, err := e.digestJobs()
+func (r *Reports) Run(ctx context.Context) error {
+	jobs, err := r.digestJobs()
 	if err != nil {
 		return err
 	}
@@ -208,15 +257,15 @@ func (e *Engine) runSchedules(ctx context.Context) error {
 	}
 	for {
 		wait := maxScheduleWait
-		if _, err := e.RunDueDigests(ctx); err != nil {
+		if _, err := r.RunDue(ctx); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}
-			e.log.Error("scheduled digests", "err", err)
-		} else if next, err := e.nextDigestAt(ctx, jobs); err == nil {
-			wait = min(max(next.Sub(e.now()), minScheduleWait), maxScheduleWait)
+			r.env.Log.Error("scheduled digests", "err", err)
+		} else if next, err := r.nextDigestAt(ctx, jobs); err == nil {
+			wait = min(max(next.Sub(r.env.Now()), minScheduleWait), maxScheduleWait)
 		} else if ctx.Err() == nil {
-			e.log.Error("next digest time", "err", err)
+			r.env.Log.Error("next digest time", "err", err)
 		}
 		t := time.NewTimer(wait)
 		select {
@@ -232,7 +281,7 @@ func (e *Engine) runSchedules(ctx context.Context) error {
 func digestTargets(tx *store.Tx, to string) ([]*store.Chat, error) {
 	switch r := store.ChatRole(to); r {
 	case store.RoleCoordination, store.RoleIntake, store.RoleBroadcast:
-		return chatsWithRole(tx, r)
+		return env.ChatsWithRole(tx, r)
 	}
 	c, err := tx.Chat(to)
 	if errors.Is(err, store.ErrNotFound) {
@@ -250,7 +299,7 @@ func digestTargets(tx *store.Tx, to string) ([]*store.Chat, error) {
 // digestMessages builds one digest for each of its chats, each in the
 // chat's language. It returns nothing when there is nothing worth saying
 // (no stale case; a quiet period for the public line).
-func (e *Engine) digestMessages(tx *store.Tx, spec DigestSpec, since, now time.Time) ([]OutMessage, error) {
+func (r *Reports) digestMessages(tx *store.Tx, spec DigestSpec, since, now time.Time) ([]platform.OutMessage, error) {
 	chats, err := digestTargets(tx, spec.To)
 	if err != nil || len(chats) == 0 {
 		return nil, err
@@ -274,23 +323,23 @@ func (e *Engine) digestMessages(tx *store.Tx, spec DigestSpec, since, now time.T
 			return nil, nil
 		}
 	}
-	var out []OutMessage
+	var out []platform.OutMessage
 	for _, ch := range chats {
-		lang := e.lang(ch)
+		lang := r.env.Lang(ch)
 		var text string
 		switch spec.Kind {
 		case digestStale:
-			p := masked
+			p := cards.Masked
 			if ch.Role == store.RoleCoordination {
-				p = unmasked
+				p = cards.Unmasked
 			}
-			text = e.staleText(stale, lang, spec.StaleAfter, now, p)
+			text = r.staleText(stale, lang, spec.StaleAfter, now, p)
 		case digestPublic:
-			text = e.publicText(st, lang)
+			text = r.publicText(st, lang)
 		default:
-			text = e.summaryText(st, lang)
+			text = r.summaryText(st, lang)
 		}
-		out = append(out, OutMessage{Chat: ch.Ref, Text: text})
+		out = append(out, platform.OutMessage{Chat: ch.Ref, Text: text})
 	}
 	return out, nil
 }
@@ -311,14 +360,14 @@ func staleUrgent(tx *store.Tx, before time.Time) ([]*store.Case, error) {
 	return out, nil
 }
 
-func (e *Engine) staleText(cases []*store.Case, lang string, after time.Duration, now time.Time, p privacy) string {
+func (r *Reports) staleText(cases []*store.Case, lang string, after time.Duration, now time.Time, p cards.Privacy) string {
 	lines := []string{i18n.T(lang, "⏰ %d urgent cases with no update for over %s:", len(cases), fmtDuration(lang, after))}
 	for _, c := range cases {
 		holder := i18n.T(lang, "nobody")
 		if len(c.Assignees) > 0 {
-			holder = strings.Join(e.displayRefs(c.Assignees), ", ")
+			holder = strings.Join(r.cards.People(c.Assignees), ", ")
 		}
-		lines = append(lines, "  "+caseLine(c, lang, p))
+		lines = append(lines, "  "+cards.Line(c, lang, p))
 		lines = append(lines, "    "+i18n.T(lang, "held by %s · no update for %s", holder, fmtDuration(lang, now.Sub(c.Updated))))
 	}
 	lines = append(lines, i18n.T(lang, "Claim with /claim N, or add news with /note N text."))
@@ -459,12 +508,10 @@ func statusCounts(lang string, m map[store.Status]int) string {
 	return strings.Join(parts, " · ")
 }
 
-func (e *Engine) stamp(t time.Time) string { return t.In(e.loc).Format("01-02 15:04") }
-
 // summaryText is the coordination digest: counts only, no personal data.
-func (e *Engine) summaryText(st *caseStats, lang string) string {
+func (r *Reports) summaryText(st *caseStats, lang string) string {
 	lines := []string{
-		i18n.T(lang, "📋 Summary %s (since %s)", e.stamp(st.until), e.stamp(st.since)),
+		i18n.T(lang, "📋 Summary %s (since %s)", r.env.Stamp(st.until), r.env.Stamp(st.since)),
 		i18n.T(lang, "New: %d · Resolved: %d · Closed: %d", st.created, st.resolved, st.closed),
 	}
 	if st.open == 0 {
@@ -480,15 +527,15 @@ func (e *Engine) summaryText(st *caseStats, lang string) string {
 }
 
 // publicText is the thank-you line for intake groups: counts only.
-func (e *Engine) publicText(st *caseStats, lang string) string {
+func (r *Reports) publicText(st *caseStats, lang string) string {
 	return i18n.T(lang, "🙏 Thank you, everyone. Since %s: %d requests received, %d resolved; %d are being followed up by volunteers.",
-		e.stamp(st.since), st.created, st.resolved, st.open)
+		r.env.Stamp(st.since), st.created, st.resolved, st.open)
 }
 
 // summarySince is where an on-demand summary starts: the last scheduled
 // summary, or a day ago when none ran yet.
-func (e *Engine) summarySince(tx *store.Tx, now time.Time) (time.Time, error) {
-	jobs, err := e.digestJobs()
+func (r *Reports) summarySince(tx *store.Tx, now time.Time) (time.Time, error) {
+	jobs, err := r.digestJobs()
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -507,58 +554,63 @@ func (e *Engine) summarySince(tx *store.Tx, now time.Time) (time.Time, error) {
 	return now.Add(-24 * time.Hour), nil
 }
 
-// cmdDigest posts the summary now. It does not move the scheduled
-// digest's clock, so the next scheduled one still covers its full period.
-func cmdDigest(cc *cmdCtx) error {
-	now := cc.e.now()
-	since, err := cc.e.summarySince(cc.tx, now)
+// Summary is the summary digest now, for /digest. It does not move the
+// scheduled digest's clock, so the next scheduled one still covers its
+// full period.
+func (r *Reports) Summary(tx *store.Tx, lang string) (string, error) {
+	now := r.env.Now()
+	since, err := r.summarySince(tx, now)
 	if err != nil {
-		return err
+		return "", err
 	}
-	st, err := collectStats(cc.tx, since, now)
+	st, err := collectStats(tx, since, now)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return cc.reply(cc.e.summaryText(st, cc.lang))
+	return r.summaryText(st, lang), nil
 }
 
-// cmdStats shows counts for cases created in a period — by status, urgency
-// and category — with what was resolved in it and the median times.
-func cmdStats(cc *cmdCtx) error {
-	now := cc.e.now()
-	period := "24h"
-	if len(cc.args) > 0 {
-		period = strings.ToLower(cc.args[0])
-	}
-	var since time.Time
-	var label string
-	switch period {
+// Period is a span of time stats are counted over.
+type Period struct {
+	Since time.Time // zero for all time
+	Label string
+}
+
+// ParsePeriod reads a /stats period: today, 24h (or day), 7d (or week),
+// all. ok is false for anything else.
+func (r *Reports) ParsePeriod(lang, s string) (p Period, ok bool) {
+	now := r.env.Now()
+	switch strings.ToLower(s) {
 	case "today":
-		y, m, d := now.In(cc.e.loc).Date()
-		since, label = time.Date(y, m, d, 0, 0, 0, 0, cc.e.loc).Add(-time.Nanosecond), i18n.T(cc.lang, "today")
+		y, m, d := now.In(r.env.Loc).Date()
+		return Period{time.Date(y, m, d, 0, 0, 0, 0, r.env.Loc).Add(-time.Nanosecond), i18n.T(lang, "today")}, true
 	case "24h", "day":
-		since, label = now.Add(-24*time.Hour), i18n.T(cc.lang, "last 24h")
+		return Period{now.Add(-24 * time.Hour), i18n.T(lang, "last 24h")}, true
 	case "7d", "week":
-		since, label = now.Add(-7*24*time.Hour), i18n.T(cc.lang, "last 7 days")
+		return Period{now.Add(-7 * 24 * time.Hour), i18n.T(lang, "last 7 days")}, true
 	case "all":
-		label = i18n.T(cc.lang, "all time")
-	default:
-		return usageError{i18n.T(cc.lang, "%q is not a period (today, 24h, 7d, all).", cc.args[0])}
+		return Period{Label: i18n.T(lang, "all time")}, true
 	}
-	st, err := collectStats(cc.tx, since, now)
+	return Period{}, false
+}
+
+// Stats are counts for cases created in a period — by status, urgency and
+// category — with what was resolved in it and the median times.
+func (r *Reports) Stats(tx *store.Tx, lang string, p Period) (string, error) {
+	st, err := collectStats(tx, p.Since, r.env.Now())
 	if err != nil {
-		return err
+		return "", err
 	}
-	lines := []string{i18n.T(cc.lang, "📊 Stats, %s: %d cases", label, st.created)}
+	lines := []string{i18n.T(lang, "📊 Stats, %s: %d cases", p.Label, st.created)}
 	if st.created > 0 {
 		lines = append(lines,
-			i18n.T(cc.lang, "By status: %s", statusCounts(cc.lang, st.byStatus)),
-			i18n.T(cc.lang, "By urgency: %s", urgencyCounts(cc.lang, st.byUrgency)),
-			i18n.T(cc.lang, "By category: %s", categoryCounts(cc.lang, st.byCategory)))
+			i18n.T(lang, "By status: %s", statusCounts(lang, st.byStatus)),
+			i18n.T(lang, "By urgency: %s", urgencyCounts(lang, st.byUrgency)),
+			i18n.T(lang, "By category: %s", categoryCounts(lang, st.byCategory)))
 	}
 	lines = append(lines,
-		i18n.T(cc.lang, "Resolved in this period: %d · closed: %d · open now: %d", st.resolved, st.closed, st.open),
-		i18n.T(cc.lang, "Median time to first response: %s · to resolution: %s",
-			medianText(cc.lang, st.firstResponse), medianText(cc.lang, st.resolution)))
-	return cc.reply(strings.Join(lines, "\n"))
+		i18n.T(lang, "Resolved in this period: %d · closed: %d · open now: %d", st.resolved, st.closed, st.open),
+		i18n.T(lang, "Median time to first response: %s · to resolution: %s",
+			medianText(lang, st.firstResponse), medianText(lang, st.resolution)))
+	return strings.Join(lines, "\n"), nil
 }

@@ -1,4 +1,10 @@
-package bot
+// Package directory is the channels directory: places and people who can
+// help (hospitals, dialysis centres, pharmacies, pet fosters,
+// neighbourhood committees, hotlines). The channel team keeps it in a CSV
+// file loaded at start; coordinators edit it from chat; each case card
+// lists the best matches, /find searches it, and non-urgent pleas in intake
+// groups may get matching entries as an automatic reply.
+package directory
 
 import (
 	"bytes"
@@ -16,15 +22,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lifeline-aid/lifeline/bot/cards"
+	"github.com/lifeline-aid/lifeline/bot/delivery"
+	"github.com/lifeline-aid/lifeline/bot/env"
 	"github.com/lifeline-aid/lifeline/bot/i18n"
+	"github.com/lifeline-aid/lifeline/bot/platform"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
-
-// The channels directory: places and people who can help (hospitals,
-// dialysis centres, pharmacies, pet fosters, neighbourhood committees,
-// hotlines). The channel team keeps it in a CSV file; coordinators edit it
-// from chat; each case card lists the best matches and /find searches it.
 
 // catAny marks an entry that helps with any request (a hotline).
 const catAny triage.Category = "*"
@@ -126,10 +131,10 @@ func entryCategories(category string) []triage.Category {
 	// A category written as a triage name or label ("dialysis", "慢病用药")
 	// maps to itself.
 	for _, tok := range strings.FieldsFunc(text, isSeparator) {
-		if c, ok := parseCategory(tok); ok {
+		if c, ok := i18n.ParseCategory(tok); ok {
 			add(c)
 		}
-		for _, c := range allCategories {
+		for _, c := range i18n.Categories {
 			if tok == i18n.T("en", "cat:"+string(c)) || tok == i18n.T("zh", "cat:"+string(c)) {
 				add(c)
 			}
@@ -218,11 +223,11 @@ func caseWhere(c *store.Case) string {
 // a hurry, so only the best few.
 const maxCardMatches = 3
 
-// directoryMatches are the best directory entries for a case (category and
+// Matches are the best directory entries for a case (category and
 // district), listed on its card. Entries must help with the case's
 // category (or with anything, like a hotline); those in the case's district
 // come first, then city-wide ones; closed or full entries are left out.
-func directoryMatches(tx *store.Tx, c *store.Case) ([]store.DirEntry, error) {
+func Matches(tx *store.Tx, c *store.Case) ([]store.DirEntry, error) {
 	want := c.Category
 	if want == triage.CatNone {
 		want = triage.CatOther
@@ -267,10 +272,10 @@ func directoryMatches(tx *store.Tx, c *store.Case) ([]store.DirEntry, error) {
 	return out, nil
 }
 
-// dirLine shows one entry in /find and /dir answers.
-func dirLine(d *store.DirEntry) string {
+// Line shows one entry in /find and /dir answers.
+func Line(d *store.DirEntry) string {
 	parts := []string{fmt.Sprintf("[%d] %s", d.ID, d.Name)}
-	for _, p := range []string{d.Category, d.District, d.Phone, d.Hours, d.Status, clip(d.Notes, 80)} {
+	for _, p := range []string{d.Category, d.District, d.Phone, d.Hours, d.Status, cards.Clip(d.Notes, 80)} {
 		if p != "" {
 			parts = append(parts, p)
 		}
@@ -315,13 +320,23 @@ func (w findWord) matches(text string, cats []triage.Category) bool {
 	return false
 }
 
-// cmdFind searches the directory: every word is looked for in the name,
-// category, district and notes, and category words match across languages
-// ("/find 透析" finds an entry filed as "dialysis centre"). Entries matching
-// more words come first; closed ones last.
-func cmdFind(cc *cmdCtx) error {
-	words := make([]findWord, len(cc.args))
-	for i, a := range cc.args {
+// Found is the answer to a directory search.
+type Found struct {
+	// Entries match at least one word: those matching more words first,
+	// closed ones last.
+	Entries []store.DirEntry
+	// Total is the number of entries in the directory.
+	Total int
+	// Categories are the directory's categories, to suggest on a miss.
+	Categories []string
+}
+
+// Search looks for every word in the name, category, district, hours and
+// notes of each entry; category words match across languages ("透析" finds
+// an entry filed as "dialysis centre").
+func Search(tx *store.Tx, query []string) (Found, error) {
+	words := make([]findWord, len(query))
+	for i, a := range query {
 		words[i] = newFindWord(a)
 	}
 	type scored struct {
@@ -331,13 +346,12 @@ func cmdFind(cc *cmdCtx) error {
 	}
 	var (
 		found []scored
-		cats  []string // the directory's categories, to suggest on a miss
-		total int
+		res   Found
 	)
-	err := cc.tx.ForEachDirEntry(func(d *store.DirEntry) error {
-		total++
-		if !slices.Contains(cats, d.Category) {
-			cats = append(cats, d.Category)
+	err := tx.ForEachDirEntry(func(d *store.DirEntry) error {
+		res.Total++
+		if !slices.Contains(res.Categories, d.Category) {
+			res.Categories = append(res.Categories, d.Category)
 		}
 		text := strings.ToLower(strings.Join([]string{d.Name, d.Category, d.District, d.Notes, d.Hours}, " "))
 		entryCats := entryCategories(d.Category)
@@ -353,14 +367,7 @@ func cmdFind(cc *cmdCtx) error {
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("search directory: %w", err)
-	}
-	if total == 0 {
-		return cc.reply(i18n.T(cc.lang, "The directory is empty. Coordinators can add entries with /dir add."))
-	}
-	if len(found) == 0 {
-		return cc.reply(i18n.T(cc.lang, "Nothing in the directory matches %q. Try a category or a district, for example: %s.",
-			cc.rest, strings.Join(cats[:min(len(cats), 8)], ", ")))
+		return Found{}, fmt.Errorf("search directory: %w", err)
 	}
 	slices.SortStableFunc(found, func(a, b scored) int {
 		if a.closed != b.closed {
@@ -371,106 +378,16 @@ func cmdFind(cc *cmdCtx) error {
 		}
 		return cmp.Compare(b.score, a.score)
 	})
-	lines := []string{i18n.T(cc.lang, "Directory matches for %q:", cc.rest)}
-	for i, s := range found {
-		if i == maxFindResults {
-			lines = append(lines, i18n.T(cc.lang, "… %d more; add a word to narrow the search.", len(found)-maxFindResults))
-			break
-		}
-		lines = append(lines, "  "+dirLine(&s.d))
+	for _, f := range found {
+		res.Entries = append(res.Entries, f.d)
 	}
-	return cc.reply(strings.Join(lines, "\n"))
+	return res, nil
 }
 
-// cmdDir edits the directory from chat: add, rm and status. The directory
-// belongs to no case, so a change is recorded in the log, not as a case
-// event.
-func cmdDir(cc *cmdCtx) error {
-	switch strings.ToLower(cc.args[0]) {
-	case "add":
-		return cc.dirAdd()
-	case "rm", "remove", "del", "delete":
-		if len(cc.args) != 2 {
-			return usageError{i18n.T(cc.lang, dirForms)}
-		}
-		d, err := cc.dirEntryArg(cc.args[1])
-		if err != nil {
-			return err
-		}
-		if err := cc.tx.DeleteDirEntry(d.ID); err != nil {
-			return fmt.Errorf("remove directory entry: %w", err)
-		}
-		cc.e.log.Info("directory changed", "action", "rm", "id", d.ID, "name", d.Name, "by", cc.m.Sender)
-		if err := cc.teamEvent("directory_rm", d.Name, fmt.Sprintf("#%d", d.ID)); err != nil {
-			return err
-		}
-		return cc.reply(i18n.T(cc.lang, "✓ Removed from the directory: %s", dirLine(d)))
-	case "status":
-		if len(cc.args) < 3 {
-			return usageError{i18n.T(cc.lang, dirForms)}
-		}
-		d, err := cc.dirEntryArg(cc.args[1])
-		if err != nil {
-			return err
-		}
-		from := d.Status
-		d.Status, d.Updated = cc.textAfter(2), cc.e.now()
-		if err := cc.tx.PutDirEntry(d); err != nil {
-			return fmt.Errorf("update directory entry: %w", err)
-		}
-		cc.e.log.Info("directory changed", "action", "status", "id", d.ID, "name", d.Name, "from", from, "to", d.Status, "by", cc.m.Sender)
-		if err := cc.teamEvent("directory_status", d.Name, from+" → "+d.Status); err != nil {
-			return err
-		}
-		return cc.reply(i18n.T(cc.lang, "✓ Directory entry updated: %s", dirLine(d)))
-	}
-	return usageError{i18n.T(cc.lang, "Unknown /dir action %q.", cc.args[0]) + "\n" + i18n.T(cc.lang, dirForms)}
-}
-
-const dirForms = "Forms: /dir add name | category | district | phone | hours | notes · /dir rm ID · /dir status ID text"
-
-func (cc *cmdCtx) dirAdd() error {
-	fields := strings.FieldsFunc(cc.textAfter(1), func(r rune) bool { return r == '|' || r == '｜' })
-	for i := range fields {
-		fields[i] = strings.TrimSpace(fields[i])
-	}
-	if len(fields) < 2 || len(fields) > 6 || fields[0] == "" || fields[1] == "" {
-		return usageError{i18n.T(cc.lang, "/dir add needs at least a name and a category, separated by |.")}
-	}
-	fields = append(fields, make([]string, 6-len(fields))...)
-	d := &store.DirEntry{Name: fields[0], Category: fields[1], District: fields[2], Phone: fields[3],
-		Hours: fields[4], Notes: fields[5], Updated: cc.e.now()}
-	var dup *store.DirEntry
-	err := cc.tx.ForEachDirEntry(func(x *store.DirEntry) error {
-		if dirKey(x) == dirKey(d) {
-			dup = x
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("read directory: %w", err)
-	}
-	if dup != nil {
-		return refuse(i18n.T(cc.lang, "%s is already in the directory as [%d]; change it with /dir status %d or remove it with /dir rm %d.", dup.Name, dup.ID, dup.ID, dup.ID))
-	}
-	if err := cc.tx.PutDirEntry(d); err != nil {
-		return fmt.Errorf("add directory entry: %w", err)
-	}
-	cc.e.log.Info("directory changed", "action", "add", "id", d.ID, "name", d.Name, "by", cc.m.Sender)
-	if err := cc.teamEvent("directory_add", d.Name, fmt.Sprintf("#%d", d.ID)); err != nil {
-		return err
-	}
-	return cc.reply(i18n.T(cc.lang, "✓ Added to the directory: %s", dirLine(d)))
-}
-
-// dirEntryArg finds the entry numbered s ("3" or "[3]").
-func (cc *cmdCtx) dirEntryArg(s string) (*store.DirEntry, error) {
-	id, err := strconv.ParseInt(strings.Trim(s, "[]#"), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, usageError{i18n.T(cc.lang, "%q is not a directory entry number.", s) + "\n" + i18n.T(cc.lang, dirForms)}
-	}
+// Entry finds the entry numbered id; nil when there is none.
+func Entry(tx *store.Tx, id int64) (*store.DirEntry, error) {
 	var found *store.DirEntry
-	err = cc.tx.ForEachDirEntry(func(d *store.DirEntry) error {
+	err := tx.ForEachDirEntry(func(d *store.DirEntry) error {
 		if d.ID == id {
 			found = d
 		}
@@ -479,15 +396,28 @@ func (cc *cmdCtx) dirEntryArg(s string) (*store.DirEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read directory: %w", err)
 	}
-	if found == nil {
-		return nil, refuse(i18n.T(cc.lang, "There is no directory entry [%d]. Find it with /find.", id))
-	}
 	return found, nil
 }
 
-// dirKey identifies an entry for upserts: the same place may appear in
+// Same finds an entry for the same place as d (see Key); nil when there
+// is none.
+func Same(tx *store.Tx, d *store.DirEntry) (*store.DirEntry, error) {
+	var dup *store.DirEntry
+	err := tx.ForEachDirEntry(func(x *store.DirEntry) error {
+		if x.ID != d.ID && Key(x) == Key(d) {
+			dup = x
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read directory: %w", err)
+	}
+	return dup, nil
+}
+
+// Key identifies an entry for upserts: the same place may appear in
 // several districts (branches), but once per district.
-func dirKey(d *store.DirEntry) string {
+func Key(d *store.DirEntry) string {
 	return strings.ToLower(strings.TrimSpace(d.Name)) + "\x00" + strings.ToLower(strings.TrimSpace(d.District))
 }
 
@@ -585,7 +515,7 @@ func readDirectoryFile(path string) ([]dirRow, error) {
 		if d.Category == "" {
 			return nil, fmt.Errorf("directory file %s: line %d: %s has no category", path, line, d.Name)
 		}
-		k := dirKey(&d)
+		k := Key(&d)
 		if prev, dup := firstLine[k]; dup {
 			return nil, fmt.Errorf("directory file %s: line %d: %s in %q is already on line %d", path, line, d.Name, d.District, prev)
 		}
@@ -605,11 +535,31 @@ func readDirectoryFile(path string) ([]dirRow, error) {
 // (a status like "full"), while a row the channel team changed wins.
 func dirFileKey(id int64) string { return "dirfile:" + strconv.FormatInt(id, 10) }
 
-// loadDirectory upserts the directory file's rows into the store, by name
-// and district, so restarting never duplicates entries. Entries no longer
-// in the file are kept: they may have been added from chat.
-func (e *Engine) loadDirectory(ctx context.Context) error {
-	path := e.opts.Workflow.DirectoryFile
+// Options configure the directory.
+type Options struct {
+	// File is a CSV (name,category,district,phone,hours,status,notes)
+	// loaded into the directory at start.
+	File string
+	// AutoReply answers non-urgent requests in intake groups with matching
+	// entries, at most once per AutoReplyEvery per group.
+	AutoReply      bool
+	AutoReplyEvery time.Duration
+}
+
+// Directory loads the directory file and sends automatic replies.
+type Directory struct {
+	env  *env.Env
+	opts Options
+}
+
+// New makes the directory's file loader and auto-replier.
+func New(e *env.Env, o Options) *Directory { return &Directory{env: e, opts: o} }
+
+// Load upserts the directory file's rows into the store, by name and
+// district, so restarting never duplicates entries. Entries no longer in
+// the file are kept: they may have been added from chat.
+func (dir *Directory) Load(ctx context.Context) error {
+	path := dir.opts.File
 	if path == "" {
 		return nil
 	}
@@ -617,12 +567,12 @@ func (e *Engine) loadDirectory(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	now := e.now()
+	now := dir.env.Now()
 	var added, changed int
-	err = e.store.Update(ctx, func(tx *store.Tx) error {
+	err = dir.env.Store.Update(ctx, func(tx *store.Tx) error {
 		existing := map[string]*store.DirEntry{}
 		if err := tx.ForEachDirEntry(func(d *store.DirEntry) error {
-			existing[dirKey(d)] = d
+			existing[Key(d)] = d
 			return nil
 		}); err != nil {
 			return fmt.Errorf("read directory: %w", err)
@@ -630,7 +580,7 @@ func (e *Engine) loadDirectory(ctx context.Context) error {
 		for _, row := range rows {
 			d := row.entry
 			d.Updated = now
-			if old := existing[dirKey(&d)]; old != nil {
+			if old := existing[Key(&d)]; old != nil {
 				prev, err := tx.GetState(dirFileKey(old.ID))
 				if err != nil {
 					return err
@@ -655,17 +605,8 @@ func (e *Engine) loadDirectory(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load directory file %s: %w", path, err)
 	}
-	e.log.Info("directory loaded", "file", path, "rows", len(rows), "added", added, "changed", changed)
+	dir.env.Log.Info("directory loaded", "file", path, "rows", len(rows), "added", added, "changed", changed)
 	return nil
-}
-
-// setupWorkflow checks the digest schedules and loads the directory file,
-// so configuration mistakes stop the bot at start, not at 8 pm.
-func (e *Engine) setupWorkflow(ctx context.Context) error {
-	if _, err := e.digestJobs(); err != nil {
-		return err
-	}
-	return e.loadDirectory(ctx)
 }
 
 // autoReplyKey holds when a group last got a directory auto-reply.
@@ -675,21 +616,21 @@ func autoReplyKey(chat string) string { return "autoreply:" + chat }
 // the configuration doesn't say.
 const defaultAutoReplyEvery = 30 * time.Minute
 
-// maybeAutoReply answers a non-urgent request in an intake group with
+// AutoReply answers a non-urgent request in an intake group with
 // matching directory entries, when enabled and not too often. Urgent pleas
 // get volunteers, not a list; and one reply per group per AutoReplyEvery
 // keeps a busy group from being flooded by the bot.
-func (e *Engine) maybeAutoReply(ctx context.Context, m Message, chat *store.Chat, c *store.Case) {
-	wf := e.opts.Workflow
-	if !wf.DirectoryAutoReply || c.Urgency != triage.Normal || chat.Role != store.RoleIntake || m.Private {
+func (dir *Directory) AutoReply(ctx context.Context, m platform.Message, chat *store.Chat, c *store.Case) {
+	wf := dir.opts
+	if !wf.AutoReply || c.Urgency != triage.Normal || chat.Role != store.RoleIntake || m.Private {
 		return
 	}
 	every := wf.AutoReplyEvery
 	if every <= 0 {
 		every = defaultAutoReplyEvery
 	}
-	now := e.now()
-	err := e.store.Update(ctx, func(tx *store.Tx) error {
+	now := dir.env.Now()
+	err := dir.env.Store.Update(ctx, func(tx *store.Tx) error {
 		last, err := tx.GetState(autoReplyKey(m.Chat))
 		if err != nil {
 			return err
@@ -699,22 +640,22 @@ func (e *Engine) maybeAutoReply(ctx context.Context, m Message, chat *store.Chat
 				return nil
 			}
 		}
-		matches, err := directoryMatches(tx, c)
+		matches, err := Matches(tx, c)
 		if err != nil || len(matches) == 0 {
 			return err
 		}
-		lang := e.lang(chat)
+		lang := dir.env.Lang(chat)
 		lines := []string{i18n.T(lang, "Your request is recorded as case #%d; volunteers will follow up. Meanwhile these may help:", c.ID)}
 		for _, d := range matches {
-			lines = append(lines, "  "+dirLine(&d))
+			lines = append(lines, "  "+Line(&d))
 		}
-		out := OutMessage{Chat: m.Chat, Thread: m.Thread, Text: strings.Join(lines, "\n")}
-		if err := e.enqueue(tx, "autoreply", c.ID, out, "autoreply:"+m.Chat+":"+m.ID); err != nil {
+		out := platform.OutMessage{Chat: m.Chat, Thread: m.Thread, Text: strings.Join(lines, "\n")}
+		if err := delivery.Enqueue(tx, now, delivery.KindAutoReply, c.ID, out, "autoreply:"+m.Chat+":"+m.ID); err != nil {
 			return err
 		}
 		return tx.PutState(autoReplyKey(m.Chat), []byte(now.Format(time.RFC3339Nano)))
 	})
 	if err != nil {
-		e.log.Warn("directory auto-reply", "chat", m.Chat, "case", c.ID, "err", err)
+		dir.env.Log.Warn("directory auto-reply", "chat", m.Chat, "case", c.ID, "err", err)
 	}
 }

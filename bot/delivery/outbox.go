@@ -1,4 +1,9 @@
-package bot
+// Package delivery gets every message the bot queues to its chat: the
+// outbox worker that drains the store's durable queue through the
+// platforms within their rate limits, with retries, backoff and folding of
+// alert bursts; the helpers that queue messages; and the bookkeeping of
+// chats and people the bot can no longer reach.
+package delivery
 
 import (
 	"cmp"
@@ -13,12 +18,15 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lifeline-aid/lifeline/bot/cards"
+	"github.com/lifeline-aid/lifeline/bot/env"
 	"github.com/lifeline-aid/lifeline/bot/i18n"
+	"github.com/lifeline-aid/lifeline/bot/platform"
 	"github.com/lifeline-aid/lifeline/store"
 )
 
-// OutboxOptions tune delivery. Zero values take the defaults.
-type OutboxOptions struct {
+// Options tune delivery. Zero values take the defaults.
+type Options struct {
 	// MaxAttempts before a message that keeps failing is dropped (default 12,
 	// about an hour of backoff).
 	MaxAttempts int
@@ -34,22 +42,22 @@ type OutboxOptions struct {
 	NoFold bool
 }
 
-// outbox drains the store's durable queue through the platforms. A message
+// Outbox drains the store's durable queue through the platforms. A message
 // is removed from the queue only after its platform accepted it, so a crash
 // never loses one; the window between "sent" and "removed" is one local
 // transaction, which is as close to exactly-once as a chat API allows.
-type outbox struct {
-	e      *Engine
-	opts   OutboxOptions
+type Outbox struct {
+	env    *env.Env
+	opts   Options
 	lim    *limiter
-	wakeCh chan struct{}
 	passMu sync.Mutex
 	// failing remembers items already logged as failing, so a repeating
 	// failure is logged once, not at every attempt.
 	failing sync.Map
 }
 
-func newOutbox(e *Engine, o OutboxOptions) *outbox {
+// New makes the outbox worker; it sends nothing until Run, Drain or Pass.
+func New(e *env.Env, o Options) *Outbox {
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 12
 	}
@@ -65,21 +73,16 @@ func newOutbox(e *Engine, o OutboxOptions) *outbox {
 	if o.Idle <= 0 {
 		o.Idle = 30 * time.Second
 	}
-	return &outbox{e: e, opts: o, lim: newLimiter(), wakeCh: make(chan struct{}, 1)}
+	return &Outbox{env: e, opts: o, lim: newLimiter()}
 }
 
-func (o *outbox) wake() {
-	select {
-	case o.wakeCh <- struct{}{}:
-	default:
-	}
-}
-
-func (o *outbox) run(ctx context.Context) error {
+// Run delivers until ctx ends, waking when something is queued
+// (env.Wake) or comes due.
+func (o *Outbox) Run(ctx context.Context) error {
 	for {
-		wait, err := o.pass(ctx)
+		wait, err := o.Pass(ctx)
 		if err != nil && ctx.Err() == nil {
-			o.e.log.Error("outbox pass", "err", err)
+			o.env.Log.Error("outbox pass", "err", err)
 			wait = o.opts.BaseBackoff
 		}
 		if wait <= 0 || wait > o.opts.Idle {
@@ -90,22 +93,22 @@ func (o *outbox) run(ctx context.Context) error {
 		case <-ctx.Done():
 			t.Stop()
 			return nil
-		case <-o.wakeCh:
+		case <-o.env.Woken():
 			t.Stop()
 		case <-t.C:
 		}
 	}
 }
 
-// drain delivers until the queue is empty or ctx ends.
-func (o *outbox) drain(ctx context.Context) error {
+// Drain delivers until the queue is empty or ctx ends.
+func (o *Outbox) Drain(ctx context.Context) error {
 	for {
-		wait, err := o.pass(ctx)
+		wait, err := o.Pass(ctx)
 		if err != nil {
 			return err
 		}
 		var pending int
-		if err := o.e.store.View(ctx, func(tx *store.Tx) error {
+		if err := o.env.Store.View(ctx, func(tx *store.Tx) error {
 			pending, err = tx.PendingOutbox()
 			return err
 		}); err != nil {
@@ -127,16 +130,16 @@ func (o *outbox) drain(ctx context.Context) error {
 	}
 }
 
-// pass sends what is due and the limits allow, and says how long until the
+// Pass sends what is due and the limits allow, and says how long until the
 // next thing could be sent (0: nothing known).
-func (o *outbox) pass(ctx context.Context) (time.Duration, error) {
+func (o *Outbox) Pass(ctx context.Context) (time.Duration, error) {
 	o.passMu.Lock()
 	defer o.passMu.Unlock()
-	now := o.e.now()
+	now := o.env.Now()
 	var due []store.OutboxItem
 	roles := map[string]store.ChatRole{}
 	var nextDue time.Time
-	err := o.e.store.View(ctx, func(tx *store.Tx) error {
+	err := o.env.Store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if due, err = tx.DueOutbox(now, 1000); err != nil {
 			return err
@@ -168,7 +171,7 @@ func (o *outbox) pass(ctx context.Context) (time.Duration, error) {
 	byPlatform := map[string]map[string][]store.OutboxItem{}
 	var chatOrder = map[string][]string{}
 	for _, it := range due {
-		p := PlatformOf(it.Chat)
+		p := platform.PlatformOf(it.Chat)
 		if byPlatform[p] == nil {
 			byPlatform[p] = map[string][]store.OutboxItem{}
 		}
@@ -198,14 +201,14 @@ func (o *outbox) pass(ctx context.Context) (time.Duration, error) {
 	}
 	wg.Wait()
 	if !nextDue.IsZero() {
-		if d := nextDue.Sub(o.e.now()); d > 0 && (wait == 0 || d < wait) {
+		if d := nextDue.Sub(o.env.Now()); d > 0 && (wait == 0 || d < wait) {
 			wait = d
 		}
 	}
 	return wait, ctx.Err()
 }
 
-func (o *outbox) rates(p Platform, role store.ChatRole) (global, chat Rate) {
+func (o *Outbox) rates(p platform.Platform, role store.ChatRole) (global, chat platform.Rate) {
 	l := p.Limits()
 	if role == store.RolePrivate {
 		return l.Global, l.PerPrivate
@@ -213,8 +216,8 @@ func (o *outbox) rates(p Platform, role store.ChatRole) (global, chat Rate) {
 	return l.Global, l.PerGroup
 }
 
-func (o *outbox) deliverPlatform(ctx context.Context, name string, order []string, chats map[string][]store.OutboxItem, roles map[string]store.ChatRole) (wait time.Duration) {
-	p, ok := o.e.platform(name)
+func (o *Outbox) deliverPlatform(ctx context.Context, name string, order []string, chats map[string][]store.OutboxItem, roles map[string]store.ChatRole) (wait time.Duration) {
+	p, ok := o.env.Platform(name)
 	if !ok {
 		for _, chat := range order {
 			for _, it := range chats[chat] {
@@ -236,12 +239,12 @@ func (o *outbox) deliverPlatform(ctx context.Context, name string, order []strin
 		slices.SortFunc(items, func(a, b store.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
 		gRate, cRate := o.rates(p, roles[chat])
 		chatKey := "c:" + chat
-		deliveries := make([]delivery, len(items))
+		deliveries := make([]parcel, len(items))
 		for i, it := range items {
-			deliveries[i] = delivery{msg: it, members: []store.OutboxItem{it}}
+			deliveries[i] = parcel{msg: it, members: []store.OutboxItem{it}}
 		}
 		if !o.opts.NoFold {
-			now := o.e.now()
+			now := o.env.Now()
 			avail := min(o.lim.available(globalKey, gRate, now), o.lim.available(chatKey, cRate, now))
 			deliveries = o.fold(ctx, deliveries, avail)
 		}
@@ -249,7 +252,7 @@ func (o *outbox) deliverPlatform(ctx context.Context, name string, order []strin
 			if ctx.Err() != nil {
 				return wait
 			}
-			now := o.e.now()
+			now := o.env.Now()
 			if w := max(o.lim.wait(globalKey, gRate, now), o.lim.wait(chatKey, cRate, now)); w > 0 {
 				note(w)
 				break // keep this chat's order: nothing later may overtake
@@ -265,9 +268,9 @@ func (o *outbox) deliverPlatform(ctx context.Context, name string, order []strin
 	return wait
 }
 
-// delivery is one message to send and the queue entries it settles: the
+// parcel is one message to send and the queue entries it settles: the
 // entry itself, or every alert folded into it.
-type delivery struct {
+type parcel struct {
 	msg     store.OutboxItem
 	members []store.OutboxItem
 }
@@ -278,29 +281,29 @@ const foldedKind = "alert-folded"
 // fold merges a burst of alerts for one chat into a single message when
 // the chat's budget cannot carry them one by one, so volunteers see every
 // urgent case now instead of over the next ten minutes.
-func (o *outbox) fold(ctx context.Context, ds []delivery, avail int) []delivery {
+func (o *Outbox) fold(ctx context.Context, ds []parcel, avail int) []parcel {
 	var alerts []store.OutboxItem
 	for _, d := range ds {
-		if d.msg.Kind == "alert" {
+		if d.msg.Kind == KindAlert {
 			alerts = append(alerts, d.msg)
 		}
 	}
 	if len(alerts) < 2 || len(alerts) <= avail {
 		return ds
 	}
-	lang := o.e.opts.Language
+	lang := o.env.Language
 	var lines []string
 	size := 0
-	err := o.e.store.View(ctx, func(tx *store.Tx) error {
+	err := o.env.Store.View(ctx, func(tx *store.Tx) error {
 		if c, err := tx.Chat(alerts[0].Chat); err == nil {
-			lang = o.e.lang(c)
+			lang = o.env.Lang(c)
 		}
 		for i, it := range alerts {
 			c, err := tx.Case(it.Case)
 			if err != nil {
 				return err
 			}
-			line := caseLine(c, lang, unmasked)
+			line := cards.Line(c, lang, cards.Unmasked)
 			// One folded message must fit in one platform message; the rest
 			// wait for the next fold.
 			if size += utf8.RuneCountInString(line) + 1; size > maxFoldRunes && i > 1 {
@@ -312,18 +315,18 @@ func (o *outbox) fold(ctx context.Context, ds []delivery, avail int) []delivery 
 		return nil
 	})
 	if err != nil {
-		o.e.log.Warn("fold alerts: read cases", "err", err)
+		o.env.Log.Warn("fold alerts: read cases", "err", err)
 		return ds
 	}
 	text := i18n.T(lang, "%d urgent cases arrived at once (folded to stay within this chat's rate limit):", len(alerts)) +
 		"\n" + strings.Join(lines, "\n") + "\n" + i18n.T(lang, "Use /case N for the full card.")
-	payload, _ := json.Marshal(OutMessage{Chat: alerts[0].Chat, Text: text})
-	folded := delivery{msg: store.OutboxItem{Chat: alerts[0].Chat, Kind: foldedKind, Payload: payload}, members: alerts}
+	payload, _ := json.Marshal(platform.OutMessage{Chat: alerts[0].Chat, Text: text})
+	folded := parcel{msg: store.OutboxItem{Chat: alerts[0].Chat, Kind: foldedKind, Payload: payload}, members: alerts}
 	inFold := map[uint64]bool{}
 	for _, it := range alerts {
 		inFold[it.ID] = true
 	}
-	out := []delivery{folded}
+	out := []parcel{folded}
 	for _, d := range ds {
 		if !inFold[d.msg.ID] {
 			out = append(out, d)
@@ -339,9 +342,9 @@ const maxFoldRunes = 1800
 // send delivers one message and records the outcome on every queue entry
 // it settles. It returns how long this chat must wait before the next send
 // (after a 429 or an error), or 0.
-func (o *outbox) send(ctx context.Context, p Platform, d delivery, chatKey string) time.Duration {
+func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKey string) time.Duration {
 	it := d.msg
-	var m OutMessage
+	var m platform.OutMessage
 	if err := json.Unmarshal(it.Payload, &m); err != nil {
 		o.giveUpAll(ctx, d.members, fmt.Errorf("decode outbox payload: %w", err))
 		return 0
@@ -353,20 +356,20 @@ func (o *outbox) send(ctx context.Context, p Platform, d delivery, chatKey strin
 		attempts = max(attempts, mem.Attempts)
 	}
 	failKey := d.members[0].ID
-	log := o.e.log.With("chat", it.Chat, "kind", it.Kind, "case", it.Case)
-	var ra *RetryAfterError
+	log := o.env.Log.With("chat", it.Chat, "kind", it.Kind, "case", it.Case)
+	var ra *platform.RetryAfterError
 	switch {
 	case err == nil:
 		o.failing.Delete(failKey)
 		// Recorded even when shutdown has begun: a message that went out
 		// must not go out again after the restart.
-		if err := o.e.store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		if err := o.env.Store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
 			for _, mem := range d.members {
 				if err := tx.CompleteOutbox(mem.ID); err != nil {
 					return err
 				}
 			}
-			if it.Kind == "alert" && msgID != "" {
+			if it.Kind == KindAlert && msgID != "" {
 				// Remember the card so later changes can edit it in place.
 				return tx.PutState(cardKey(it.Case, it.Chat), []byte(msgID))
 			}
@@ -377,15 +380,15 @@ func (o *outbox) send(ctx context.Context, p Platform, d delivery, chatKey strin
 		return 0
 	case errors.As(err, &ra):
 		after := max(ra.After, time.Second)
-		until := o.e.now().Add(after)
+		until := o.env.Now().Add(after)
 		o.lim.pause(chatKey, until)
 		log.Warn("platform asked to slow down", "retry_after", after)
 		o.reschedule(ctx, d.members, until, attempts, err) // a 429 is not a failed attempt
 		return after
-	case errors.Is(err, ErrPermanent):
+	case errors.Is(err, platform.ErrPermanent):
 		o.giveUpAll(ctx, d.members, err)
-		if errors.Is(err, ErrUnreachable) {
-			o.e.markUnreachable(ctx, it.Chat, err)
+		if errors.Is(err, platform.ErrUnreachable) {
+			o.markUnreachable(ctx, it.Chat, err)
 		}
 		return 0
 	case ctx.Err() != nil:
@@ -400,7 +403,7 @@ func (o *outbox) send(ctx context.Context, p Platform, d delivery, chatKey strin
 			log.Warn("send failed, will retry", "err", err)
 		}
 		wait := o.backoff(attempts)
-		next := o.e.now().Add(wait)
+		next := o.env.Now().Add(wait)
 		// The chat waits too, so later messages don't overtake this one.
 		o.lim.pause(chatKey, next)
 		o.reschedule(ctx, d.members, next, attempts, err)
@@ -408,11 +411,9 @@ func (o *outbox) send(ctx context.Context, p Platform, d delivery, chatKey strin
 	}
 }
 
-func cardKey(caseID int64, chat string) string { return fmt.Sprintf("card:%d:%s", caseID, chat) }
-
 // backoff is exponential with full jitter over its upper half, so many
 // failed sends don't retry in lockstep.
-func (o *outbox) backoff(attempt int) time.Duration {
+func (o *Outbox) backoff(attempt int) time.Duration {
 	d := o.opts.BaseBackoff << min(attempt-1, 20)
 	if d > o.opts.MaxBackoff || d <= 0 {
 		d = o.opts.MaxBackoff
@@ -420,8 +421,8 @@ func (o *outbox) backoff(attempt int) time.Duration {
 	return d/2 + time.Duration(o.opts.Jitter()*float64(d/2))
 }
 
-func (o *outbox) reschedule(ctx context.Context, members []store.OutboxItem, next time.Time, attempts int, cause error) {
-	err := o.e.store.Update(ctx, func(tx *store.Tx) error {
+func (o *Outbox) reschedule(ctx context.Context, members []store.OutboxItem, next time.Time, attempts int, cause error) {
+	err := o.env.Store.Update(ctx, func(tx *store.Tx) error {
 		for _, mem := range members {
 			if err := tx.RescheduleOutbox(mem.ID, next, attempts, cause.Error()); err != nil {
 				return err
@@ -430,12 +431,12 @@ func (o *outbox) reschedule(ctx context.Context, members []store.OutboxItem, nex
 		return nil
 	})
 	if err != nil {
-		o.e.log.Error("reschedule outbox", "err", err)
+		o.env.Log.Error("reschedule outbox", "err", err)
 	}
 }
 
-// giveUpAll gives up every queue entry of a delivery, each on its own case.
-func (o *outbox) giveUpAll(ctx context.Context, members []store.OutboxItem, cause error) {
+// giveUpAll gives up every queue entry of a parcel, each on its own case.
+func (o *Outbox) giveUpAll(ctx context.Context, members []store.OutboxItem, cause error) {
 	for _, mem := range members {
 		o.giveUp(ctx, mem, cause)
 	}
@@ -443,27 +444,27 @@ func (o *outbox) giveUpAll(ctx context.Context, members []store.OutboxItem, caus
 
 // giveUp drops an item that can never be delivered, records why on its
 // case and logs it once.
-func (o *outbox) giveUp(ctx context.Context, it store.OutboxItem, cause error) {
+func (o *Outbox) giveUp(ctx context.Context, it store.OutboxItem, cause error) {
 	o.failing.Delete(it.ID)
-	o.e.log.Error("delivery abandoned", "chat", it.Chat, "kind", it.Kind, "case", it.Case, "err", cause)
-	err := o.e.store.Update(ctx, func(tx *store.Tx) error {
+	o.env.Log.Error("delivery abandoned", "chat", it.Chat, "kind", it.Kind, "case", it.Case, "err", cause)
+	err := o.env.Store.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.DropOutbox(it.ID, cause.Error()); err != nil {
 			return err
 		}
 		if it.Case == 0 {
 			return nil
 		}
-		return tx.AppendEvent(&store.Event{Case: it.Case, At: o.e.now(), Actor: Actor, Kind: "delivery_failed", To: it.Chat, Note: cause.Error()})
+		return tx.AppendEvent(&store.Event{Case: it.Case, At: o.env.Now(), Actor: env.Bot, Kind: "delivery_failed", To: it.Chat, Note: cause.Error()})
 	})
 	if err != nil {
-		o.e.log.Error("record abandoned delivery", "err", err)
+		o.env.Log.Error("record abandoned delivery", "err", err)
 	}
 }
 
 // markUnreachable records that the bot can no longer reach a chat (kicked
 // from a group, blocked by a person), so it stops trying.
-func (e *Engine) markUnreachable(ctx context.Context, chat string, cause error) {
-	err := e.store.Update(ctx, func(tx *store.Tx) error {
+func (o *Outbox) markUnreachable(ctx context.Context, chat string, cause error) {
+	err := o.env.Store.Update(ctx, func(tx *store.Tx) error {
 		c, err := tx.Chat(chat)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
@@ -471,7 +472,7 @@ func (e *Engine) markUnreachable(ctx context.Context, chat string, cause error) 
 			}
 			return err
 		}
-		c.Active, c.Updated = false, e.now()
+		c.Active, c.Updated = false, o.env.Now()
 		if err := tx.PutChat(c); err != nil {
 			return err
 		}
@@ -489,12 +490,12 @@ func (e *Engine) markUnreachable(ctx context.Context, chat string, cause error) 
 			}
 			return err
 		}
-		p.Unreachable, p.Updated = true, e.now()
+		p.Unreachable, p.Updated = true, o.env.Now()
 		return tx.PutPerson(p)
 	})
 	if err != nil {
-		e.log.Error("mark chat unreachable", "chat", chat, "err", err)
+		o.env.Log.Error("mark chat unreachable", "chat", chat, "err", err)
 		return
 	}
-	e.log.Warn("chat unreachable, delivery stopped", "chat", chat, "err", cause)
+	o.env.Log.Warn("chat unreachable, delivery stopped", "chat", chat, "err", cause)
 }

@@ -1,4 +1,4 @@
-package bot
+package reports
 
 import (
 	"bufio"
@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 )
 
@@ -19,32 +18,22 @@ import (
 var exportColumns = []string{"id", "created", "updated", "status", "close_reason", "urgency", "category",
 	"places", "vulnerable", "phone", "text", "assignees", "sources", "first_response_minutes", "resolution_minutes"}
 
-// cmdExport writes every case to a CSV file in the export directory and
-// answers with its path. The file holds personal data, so it is written
-// only from the coordination chat itself (not a room, where the asker
-// sits) and readable only by the bot's user.
-func cmdExport(cc *cmdCtx) error {
-	if cc.chat.Role != store.RoleCoordination || cc.m.Thread != "" {
-		return refuse(i18n.T(cc.lang, "/export works in the volunteers' coordination chat."))
+// ErrNoExportDir says the configuration has no export directory.
+var ErrNoExportDir = errors.New("export is not set up: the configuration has no export directory")
+
+// Export writes every case to a CSV file in the export directory and
+// returns its path and the number of cases. The file holds personal data,
+// so it is readable only by the bot's user.
+func (r *Reports) Export(tx *store.Tx) (path string, rows int, err error) {
+	if r.opts.ExportDir == "" {
+		return "", 0, ErrNoExportDir
 	}
-	dir := cc.e.opts.Workflow.ExportDir
-	if dir == "" {
-		return refuse(i18n.T(cc.lang, "Export is not set up: the configuration has no export directory."))
-	}
-	path, rows, err := cc.e.exportCases(cc.tx, dir)
-	if err != nil {
-		// The coordinator can't fix a disk problem from chat, but should
-		// know the export didn't happen; the details go to the log.
-		cc.e.log.Error("export cases", "dir", dir, "err", err)
-		return refuse(i18n.T(cc.lang, "Export failed: %s", err.Error()))
-	}
-	cc.e.log.Info("cases exported", "file", path, "rows", rows, "by", cc.m.Sender)
-	return cc.reply(i18n.T(cc.lang, "✓ Exported %d cases to %s", rows, path))
+	return r.exportCases(tx, r.opts.ExportDir)
 }
 
 // exportCases writes the CSV through a temporary file renamed into place,
 // so a half-written export never appears under the final name.
-func (e *Engine) exportCases(tx *store.Tx, dir string) (path string, rows int, err error) {
+func (r *Reports) exportCases(tx *store.Tx, dir string) (path string, rows int, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", 0, fmt.Errorf("create export directory: %w", err)
 	}
@@ -65,7 +54,7 @@ func (e *Engine) exportCases(tx *store.Tx, dir string) (path string, rows int, e
 	writeCSVRow(w, exportColumns)
 	err = tx.ForEachCase(func(c *store.Case) error {
 		rows++
-		writeCSVRow(w, e.exportRow(c))
+		writeCSVRow(w, r.exportRow(c))
 		return nil
 	})
 	if err != nil {
@@ -80,7 +69,7 @@ func (e *Engine) exportCases(tx *store.Tx, dir string) (path string, rows int, e
 	if err = tmp.Close(); err != nil {
 		return "", 0, fmt.Errorf("write export file: %w", err)
 	}
-	path, err = freeName(dir, "lifeline-cases-"+e.now().In(e.loc).Format("20060102-150405"), ".csv")
+	path, err = freeName(dir, "lifeline-cases-"+r.env.Now().In(r.env.Loc).Format("20060102-150405"), ".csv")
 	if err != nil {
 		return "", 0, err
 	}
@@ -110,12 +99,12 @@ func freeName(dir, base, ext string) (string, error) {
 
 // exportRow is one case as CSV cells. A purged case keeps its counts and
 // times but no personal data.
-func (e *Engine) exportRow(c *store.Case) []string {
+func (r *Reports) exportRow(c *store.Case) []string {
 	ts := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(e.loc).Format("2006-01-02 15:04")
+		return t.In(r.env.Loc).Format("2006-01-02 15:04")
 	}
 	minutes := func(from, to time.Time) string {
 		if from.IsZero() || to.IsZero() {
