@@ -99,8 +99,16 @@ func (a *Actions) allow(actor access.Actor, rule access.Rule) error {
 	return nil
 }
 
-// load reads case id.
-func (a *Actions) load(tx *store.Tx, actor access.Actor, id int64) (*store.Case, error) {
+// load checks that the actor may do what rule governs, then reads case id.
+func (a *Actions) load(tx *store.Tx, actor access.Actor, rule access.Rule, id int64) (*store.Case, error) {
+	if err := a.allow(actor, rule); err != nil {
+		return nil, err
+	}
+	return a.read(tx, actor, id)
+}
+
+// read reads case id.
+func (a *Actions) read(tx *store.Tx, actor access.Actor, id int64) (*store.Case, error) {
 	c, err := tx.Case(id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, notFound(i18n.T(actor.Lang, "There is no case #%d.", id))
@@ -111,9 +119,9 @@ func (a *Actions) load(tx *store.Tx, actor access.Actor, id int64) (*store.Case,
 	return c, nil
 }
 
-// loadOpen reads case id and refuses a finished one.
-func (a *Actions) loadOpen(tx *store.Tx, actor access.Actor, id int64) (*store.Case, error) {
-	c, err := a.load(tx, actor, id)
+// loadOpen is load for an open case: a finished one is a conflict.
+func (a *Actions) loadOpen(tx *store.Tx, actor access.Actor, rule access.Rule, id int64) (*store.Case, error) {
+	c, err := a.load(tx, actor, rule, id)
 	if err != nil {
 		return nil, err
 	}

@@ -235,6 +235,9 @@ func run(t *testing.T, tests []actionCase) {
 	}
 }
 
+// errOf keeps the error of an action's (result, error).
+func errOf(_ any, err error) error { return err }
+
 func mustContain(t *testing.T, got string, want ...string) {
 	t.Helper()
 	for _, w := range want {
@@ -302,65 +305,37 @@ func TestCaseActions(t *testing.T) {
 			}
 			mustContain(t, f.queued(volChat), "You were assigned case #1 by coordinator")
 		}},
-		{name: "assign/volunteer", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Assign(tx, theVol, openCase, "@vol")
-			return err
-		}, want: refused},
+		{name: "assign/volunteer", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Assign(tx, theVol, openCase, "@vol")) }, want: refused},
 		{name: "assign/unknown person", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Assign(tx, theCoordinator, openCase, "@nobody")
-			return err
+			return errOf(a.Assign(tx, theCoordinator, openCase, "@nobody"))
 		}, want: notFound},
 		{name: "assign/finished case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Assign(tx, theCoordinator, resolvedCase, "@vol")
-			return err
+			return errOf(a.Assign(tx, theCoordinator, resolvedCase, "@vol"))
 		}, want: conflict},
 
-		{name: "verify", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Verify(tx, theVol, openCase, "phoned")
-			return err
-		}, check: func(t *testing.T, f *fixture) {
+		{name: "verify", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Verify(tx, theVol, openCase, "phoned")) }, check: func(t *testing.T, f *fixture) {
 			if ev := lastEvent(t, f, openCase, "status"); ev.To != "verified" || ev.Note != "phoned" {
 				t.Errorf("status event %+v", ev)
 			}
 			mustContain(t, f.queued(askerChat), "has been verified")
 		}},
-		{name: "verify/stranger", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Verify(tx, theStranger, openCase, "")
-			return err
-		}, want: refused},
-		{name: "verify/no such case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Verify(tx, theVol, noCase, "")
-			return err
-		}, want: notFound},
-		{name: "verify/finished case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Verify(tx, theVol, resolvedCase, "")
-			return err
-		}, want: conflict},
+		{name: "verify/stranger", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Verify(tx, theStranger, openCase, "")) }, want: refused},
+		{name: "verify/no such case", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Verify(tx, theVol, noCase, "")) }, want: notFound},
+		{name: "verify/finished case", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Verify(tx, theVol, resolvedCase, "")) }, want: conflict},
 
 		{name: "note", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Note(tx, theVol, openCase, "grandson on the way")
-			return err
+			return errOf(a.Note(tx, theVol, openCase, "grandson on the way"))
 		}, check: func(t *testing.T, f *fixture) {
 			if ev := lastEvent(t, f, openCase, "note"); ev.Note != "grandson on the way" {
 				t.Errorf("note event %+v", ev)
 			}
 		}},
-		{name: "note/stranger", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Note(tx, theStranger, openCase, "hi")
-			return err
-		}, want: refused},
-		{name: "note/no such case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Note(tx, theVol, noCase, "hi")
-			return err
-		}, want: notFound},
-		{name: "note/empty", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Note(tx, theVol, openCase, "  ")
-			return err
-		}, want: invalid},
+		{name: "note/stranger", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Note(tx, theStranger, openCase, "hi")) }, want: refused},
+		{name: "note/no such case", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Note(tx, theVol, noCase, "hi")) }, want: notFound},
+		{name: "note/empty", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Note(tx, theVol, openCase, "  ")) }, want: invalid},
 
 		{name: "status", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.SetStatus(tx, boardCoord, openCase, store.StatusInProgress, "driver found")
-			return err
+			return errOf(a.SetStatus(tx, boardCoord, openCase, store.StatusInProgress, "driver found"))
 		}, check: func(t *testing.T, f *fixture) {
 			if c := f.getCase(openCase); c.Status != store.StatusInProgress {
 				t.Errorf("status %s", c.Status)
@@ -368,24 +343,19 @@ func TestCaseActions(t *testing.T) {
 			mustContain(t, f.queued(askerChat), "Volunteers are now working on your request #1")
 		}},
 		{name: "status/volunteer", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.SetStatus(tx, theVol, openCase, store.StatusVerified, "")
-			return err
+			return errOf(a.SetStatus(tx, theVol, openCase, store.StatusVerified, ""))
 		}, want: refused},
 		{name: "status/no such case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.SetStatus(tx, theCoordinator, noCase, store.StatusVerified, "")
-			return err
+			return errOf(a.SetStatus(tx, theCoordinator, noCase, store.StatusVerified, ""))
 		}, want: notFound},
 		{name: "status/finished case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.SetStatus(tx, theCoordinator, resolvedCase, store.StatusVerified, "")
-			return err
+			return errOf(a.SetStatus(tx, theCoordinator, resolvedCase, store.StatusVerified, ""))
 		}, want: conflict},
 		{name: "status/closed needs a reason", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.SetStatus(tx, theCoordinator, openCase, store.StatusClosed, "")
-			return err
+			return errOf(a.SetStatus(tx, theCoordinator, openCase, store.StatusClosed, ""))
 		}, want: refused},
 		{name: "status/unknown", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.SetStatus(tx, theCoordinator, openCase, "flying", "")
-			return err
+			return errOf(a.SetStatus(tx, theCoordinator, openCase, "flying", ""))
 		}, want: invalid},
 
 		{name: "urgency", do: func(a *actions.Actions, tx *store.Tx) error {
@@ -403,20 +373,16 @@ func TestCaseActions(t *testing.T) {
 			}
 		}},
 		{name: "urgency/volunteer", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.SetUrgency(tx, theVol, openCase, triage.Normal, "")
-			return err
+			return errOf(a.SetUrgency(tx, theVol, openCase, triage.Normal, ""))
 		}, want: refused},
 		{name: "urgency/no such case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.SetUrgency(tx, theCoordinator, noCase, triage.Normal, "")
-			return err
+			return errOf(a.SetUrgency(tx, theCoordinator, noCase, triage.Normal, ""))
 		}, want: notFound},
 		{name: "urgency/unchanged", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.SetUrgency(tx, theCoordinator, openCase, triage.High, "")
-			return err
+			return errOf(a.SetUrgency(tx, theCoordinator, openCase, triage.High, ""))
 		}, want: conflict},
 		{name: "urgency/none", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.SetUrgency(tx, theCoordinator, openCase, triage.None, "")
-			return err
+			return errOf(a.SetUrgency(tx, theCoordinator, openCase, triage.None, ""))
 		}, want: invalid},
 
 		{name: "resolve by its holder", do: func(a *actions.Actions, tx *store.Tx) error {
@@ -431,22 +397,14 @@ func TestCaseActions(t *testing.T) {
 			}
 			mustContain(t, f.queued(askerChat), "is marked resolved")
 		}},
-		{name: "resolve/volunteer not holding it", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Resolve(tx, theVol, openCase, "")
-			return err
-		}, want: refused},
-		{name: "resolve/no such case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Resolve(tx, theCoordinator, noCase, "")
-			return err
-		}, want: notFound},
+		{name: "resolve/volunteer not holding it", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Resolve(tx, theVol, openCase, "")) }, want: refused},
+		{name: "resolve/no such case", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Resolve(tx, theCoordinator, noCase, "")) }, want: notFound},
 		{name: "resolve/already resolved", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Resolve(tx, theCoordinator, resolvedCase, "")
-			return err
+			return errOf(a.Resolve(tx, theCoordinator, resolvedCase, ""))
 		}, want: conflict},
 
 		{name: "close", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Close(tx, theCoordinator, openCase, "Invalid", "prank")
-			return err
+			return errOf(a.Close(tx, theCoordinator, openCase, "Invalid", "prank"))
 		}, check: func(t *testing.T, f *fixture) {
 			if c := f.getCase(openCase); c.Status != store.StatusClosed || c.CloseReason != "invalid" {
 				t.Errorf("status %s (%s)", c.Status, c.CloseReason)
@@ -454,46 +412,31 @@ func TestCaseActions(t *testing.T) {
 			mustContain(t, f.queued(askerChat), "was closed (invalid)")
 		}},
 		{name: "close/volunteer", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Close(tx, theVol, openCase, "invalid", "")
-			return err
+			return errOf(a.Close(tx, theVol, openCase, "invalid", ""))
 		}, want: refused},
 		{name: "close/no such case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Close(tx, theCoordinator, noCase, "invalid", "")
-			return err
+			return errOf(a.Close(tx, theCoordinator, noCase, "invalid", ""))
 		}, want: notFound},
 		{name: "close/finished case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Close(tx, theCoordinator, resolvedCase, "invalid", "")
-			return err
+			return errOf(a.Close(tx, theCoordinator, resolvedCase, "invalid", ""))
 		}, want: conflict},
 		{name: "close/unknown reason", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Close(tx, theCoordinator, openCase, "bored", "")
-			return err
+			return errOf(a.Close(tx, theCoordinator, openCase, "bored", ""))
 		}, want: invalid},
 
 		{name: "reopen", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Reopen(tx, theCoordinator, resolvedCase, "relapsed")
-			return err
+			return errOf(a.Reopen(tx, theCoordinator, resolvedCase, "relapsed"))
 		}, check: func(t *testing.T, f *fixture) {
 			if c := f.getCase(resolvedCase); c.Status != store.StatusVerifying || !c.Finished.IsZero() {
 				t.Errorf("reopened case: status %s, finished %v", c.Status, c.Finished)
 			}
 		}},
-		{name: "reopen/volunteer", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Reopen(tx, theVol, resolvedCase, "")
-			return err
-		}, want: refused},
-		{name: "reopen/no such case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Reopen(tx, theCoordinator, noCase, "")
-			return err
-		}, want: notFound},
-		{name: "reopen/still open", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Reopen(tx, theCoordinator, openCase, "")
-			return err
-		}, want: conflict},
+		{name: "reopen/volunteer", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Reopen(tx, theVol, resolvedCase, "")) }, want: refused},
+		{name: "reopen/no such case", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Reopen(tx, theCoordinator, noCase, "")) }, want: notFound},
+		{name: "reopen/still open", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Reopen(tx, theCoordinator, openCase, "")) }, want: conflict},
 
 		{name: "merge", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Merge(tx, theCoordinator, otherCase, openCase)
-			return err
+			return errOf(a.Merge(tx, theCoordinator, otherCase, openCase))
 		}, check: func(t *testing.T, f *fixture) {
 			dup, into := f.getCase(otherCase), f.getCase(openCase)
 			if dup.Status != store.StatusClosed || dup.MergedInto != openCase || dup.CloseReason != "duplicate" {
@@ -503,27 +446,18 @@ func TestCaseActions(t *testing.T) {
 				t.Errorf("target has %d sources, want 2", len(into.Sources))
 			}
 		}},
-		{name: "merge/volunteer", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Merge(tx, theVol, otherCase, openCase)
-			return err
-		}, want: refused},
+		{name: "merge/volunteer", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Merge(tx, theVol, otherCase, openCase)) }, want: refused},
 		{name: "merge/no such case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Merge(tx, theCoordinator, noCase, openCase)
-			return err
+			return errOf(a.Merge(tx, theCoordinator, noCase, openCase))
 		}, want: notFound},
 		{name: "merge/into a finished case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Merge(tx, theCoordinator, otherCase, resolvedCase)
-			return err
+			return errOf(a.Merge(tx, theCoordinator, otherCase, resolvedCase))
 		}, want: conflict},
 		{name: "merge/into itself", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Merge(tx, theCoordinator, openCase, openCase)
-			return err
+			return errOf(a.Merge(tx, theCoordinator, openCase, openCase))
 		}, want: invalid},
 
-		{name: "withdraw", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Withdraw(tx, theAsker, openCase)
-			return err
-		}, check: func(t *testing.T, f *fixture) {
+		{name: "withdraw", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Withdraw(tx, theAsker, openCase)) }, check: func(t *testing.T, f *fixture) {
 			if c := f.getCase(openCase); c.Status != store.StatusClosed || c.CloseReason != "withdrawn" {
 				t.Errorf("status %s (%s)", c.Status, c.CloseReason)
 			}
@@ -531,13 +465,9 @@ func TestCaseActions(t *testing.T) {
 			mustContain(t, f.queued(coordChat), "Case #1 was withdrawn by the asker")
 		}},
 		{name: "withdraw/outside a private chat", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Withdraw(tx, inCoord(ann, access.Anyone), openCase)
-			return err
+			return errOf(a.Withdraw(tx, inCoord(ann, access.Anyone), openCase))
 		}, want: refused},
-		{name: "withdraw/no such case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Withdraw(tx, theAsker, noCase)
-			return err
-		}, want: notFound},
+		{name: "withdraw/no such case", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Withdraw(tx, theAsker, noCase)) }, want: notFound},
 		{name: "withdraw/someone else's case", do: func(a *actions.Actions, tx *store.Tx) error {
 			// Not found rather than refused: a stranger learns nothing.
 			_, err := a.Withdraw(tx, theAsker, otherCase)
@@ -557,17 +487,10 @@ func TestCaseActions(t *testing.T) {
 				t.Errorf("public card shows the phone:\n%s", pub)
 			}
 		}},
-		{name: "broadcast/volunteer", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Broadcast(tx, theVol, openCase)
-			return err
-		}, want: refused},
-		{name: "broadcast/no such case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Broadcast(tx, theCoordinator, noCase)
-			return err
-		}, want: notFound},
+		{name: "broadcast/volunteer", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Broadcast(tx, theVol, openCase)) }, want: refused},
+		{name: "broadcast/no such case", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Broadcast(tx, theCoordinator, noCase)) }, want: notFound},
 		{name: "broadcast/finished case", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Broadcast(tx, theCoordinator, resolvedCase)
-			return err
+			return errOf(a.Broadcast(tx, theCoordinator, resolvedCase))
 		}, want: conflict},
 	}
 	run(t, tests)
@@ -601,8 +524,7 @@ func TestDirectoryActions(t *testing.T) {
 			return err
 		}},
 		{name: "edit/no such entry", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.EditDirEntry(tx, theCoordinator, 99, actions.DirEdit{Status: &full})
-			return err
+			return errOf(a.EditDirEntry(tx, theCoordinator, 99, actions.DirEdit{Status: &full}))
 		}, want: actions.ErrNotFound},
 		{name: "remove", do: func(a *actions.Actions, tx *store.Tx) error {
 			d, err := a.AddDirEntry(tx, theCoordinator, hospital)
@@ -620,10 +542,7 @@ func TestDirectoryActions(t *testing.T) {
 				t.Errorf("team log %v", kinds)
 			}
 		}},
-		{name: "remove/no such entry", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.RemoveDirEntry(tx, theCoordinator, 99)
-			return err
-		}, want: actions.ErrNotFound},
+		{name: "remove/no such entry", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.RemoveDirEntry(tx, theCoordinator, 99)) }, want: actions.ErrNotFound},
 	})
 }
 
@@ -640,12 +559,10 @@ func TestTeamActions(t *testing.T) {
 			return err
 		}},
 		{name: "volunteer/outside the coordination chat", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Volunteer(tx, inPrivate(stranger, "test:@stranger", access.Anyone), nil)
-			return err
+			return errOf(a.Volunteer(tx, inPrivate(stranger, "test:@stranger", access.Anyone), nil))
 		}, want: actions.ErrRefused},
 		{name: "volunteer/unknown skill", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Volunteer(tx, theStranger, []string{"juggling"})
-			return err
+			return errOf(a.Volunteer(tx, theStranger, []string{"juggling"}))
 		}, want: actions.ErrInvalid},
 		{name: "duty off", do: func(a *actions.Actions, tx *store.Tx) error {
 			p, err := a.SetDuty(tx, theVol, false)
@@ -654,10 +571,7 @@ func TestTeamActions(t *testing.T) {
 			}
 			return err
 		}},
-		{name: "duty/not registered", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.SetDuty(tx, theStranger, true)
-			return err
-		}, want: actions.ErrRefused},
+		{name: "duty/not registered", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.SetDuty(tx, theStranger, true)) }, want: actions.ErrRefused},
 		{name: "grant", do: grant(theAdmin, "@vol", "Coordinator"), check: func(t *testing.T, f *fixture) {
 			if ev := f.events(0); len(ev) != 1 || ev[0].Kind != "grant" || ev[0].To != vol || ev[0].Actor != admin {
 				t.Errorf("team log %+v", ev)
@@ -674,10 +588,7 @@ func TestTeamActions(t *testing.T) {
 			}
 			return err
 		}},
-		{name: "revoke/not held", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Revoke(tx, theAdmin, "@vol", "admin")
-			return err
-		}, want: actions.ErrConflict},
+		{name: "revoke/not held", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Revoke(tx, theAdmin, "@vol", "admin")) }, want: actions.ErrConflict},
 		{name: "bind", do: func(a *actions.Actions, tx *store.Tx) error {
 			res, err := a.Bind(tx, inGroup(admin, access.Admin), "Broadcast", "zh", "新群")
 			if err == nil && (res.From != "" || res.To != store.RoleBroadcast || res.Chat.Language != "zh" || res.Chat.Name != "新群") {
@@ -686,16 +597,13 @@ func TestTeamActions(t *testing.T) {
 			return err
 		}},
 		{name: "bind/from a private chat", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Bind(tx, inPrivate(admin, "test:@admin", access.Admin), "intake", "", "")
-			return err
+			return errOf(a.Bind(tx, inPrivate(admin, "test:@admin", access.Admin), "intake", "", ""))
 		}, want: actions.ErrRefused},
 		{name: "bind/not an admin", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Bind(tx, inGroup(coord, access.Coordinator), "intake", "", "")
-			return err
+			return errOf(a.Bind(tx, inGroup(coord, access.Coordinator), "intake", "", ""))
 		}, want: actions.ErrRefused},
 		{name: "bind/no such role", do: func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Bind(tx, inGroup(admin, access.Admin), "party", "", "")
-			return err
+			return errOf(a.Bind(tx, inGroup(admin, access.Admin), "party", "", ""))
 		}, want: actions.ErrInvalid},
 	})
 }
@@ -753,25 +661,18 @@ func TestRoomAction(t *testing.T) {
 func TestEveryEndClosesTheRoom(t *testing.T) {
 	ends := map[string]func(a *actions.Actions, tx *store.Tx) error{
 		"resolve": func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Resolve(tx, theCoordinator, openCase, "")
-			return err
+			return errOf(a.Resolve(tx, theCoordinator, openCase, ""))
 		},
 		"status resolved": func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.SetStatus(tx, boardCoord, openCase, store.StatusResolved, "")
-			return err
+			return errOf(a.SetStatus(tx, boardCoord, openCase, store.StatusResolved, ""))
 		},
 		"close": func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Close(tx, theCoordinator, openCase, "referred", "")
-			return err
+			return errOf(a.Close(tx, theCoordinator, openCase, "referred", ""))
 		},
 		"merge": func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Merge(tx, theCoordinator, openCase, otherCase)
-			return err
+			return errOf(a.Merge(tx, theCoordinator, openCase, otherCase))
 		},
-		"withdraw": func(a *actions.Actions, tx *store.Tx) error {
-			_, err := a.Withdraw(tx, theAsker, openCase)
-			return err
-		},
+		"withdraw": func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Withdraw(tx, theAsker, openCase)) },
 	}
 	for name, end := range ends {
 		t.Run(name, func(t *testing.T) {

@@ -28,10 +28,7 @@ type Broadcasted struct {
 // Broadcast ("推流") posts the public card of open case id to every
 // broadcast chat: the big public groups the team binds for this.
 func (a *Actions) Broadcast(tx *store.Tx, actor access.Actor, id int64) (*Broadcasted, error) {
-	if err := a.allow(actor, BroadcastRule); err != nil {
-		return nil, err
-	}
-	c, err := a.load(tx, actor, id)
+	c, err := a.load(tx, actor, BroadcastRule, id)
 	if err != nil {
 		return nil, err
 	}

@@ -114,10 +114,7 @@ func (a *Actions) take(tx *store.Tx, actor access.Actor, c *store.Case, person, 
 
 // Claim makes the actor a holder of case id.
 func (a *Actions) Claim(tx *store.Tx, actor access.Actor, id int64) (*store.Case, error) {
-	if err := a.allow(actor, ClaimRule); err != nil {
-		return nil, err
-	}
-	c, err := a.loadOpen(tx, actor, id)
+	c, err := a.loadOpen(tx, actor, ClaimRule, id)
 	if err != nil {
 		return nil, err
 	}
@@ -139,10 +136,7 @@ type Assigned struct {
 // Assign makes who (an "@name", a name or a "platform:id") a holder of
 // case id and tells them privately.
 func (a *Actions) Assign(tx *store.Tx, actor access.Actor, id int64, who string) (*Assigned, error) {
-	if err := a.allow(actor, AssignRule); err != nil {
-		return nil, err
-	}
-	c, err := a.loadOpen(tx, actor, id)
+	c, err := a.loadOpen(tx, actor, AssignRule, id)
 	if err != nil {
 		return nil, err
 	}
@@ -177,10 +171,7 @@ func (a *Actions) person(tx *store.Tx, actor access.Actor, who string) (*store.P
 
 // Verify marks case id verified (after calling the asker).
 func (a *Actions) Verify(tx *store.Tx, actor access.Actor, id int64, note string) (*store.Case, error) {
-	if err := a.allow(actor, VerifyRule); err != nil {
-		return nil, err
-	}
-	c, err := a.load(tx, actor, id)
+	c, err := a.load(tx, actor, VerifyRule, id)
 	if err != nil {
 		return nil, err
 	}
@@ -192,10 +183,7 @@ func (a *Actions) Verify(tx *store.Tx, actor access.Actor, id int64, note string
 
 // Note adds a note to case id.
 func (a *Actions) Note(tx *store.Tx, actor access.Actor, id int64, note string) (*store.Case, error) {
-	if err := a.allow(actor, NoteRule); err != nil {
-		return nil, err
-	}
-	c, err := a.load(tx, actor, id)
+	c, err := a.load(tx, actor, NoteRule, id)
 	if err != nil {
 		return nil, err
 	}
@@ -214,10 +202,7 @@ func (a *Actions) Note(tx *store.Tx, actor access.Actor, id int64, note string) 
 // SetStatus moves case id to an open status or to resolved; closing takes
 // a reason and goes through Close.
 func (a *Actions) SetStatus(tx *store.Tx, actor access.Actor, id int64, to store.Status, note string) (*store.Case, error) {
-	if err := a.allow(actor, StatusRule); err != nil {
-		return nil, err
-	}
-	c, err := a.load(tx, actor, id)
+	c, err := a.load(tx, actor, StatusRule, id)
 	if err != nil {
 		return nil, err
 	}
@@ -241,10 +226,7 @@ type UrgencyChange struct {
 
 // SetUrgency overrides the triage's urgency of case id, with a reason.
 func (a *Actions) SetUrgency(tx *store.Tx, actor access.Actor, id int64, to triage.Urgency, reason string) (*UrgencyChange, error) {
-	if err := a.allow(actor, UrgencyRule); err != nil {
-		return nil, err
-	}
-	c, err := a.load(tx, actor, id)
+	c, err := a.load(tx, actor, UrgencyRule, id)
 	if err != nil {
 		return nil, err
 	}
@@ -268,10 +250,7 @@ func (a *Actions) SetUrgency(tx *store.Tx, actor access.Actor, id int64, to tria
 // Resolve marks case id resolved. A coordinator may resolve any case, a
 // volunteer the cases they hold.
 func (a *Actions) Resolve(tx *store.Tx, actor access.Actor, id int64, note string) (*store.Case, error) {
-	if err := a.allow(actor, ResolveRule); err != nil {
-		return nil, err
-	}
-	c, err := a.load(tx, actor, id)
+	c, err := a.load(tx, actor, ResolveRule, id)
 	if err != nil {
 		return nil, err
 	}
@@ -286,10 +265,7 @@ func (a *Actions) Resolve(tx *store.Tx, actor access.Actor, id int64, note strin
 
 // Close closes case id for one of CloseReasons, with an optional note.
 func (a *Actions) Close(tx *store.Tx, actor access.Actor, id int64, reason, note string) (*store.Case, error) {
-	if err := a.allow(actor, CloseRule); err != nil {
-		return nil, err
-	}
-	c, err := a.load(tx, actor, id)
+	c, err := a.load(tx, actor, CloseRule, id)
 	if err != nil {
 		return nil, err
 	}
@@ -306,10 +282,7 @@ func (a *Actions) Close(tx *store.Tx, actor access.Actor, id int64, reason, note
 
 // Reopen returns a finished case to verifying.
 func (a *Actions) Reopen(tx *store.Tx, actor access.Actor, id int64, note string) (*store.Case, error) {
-	if err := a.allow(actor, ReopenRule); err != nil {
-		return nil, err
-	}
-	c, err := a.load(tx, actor, id)
+	c, err := a.load(tx, actor, ReopenRule, id)
 	if err != nil {
 		return nil, err
 	}
@@ -335,14 +308,11 @@ type Merged struct {
 // Merge folds case dupID into case intoID: its texts, phones and holders
 // join the target, the higher urgency wins, and the duplicate is closed.
 func (a *Actions) Merge(tx *store.Tx, actor access.Actor, dupID, intoID int64) (*Merged, error) {
-	if err := a.allow(actor, MergeRule); err != nil {
-		return nil, err
-	}
-	dup, err := a.load(tx, actor, dupID)
+	dup, err := a.load(tx, actor, MergeRule, dupID)
 	if err != nil {
 		return nil, err
 	}
-	into, err := a.load(tx, actor, intoID)
+	into, err := a.read(tx, actor, intoID)
 	if err != nil {
 		return nil, err
 	}

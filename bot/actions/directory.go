@@ -52,9 +52,6 @@ type DirEdit struct {
 
 // EditDirEntry changes entry id (today: its status, such as "full").
 func (a *Actions) EditDirEntry(tx *store.Tx, actor access.Actor, id int64, edit DirEdit) (*store.DirEntry, error) {
-	if err := a.allow(actor, DirRule); err != nil {
-		return nil, err
-	}
 	d, err := a.dirEntry(tx, actor, id)
 	if err != nil {
 		return nil, err
@@ -76,9 +73,6 @@ func (a *Actions) EditDirEntry(tx *store.Tx, actor access.Actor, id int64, edit 
 
 // RemoveDirEntry removes entry id and returns what it was.
 func (a *Actions) RemoveDirEntry(tx *store.Tx, actor access.Actor, id int64) (*store.DirEntry, error) {
-	if err := a.allow(actor, DirRule); err != nil {
-		return nil, err
-	}
 	d, err := a.dirEntry(tx, actor, id)
 	if err != nil {
 		return nil, err
@@ -93,7 +87,12 @@ func (a *Actions) RemoveDirEntry(tx *store.Tx, actor access.Actor, id int64) (*s
 	return d, nil
 }
 
+// dirEntry checks that the actor may edit the directory, then reads
+// entry id.
 func (a *Actions) dirEntry(tx *store.Tx, actor access.Actor, id int64) (*store.DirEntry, error) {
+	if err := a.allow(actor, DirRule); err != nil {
+		return nil, err
+	}
 	d, err := directory.Entry(tx, id)
 	if err != nil {
 		return nil, err

@@ -35,7 +35,7 @@ func (a *Actions) PrepareRoom(ctx context.Context, actor access.Actor, id int64)
 	)
 	err := a.env.Store.View(ctx, func(tx *store.Tx) error {
 		var err error
-		if c, err = a.load(tx, actor, id); err != nil {
+		if c, err = a.read(tx, actor, id); err != nil {
 			return err
 		}
 		if st, err = rooms.Load(tx, c.ID); err != nil {
@@ -87,10 +87,7 @@ type RoomOpened struct {
 // its room already is), posts the case card there and invites the people
 // the platform could not add.
 func (a *Actions) OpenRoom(tx *store.Tx, actor access.Actor, plan *RoomPlan) (*RoomOpened, error) {
-	if err := a.allow(actor, RoomRule); err != nil {
-		return nil, err
-	}
-	c, err := a.load(tx, actor, plan.Case)
+	c, err := a.load(tx, actor, RoomRule, plan.Case)
 	if err != nil {
 		return nil, err
 	}

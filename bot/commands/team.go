@@ -49,20 +49,18 @@ func cmdBind(cl *call) error {
 	return cl.reply(i18n.T(cl.lang, "✓ This chat is now a %s chat.", i18n.T(cl.lang, "chatrole:"+string(res.To))))
 }
 
-func cmdGrant(cl *call) error {
-	role := strings.ToLower(cl.args[1])
-	p, err := cl.c.actions.Grant(cl.tx, cl.actor, cl.args[0], cl.args[1])
-	if err != nil {
-		return err
-	}
-	return cl.reply(i18n.T(cl.lang, "✓ %s is now %s.", access.DisplayName(p), i18n.T(cl.lang, "role:"+role)))
-}
+func cmdGrant(cl *call) error  { return changeRole(cl, true) }
+func cmdRevoke(cl *call) error { return changeRole(cl, false) }
 
-func cmdRevoke(cl *call) error {
-	role := strings.ToLower(cl.args[1])
-	p, err := cl.c.actions.Revoke(cl.tx, cl.actor, cl.args[0], cl.args[1])
+// changeRole grants or revokes a role: /grant @person role.
+func changeRole(cl *call, grant bool) error {
+	change, done := cl.c.actions.Revoke, "✓ %s is no longer %s."
+	if grant {
+		change, done = cl.c.actions.Grant, "✓ %s is now %s."
+	}
+	p, err := change(cl.tx, cl.actor, cl.args[0], cl.args[1])
 	if err != nil {
 		return err
 	}
-	return cl.reply(i18n.T(cl.lang, "✓ %s is no longer %s.", access.DisplayName(p), i18n.T(cl.lang, "role:"+role)))
+	return cl.reply(i18n.T(cl.lang, done, access.DisplayName(p), i18n.T(cl.lang, "role:"+strings.ToLower(cl.args[1]))))
 }
