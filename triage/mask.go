@@ -34,6 +34,27 @@ import (
 // MaskText is idempotent, and its output is at most three times as long
 // as its input.
 func MaskText(text string) string {
+	// A pass only ever hides more, but what it writes can make a new
+	// reading next to it (a hidden postcode half "A0***" beside digits
+	// reads as a masked number), so passes repeat until nothing changes:
+	// that is what makes masking twice the same as masking once. Each
+	// pass that changes the text hides at least one more character, and
+	// in practice the second pass already changes nothing.
+	for range maxMaskPasses {
+		out := maskOnce(text)
+		if out == text {
+			break
+		}
+		text = out
+	}
+	return text
+}
+
+// maxMaskPasses bounds the passes of MaskText; FuzzMaskText checks that
+// no text needs more.
+const maxMaskPasses = 8
+
+func maskOnce(text string) string {
 	m := newMasker(text)
 	m.maskTokens()
 	m.maskNumbers()
@@ -64,18 +85,32 @@ func newMasker(text string) *masker {
 	m := &masker{orig: []rune(text)}
 	m.folded = make([]byte, 0, len(text))
 	m.pos = make([]int, 0, len(text)+1)
+	// The folded copy is the normaliser's (see normalize): whitespace,
+	// emoji and symbols are one space, none between two Han characters;
+	// so whatever Assess reads as a phone, the masker reads too.
+	pending, prevHan := -1, false
 	for i, r := range m.orig {
 		f, c := foldRune(r)
-		switch {
-		case c == classKeep && f >= utf8.RuneSelf && unicode.IsDigit(f):
+		switch c {
+		case classDrop:
+			continue // zero-width joiners inside a number do not split it
+		case classSpace:
+			if pending < 0 && len(m.folded) > 0 {
+				pending = i
+			}
+			continue
+		}
+		if f >= utf8.RuneSelf && unicode.IsDigit(f) {
 			if d, ok := ndDigit(f); ok {
 				f = rune(d) // Arabic-Indic, Devanagari… digits read as digits
 			}
-		case c != classKeep && (r == ' ' || r == '\t' || r == '\n' || r == 0x3000 || r == 0xA0):
-			f = ' '
-		case c != classKeep:
-			f = '~' // emoji, symbols, control: never a phone separator
 		}
+		isH := f >= utf8.RuneSelf && isHan(f)
+		if pending >= 0 && !(isH && prevHan) {
+			m.folded = append(m.folded, ' ')
+			m.pos = append(m.pos, pending)
+		}
+		pending, prevHan = -1, isH
 		n := len(m.folded)
 		m.folded = utf8.AppendRune(m.folded, f)
 		for k := n; k < len(m.folded); k++ {
@@ -186,16 +221,18 @@ func (m *masker) maskRun(r *numRun) int {
 			return d.end
 		}
 	}
-	if !r.plus && r.n >= 15 && r.n <= 19 && cardGrouping(r) {
-		m.starDigits(r, r.n, 0, 4) // an ID card or a bank card: the last 4 stay
-		return r.end
-	}
 	// The reading of any phone region that takes the most groups, and of
-	// those the one that hides the most: masking covers every region.
+	// those the one that hides the most: masking covers every region. A
+	// number that is a phone as a whole is one; an ID or bank card comes
+	// before the phones that a part of it could be.
 	var p, best phone
 	bestK, bestHidden := 0, -1
+	card := !r.plus && r.n >= 15 && cardGrouping(r) // and longer: nothing that long is left readable
 	for reg := range phoneRegions {
 		k := findPhone(m.folded, r, uint32(reg), &p)
+		if card && k < r.ng {
+			k = 0
+		}
 		if k == 0 {
 			continue
 		}
@@ -211,7 +248,11 @@ func (m *masker) maskRun(r *numRun) int {
 		m.starDigits(&q, q.n, keep, tail)
 		return q.end
 	}
-	if r.dateShaped() || roundRange(r) || r.han == r.n || lookAlike(m.folded, r.start, r.end) {
+	if card {
+		m.starDigits(r, r.n, 0, 4) // an ID card or a bank card: the last 4 stay
+		return r.end
+	}
+	if r.dateShaped() || r.compactDate() || roundRange(r) || r.han == r.n || lookAlike(m.folded, r.start, r.end) {
 		if r.ng > 1 {
 			return int(r.at[r.grp[0]]) // the next group may start a number
 		}
@@ -237,14 +278,16 @@ func (m *masker) maskRun(r *numRun) int {
 
 // hiddenSplit bounds what masking shows of an n-digit number so that at
 // least 4 digits stay hidden (138****5678 is the shortest mainland
-// convention): the tail shrinks to 2 first, then the kept prefix.
+// convention): the tail shrinks to 2 first, then the kept prefix goes,
+// whole (a prefix shown in part would read as another number when the
+// masked text is masked again).
 func hiddenSplit(n, keep, tail int) (int, int) {
 	const minHidden = 4
 	for n-keep-tail < minHidden && tail > 2 {
 		tail--
 	}
-	for n-keep-tail < minHidden && keep > 0 {
-		keep--
+	if n-keep-tail < minHidden {
+		keep = 0
 	}
 	for n-keep-tail < minHidden && tail > 0 {
 		tail--

@@ -241,15 +241,25 @@ type phone struct {
 	n    int
 	keep int // leading digits of the run kept visible when masking
 	tail int // trailing digits kept visible when masking
+	// local: a number read by the region's rules (an 8-digit Hong Kong
+	// number, a landline), whose shape alone proves less.
+	local bool
 }
 
 func (p *phone) String() string { return string(p.norm[:p.n]) }
 
 func (p *phone) set(k phoneKind, parts ...string) bool {
-	p.kind, p.n = k, 0
+	p.kind, p.n, p.local = k, 0, false
 	for _, s := range parts {
 		p.n += copy(p.norm[p.n:], s)
 	}
+	return true
+}
+
+// setLocal sets an international number read from a bare local one.
+func (p *phone) setLocal(parts ...string) bool {
+	p.set(e164, parts...)
+	p.local = true
 	return true
 }
 
@@ -319,7 +329,15 @@ func (r *numRun) classify(region uint32, p *phone) bool {
 			p.keep, p.tail = 3, 4
 			return p.set(cnMobile, d)
 		}
-		if !r.plus && d[0] == '0' && len(d) >= 10 && len(d) <= 12 && !strings.Contains(d[:4], "*") && r.n-stars >= 4 {
+		lead := 0 // "0086…": the 00 stays visible too
+		if !r.plus && strings.HasPrefix(d, "0086") {
+			lead = 2
+		}
+		if (r.plus || lead > 0) && strings.HasPrefix(d[lead:], "86") && isMobile(d[lead+2:]) && d[lead+2] != '*' {
+			p.keep, p.tail = lead+5, 4
+			return p.set(e164, "+86", d[lead+2:])
+		}
+		if !r.plus && d[0] == '0' && len(d) >= 10 && len(d) <= 12 && !strings.Contains(d[:r.areaLen(d)], "*") && r.n-stars >= 4 {
 			return r.landline(d, p)
 		}
 		return false
@@ -377,24 +395,26 @@ func (r *numRun) classify(region uint32, p *phone) bool {
 	case RegionHK:
 		if hkNumber(d) && r.eightGrouping() {
 			p.keep, p.tail = 0, 2
-			return p.set(e164, "+852", d)
+			return p.setLocal("+852", d)
 		}
 	case RegionMO:
 		if moNumber(d) && r.eightGrouping() {
 			p.keep, p.tail = 0, 2
-			return p.set(e164, "+853", d)
+			return p.setLocal("+853", d)
 		}
 	case RegionTW:
 		if len(d) == 10 && d[:2] == "09" {
 			p.keep, p.tail = 0, 2
-			return p.set(e164, "+886", d[1:])
+			return p.setLocal("+886", d[1:])
 		}
 		if d[0] == '0' && d[1] >= '2' && d[1] <= '8' && (len(d) == 9 || len(d) == 10) && !r.dateShaped() {
 			p.keep, p.tail = 0, 2
-			return p.set(e164, "+886", d[1:])
+			return p.setLocal("+886", d[1:])
 		}
 	}
-	if d[0] == '0' && len(d) >= 10 && len(d) <= 12 && d[1] != '0' && !r.dateShaped() {
+	// A mainland landline; "(02) 2345-6789" (a two-digit area code) is
+	// Taipei's way, never the mainland's.
+	if d[0] == '0' && len(d) >= 10 && len(d) <= 12 && d[1] != '0' && !(r.ng > 1 && r.grp[0] == 2) && !r.dateShaped() {
 		return r.landline(d, p)
 	}
 	return false
@@ -404,6 +424,15 @@ func (r *numRun) classify(region uint32, p *phone) bool {
 // own grouping when there is one ("07700 900123" keeps 07700, not area
 // code 0770), else 010 / 02x (three digits) or four.
 func (r *numRun) landline(d string, p *phone) bool {
+	area := r.areaLen(d)
+	p.keep, p.tail = area, 4
+	p.set(cnLandline, d[:area], "-", d[area:])
+	p.local = true
+	return true
+}
+
+// areaLen is the length of a mainland landline's area code.
+func (r *numRun) areaLen(d string) int {
 	area := int(r.grp[0])
 	if r.ng < 2 || area < 3 || area > 5 {
 		area = 4
@@ -411,8 +440,7 @@ func (r *numRun) landline(d string, p *phone) bool {
 			area = 3 // 010 Beijing, 02x the big cities
 		}
 	}
-	p.keep, p.tail = area, 4
-	return p.set(cnLandline, d[:area], "-", d[area:])
+	return area
 }
 
 // eightGrouping accepts how people write an 8-digit local number
@@ -421,7 +449,7 @@ func (r *numRun) landline(d string, p *phone) bool {
 func (r *numRun) eightGrouping() bool {
 	switch {
 	case r.ng == 1:
-		return true
+		return !r.compactDate()
 	case r.ng == 2 && r.grp[0] == 4:
 		return !(r.d[2] == '0' && r.d[3] == '0' && r.d[6] == '0' && r.d[7] == '0')
 	}
@@ -459,6 +487,23 @@ func (r *numRun) dateShaped() bool {
 		return year(d[b:]) && md(d[:a], d[a:b])
 	}
 	return false
+}
+
+// compactDate reports 8 digits that read as a recent date, 20220415: a
+// Hong Kong landline can look like one, but far more often it is a date.
+func (r *numRun) compactDate() bool {
+	if r.n != 8 || r.ng != 1 {
+		return false
+	}
+	d := r.d[:8]
+	v := func(s []byte) int { return int(s[0]-'0')*10 + int(s[1]-'0') }
+	for _, c := range d {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	y := v(d[:2])*100 + v(d[2:4])
+	return y >= 1990 && y <= 2039 && v(d[4:6]) >= 1 && v(d[4:6]) <= 12 && v(d[6:]) >= 1 && v(d[6:]) <= 31
 }
 
 // lookAlike reports context that makes a bare number something other
@@ -540,6 +585,7 @@ func findPhone(b []byte, r *numRun, region uint32, p *phone) int {
 // extractPhones appends the phone numbers found in normalised text.
 func extractPhones(b []byte, region uint32, out []string) []string {
 	var p phone
+	cont := -1 // where a run that held no phone left off at its second group
 	for i := 0; i < len(b) && len(out) < maxPhones; i++ {
 		c := b[i]
 		if !(c >= '0' && c <= '9' || c == '+' || c >= 0xE3 && c <= 0xE9 && zhDigit(b, i) != 0) {
@@ -563,7 +609,17 @@ func extractPhones(b []byte, region uint32, out []string) []string {
 			continue
 		}
 		k := findPhone(b, &r, region, &p)
+		if k > 0 && p.local && i == cont {
+			// The rest of a longer number ("(02) 2345-6789" is no Hong
+			// Kong number): only a shape that proves itself counts.
+			k = 0
+		}
 		end := r.end
+		if k == 0 && r.ng > 1 && !r.overrun {
+			// The next group may start a number ("2022-04-15 138…").
+			end = int(r.at[r.grp[0]])
+			cont = end
+		}
 		if k > 0 {
 			q := r.prefix(k)
 			end = q.end
