@@ -118,6 +118,26 @@ func zhDigit(b []byte, i int) byte {
 	return 0
 }
 
+// zhDigitBits marks the Chinese numerals of U+4E00..U+9FFF that zhDigit
+// reads (〇 is folded to 零 before matching), one bit each, so the phone
+// scanner can pass over other characters with one load.
+var zhDigitBits = func() (t [(0x9FFF - 0x4E00 + 64) / 64]uint64) {
+	for _, r := range "零一二三四五六七八九幺" {
+		t[(r-0x4E00)/64] |= 1 << ((r - 0x4E00) % 64)
+	}
+	return t
+}()
+
+// isZhDigitAt reports a Chinese numeral at b[i] (a three-byte character).
+func isZhDigitAt(b []byte, i int) bool {
+	if i+2 >= len(b) || b[i] < 0xE4 || b[i] > 0xE9 {
+		return false
+	}
+	r := rune(b[i]&0x0F)<<12 | rune(b[i+1]&0x3F)<<6 | rune(b[i+2]&0x3F)
+	r -= 0x4E00
+	return r >= 0 && zhDigitBits[r/64]&(1<<(r%64)) != 0
+}
+
 // digitAt reads one digit-like character at b[i]: its digit ('*' for a
 // mask mark), its width, and whether it is a Chinese numeral. A mask mark
 // counts only after a digit (prev > 0), so "**" alone is no number.
@@ -588,7 +608,19 @@ func extractPhones(b []byte, region uint32, out []string) []string {
 	cont := -1 // where a run that held no phone left off at its second group
 	for i := 0; i < len(b) && len(out) < maxPhones; i++ {
 		c := b[i]
-		if !(c >= '0' && c <= '9' || c == '+' || c >= 0xE3 && c <= 0xE9 && zhDigit(b, i) != 0) {
+		if c >= utf8.RuneSelf {
+			// Most of a Chinese text: step over the whole character
+			// unless it is a numeral followed by a digit or another
+			// numeral (一 in 一个, 三 in 三天 start no number).
+			if c >= 0xE0 {
+				if !isZhDigitAt(b, i) || !(i+3 < len(b) && (b[i+3] >= '0' && b[i+3] <= '9' || isZhDigitAt(b, i+3))) {
+					i += 2
+					continue
+				}
+			} else {
+				continue
+			}
+		} else if !(c >= '0' && c <= '9' || c == '+') {
 			continue
 		}
 		if i > 0 && c < utf8.RuneSelf {
