@@ -284,7 +284,7 @@ func (e *Engine) Assess(text string) Assessment {
 			}
 		}
 	}
-	a.Phones = extractPhones(buf, a.Phones)
+	a.Phones = extractPhones(buf, e.phoneRegion.v.Load(), a.Phones)
 	if sc.kinds&kindBit(KindDuration) != 0 { // else no duration to find
 		a.Durations = e.extractDurations(buf, hits, a.Durations)
 	}

@@ -194,6 +194,7 @@ type Engine struct {
 	gaps        []gapPat
 	nAuto       int32
 	maxGapBytes int32
+	phoneRegion phoneRegionSetting // how bare phone numbers are read (phone.go)
 }
 
 type hit struct {
