@@ -180,7 +180,7 @@ func (e *Engine) newAskerCase(ctx context.Context, m Message, chat *store.Chat, 
 	if err != nil || c == nil {
 		return err // nil case: a redelivered message, already answered
 	}
-	merged := len(c.Sources) > 1 || c.Asker != m.Sender
+	merged := c.SourceCount > 1 || c.Asker != m.Sender
 	err = e.store.Update(ctx, func(tx *store.Tx) error {
 		if err := e.rememberAsker(tx, m, person, lang); err != nil {
 			return err

@@ -52,7 +52,7 @@ func (e *Engine) cardText(c *store.Case, lang string, p privacy) string {
 	if !c.Created.IsZero() {
 		src += " · " + c.Created.In(e.loc).Format("01-02 15:04")
 	}
-	if n := len(c.Sources); n > 1 {
+	if n := c.SourceCount; n > 1 {
 		src += " · " + tr(lang, "reposted %d times", n-1)
 	}
 	b.WriteString(tr(lang, "From: %s", src) + "\n")

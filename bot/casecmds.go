@@ -286,7 +286,9 @@ func cmdMerge(cc *cmdCtx) error {
 	if !dup.Status.Open() {
 		return refuse(tr(cc.lang, "Case #%d is %s.", dup.ID, statusLabel(cc.lang, dup.Status)))
 	}
-	into.Sources = append(into.Sources, dup.Sources...)
+	if _, err := cc.tx.MergeSources(dup.ID, into.ID); err != nil {
+		return err
+	}
 	into.Phones = mergeStrings(into.Phones, dup.Phones)
 	into.Assignees = mergeStrings(into.Assignees, dup.Assignees)
 	if dup.Urgency > into.Urgency {

@@ -160,18 +160,11 @@ func (e *Engine) queueAlerts(tx *store.Tx, c *store.Case) error {
 
 // caseFromSource finds the case a message created or was merged into.
 func caseFromSource(tx *store.Tx, m Message) (*store.Case, error) {
-	cases, err := tx.CasesByAsker(m.Sender)
-	if err != nil {
-		return nil, err
+	c, err := tx.CaseOfMessage(msgKey(m))
+	if c != nil && c.Asker != m.Sender {
+		return nil, err // a repost merged into someone else's case
 	}
-	for _, c := range cases {
-		for _, s := range c.Sources {
-			if s.Chat == m.Chat && s.Msg == m.ID {
-				return c, nil
-			}
-		}
-	}
-	return nil, nil
+	return c, err
 }
 
 func chatsWithRole(tx *store.Tx, role store.ChatRole) ([]*store.Chat, error) {

@@ -54,7 +54,6 @@ func benchCase(i int) *Case {
 	return &Case{
 		Asker: fmt.Sprintf("wechat:wxid_%08d", i%50000), AskerName: "张阿姨",
 		SourceChat: chat, SourceMsg: strconv.Itoa(i),
-		Sources: []Source{{Chat: chat, Msg: strconv.Itoa(i), Sender: fmt.Sprintf("wechat:wxid_%08d", i%50000), At: at}},
 		Text:    benchText + phone,
 		Assessment: triage.Assessment{IsRequest: true, Urgency: triage.Urgency(i % 4), Category: triage.CatDialysis, Score: 7.5,
 			Signals: []string{"透析", "两周没做", "老人"}, Phones: []string{phone}, Places: []string{"浦东新区"},

@@ -260,8 +260,15 @@ func verifyCrashDB(path string, committed map[int]bool) error {
 		// without its case, no case without its seen record.
 		where := map[MessageKey]*Case{}
 		err := tx.ForEachCase(func(c *Case) error {
-			for _, src := range c.Sources {
+			srcs, err := tx.Sources(c.ID)
+			if err != nil {
+				return err
+			}
+			for _, src := range srcs {
 				k := MessageKey{Chat: src.Chat, ID: src.Msg}
+				if in, err := tx.CaseOfMessage(k); err != nil || in == nil || in.ID != c.ID {
+					return fmt.Errorf("case #%d source %v: CaseOfMessage = %v, %v", c.ID, k, in, err)
+				}
 				if prev, dup := where[k]; dup {
 					return fmt.Errorf("message %v in cases #%d and #%d", k, prev.ID, c.ID)
 				}
@@ -289,8 +296,8 @@ func verifyCrashDB(path string, committed map[int]bool) error {
 					resolved = e.To == string(StatusResolved)
 				}
 			}
-			if intake != len(c.Sources) || evs[0].Kind != "created" || resolved != (c.Status == StatusResolved) {
-				return fmt.Errorf("case #%d (%s) has %d sources but events %v", c.ID, c.Status, len(c.Sources), evs)
+			if intake != len(srcs) || intake != c.SourceCount || evs[0].Kind != "created" || resolved != (c.Status == StatusResolved) {
+				return fmt.Errorf("case #%d (%s) has %d sources (count %d) but events %v", c.ID, c.Status, len(srcs), c.SourceCount, evs)
 			}
 			return nil
 		})

@@ -51,7 +51,7 @@ func crashMsg(i int) IngestRequest {
 // crashAlerts queues one alert per case and urgency level, and one
 // acknowledgement per message.
 func crashAlerts(c *Case, merged bool) []OutboxItem {
-	last := c.Sources[len(c.Sources)-1]
+	last := c.Latest
 	return []OutboxItem{
 		{Chat: "test:volunteers", Kind: "alert", DedupeKey: fmt.Sprintf("alert:%d:%s", c.ID, c.Urgency), Payload: []byte(fmt.Sprintf("#%d", c.ID))},
 		{Chat: last.Chat, Kind: "reply", DedupeKey: "ack:" + last.Chat + "/" + last.Msg},
