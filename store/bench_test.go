@@ -54,7 +54,7 @@ func benchCase(i int) *Case {
 	return &Case{
 		Asker: fmt.Sprintf("wechat:wxid_%08d", i%50000), AskerName: "张阿姨",
 		SourceChat: chat, SourceMsg: strconv.Itoa(i),
-		Text:    benchText + phone,
+		Text: benchText + phone,
 		Assessment: triage.Assessment{IsRequest: true, Urgency: triage.Urgency(i % 4), Category: triage.CatDialysis, Score: 7.5,
 			Signals: []string{"透析", "两周没做", "老人"}, Phones: []string{phone}, Places: []string{"浦东新区"},
 			Vulnerable: []string{"elderly"}, Durations: []string{"两周"}, Language: "zh", Fingerprint: splitmix(uint64(i))},

@@ -76,12 +76,12 @@ type IngestRequest struct {
 
 // IngestResult says what Ingest did.
 type IngestResult struct {
-	Duplicate bool    // the message was already ingested; nothing changed
-	Case      *Case   // the created or merged-into case (nil for a duplicate)
-	Merged    bool    // the message joined an existing open case
-	Source    *Source // the message's source record (nil for a duplicate)
-	Links     []CaseLink  // the cases the new case was linked to
-	Enqueued  int     // outbox items written (deduplicated ones not counted)
+	Duplicate bool       // the message was already ingested; nothing changed
+	Case      *Case      // the created or merged-into case (nil for a duplicate)
+	Merged    bool       // the message joined an existing open case
+	Source    *Source    // the message's source record (nil for a duplicate)
+	Links     []CaseLink // the cases the new case was linked to
+	Enqueued  int        // outbox items written (deduplicated ones not counted)
 }
 
 // Ingest records a message and creates or merges its case and enqueues its
