@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -55,6 +56,11 @@ type legacyCase struct {
 
 // migrateV1 moves every case's sources to their own records and rebuilds
 // every index from the records, in schema 2's forms.
+//
+// bbolt splits pages only at commit, so keys put in random order into
+// one bucket in one transaction cost quadratic time (every put moves half
+// of one huge in-memory page). Index entries are therefore gathered, sorted
+// and put in key order (bulkPuts), which makes each put an append.
 func migrateV1(btx *bolt.Tx) error {
 	tx := &Tx{tx: btx}
 	now := time.Now()
@@ -68,6 +74,7 @@ func migrateV1(btx *bolt.Tx) error {
 			return fmt.Errorf("create %s: %w", name, err)
 		}
 	}
+	puts := bulkPuts{}
 	// A bucket may not change under ForEach: list the keys first.
 	ids, err := keysOf(btx.Bucket(bCases))
 	if err != nil {
@@ -98,15 +105,25 @@ func migrateV1(btx *bolt.Tx) error {
 			if c.Purged {
 				s.Text, s.Sender, s.SenderName = "", "", ""
 			}
-			if err := tx.putSource(c, &s); err != nil {
-				return fmt.Errorf("case #%d: %w", c.ID, err)
+			c.SourceCount++
+			s.Case, s.Seq = c.ID, uint64(c.SourceCount)
+			// Case ids ascend, and so do their sources' keys.
+			if err := putJSON(tx.b(bSources), sourceKey(c.ID, s.Seq), s); err != nil {
+				return fmt.Errorf("case #%d: write source: %w", c.ID, err)
 			}
+			if s.Chat != "" && s.Msg != "" && !c.Purged {
+				puts.add(bIdxMsg, seenKey(MessageKey{Chat: s.Chat, ID: s.Msg}), sourceKey(c.ID, s.Seq))
+			}
+			c.Latest = latestOf(&s)
 		}
-		if err := tx.writeCase(nil, c); err != nil {
-			return err
+		if err := putJSON(tx.b(bCases), idKey(c.ID), c); err != nil {
+			return fmt.Errorf("write case #%d: %w", c.ID, err)
+		}
+		for _, e := range caseIndex(c) {
+			puts.add(e.bucket, e.key, e.val)
 		}
 	}
-	if err := migrateSeen(btx, now); err != nil {
+	if err := migrateSeen(btx, now, puts); err != nil {
 		return err
 	}
 	ids, err = keysOf(btx.Bucket(bOutbox))
@@ -118,26 +135,52 @@ func migrateV1(btx *bolt.Tx) error {
 		if _, err := getJSON(btx.Bucket(bOutbox), k, it); err != nil {
 			return err
 		}
-		if err := tx.putOutbox(it); err != nil {
-			return err
+		it.Priority = laneOf(it)
+		if err := putJSON(tx.b(bOutbox), k, it); err != nil {
+			return fmt.Errorf("write outbox item %d: %w", it.ID, err)
 		}
+		puts.add(bOutDue, dueKey(it.Priority, it.NextAt, it.ID), nil)
+		puts.add(bOutChat, outChatKey(it.Chat, it.ID), chatEntry(pendingState(it), it.Priority, it.Created))
 	}
-	ids, err = keysOf(btx.Bucket(bDead))
-	if err != nil {
-		return err
-	}
-	for _, k := range ids {
+	err = btx.Bucket(bDead).ForEach(func(k, v []byte) error {
 		var d DeadLetter
 		if _, err := getJSON(btx.Bucket(bDead), k, &d); err != nil {
 			return err
 		}
 		id := binary.BigEndian.Uint64(k)
-		lane := laneOf(&d.Item)
-		if err := btx.Bucket(bOutChat).Put(outChatKey(d.Item.Chat, id), chatEntry(stateDead, lane, d.At)); err != nil {
-			return fmt.Errorf("index dead letter %d: %w", id, err)
-		}
-		if err := btx.Bucket(bDeadAt).Put(timeIDKey(d.At, id), []byte{}); err != nil {
-			return fmt.Errorf("index dead letter %d: %w", id, err)
+		puts.add(bOutChat, outChatKey(d.Item.Chat, id), chatEntry(stateDead, laneOf(&d.Item), d.At))
+		puts.add(bDeadAt, timeIDKey(d.At, id), nil)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("index dead letters: %w", err)
+	}
+	return puts.flush(tx)
+}
+
+// bulkPuts gathers key/values per bucket to put them in key order.
+type bulkPuts map[string][][2][]byte
+
+func (p bulkPuts) add(bucket, k, v []byte) {
+	if v == nil {
+		v = []byte{}
+	}
+	p[string(bucket)] = append(p[string(bucket)], [2][]byte{bytes.Clone(k), bytes.Clone(v)})
+}
+
+// flush puts everything, each bucket's keys in order; of two equal keys
+// the first added wins.
+func (p bulkPuts) flush(tx *Tx) error {
+	for name, kvs := range p {
+		slices.SortStableFunc(kvs, func(a, b [2][]byte) int { return bytes.Compare(a[0], b[0]) })
+		b := tx.b([]byte(name))
+		for i, kv := range kvs {
+			if i > 0 && bytes.Equal(kv[0], kvs[i-1][0]) {
+				continue
+			}
+			if err := b.Put(kv[0], kv[1]); err != nil {
+				return fmt.Errorf("fill %s: %w", name, err)
+			}
 		}
 	}
 	return nil
@@ -145,9 +188,8 @@ func migrateV1(btx *bolt.Tx) error {
 
 // migrateSeen fills the expiry index. Entries written without a time
 // (schema 0) count from now.
-func migrateSeen(btx *bolt.Tx, now time.Time) error {
-	seen, exp := btx.Bucket(bSeen), btx.Bucket(bSeenExp)
-	exp.FillPercent = 0.9
+func migrateSeen(btx *bolt.Tx, now time.Time, puts bulkPuts) error {
+	seen := btx.Bucket(bSeen)
 	var untimed [][]byte
 	err := seen.ForEach(func(k, v []byte) error {
 		at := now
@@ -156,7 +198,8 @@ func migrateSeen(btx *bolt.Tx, now time.Time) error {
 		} else {
 			untimed = append(untimed, bytes.Clone(k))
 		}
-		return exp.Put(seenExpKey(at, k), []byte{})
+		puts.add(bSeenExp, seenExpKey(at, k), nil)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("index seen messages: %w", err)

@@ -19,6 +19,9 @@ const (
 	purgePeople    = 1000  // person records
 )
 
+// errNothingDue rolls back a purge transaction that found nothing to do.
+var errNothingDue = errors.New("nothing due")
+
 // PurgeReport says what one retention purge removed.
 type PurgeReport struct {
 	Cases       int // finished cases whose personal data was removed
@@ -237,6 +240,9 @@ func (s *Store) purgeDead(ctx context.Context, limit uint64) (int, error) {
 			for k, _ := cur.First(); k != nil && len(k) == 16 && binary.BigEndian.Uint64(k) < limit && len(keys) < purgeDeadChunk; k, _ = cur.Next() {
 				keys = append(keys, bytes.Clone(k))
 			}
+			if len(keys) == 0 {
+				return errNothingDue // roll back: no commit, no fsync
+			}
 			for _, k := range keys {
 				id := binary.BigEndian.Uint64(k[8:])
 				d, err := tx.DeadLetter(id)
@@ -258,6 +264,9 @@ func (s *Store) purgeDead(ctx context.Context, limit uint64) (int, error) {
 			return nil
 		})
 		n += done
+		if errors.Is(err, errNothingDue) {
+			return n, nil
+		}
 		if err != nil || done < purgeDeadChunk {
 			return n, err
 		}
@@ -278,6 +287,9 @@ func (s *Store) purgeSeen(ctx context.Context, limit uint64) (int, error) {
 			for k, _ := cur.First(); k != nil && len(k) > 8 && binary.BigEndian.Uint64(k) < limit && len(keys) < purgeSeenChunk; k, _ = cur.Next() {
 				keys = append(keys, bytes.Clone(k))
 			}
+			if len(keys) == 0 {
+				return errNothingDue
+			}
 			for _, k := range keys {
 				if err := exp.Delete(k); err != nil {
 					return fmt.Errorf("forget seen message: %w", err)
@@ -294,6 +306,9 @@ func (s *Store) purgeSeen(ctx context.Context, limit uint64) (int, error) {
 			return nil
 		})
 		n += done
+		if errors.Is(err, errNothingDue) {
+			return n, nil
+		}
 		if err != nil || done < purgeSeenChunk {
 			return n, err
 		}
