@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -51,27 +52,28 @@ func flatMsg(i int) (MessageKey, *IngestRequest) {
 // flatBatch is how many messages one transaction takes: a getUpdates page.
 const flatBatch = 64
 
-// ingestFlat ingests messages [from, to) in batches of flatBatch, one
-// transaction each, from one goroutine, and every 16 batches delivers the
-// outbox as the worker would.
+// ingestFlat ingests messages [from, to) in pages of flatBatch, one
+// UpdateBatch each (one function per message, as the engine hands them
+// over), from one goroutine, and every 16 pages delivers the outbox as
+// the worker would.
 func ingestFlat(tb testing.TB, s *Store, from, to int) {
 	ctx := context.Background()
+	fns := make([]func(*Tx) error, 0, flatBatch)
 	for i := from; i < to; i += flatBatch {
-		err := s.Update(ctx, func(tx *Tx) error {
-			for j := i; j < min(to, i+flatBatch); j++ {
-				k, req := flatMsg(j)
-				if req == nil {
-					if _, err := tx.MarkSeen(k, t0.Add(time.Duration(j)*100*time.Millisecond)); err != nil {
-						return err
-					}
-					continue
-				}
-				if _, err := tx.Ingest(*req); err != nil {
-					return err
-				}
+		fns = fns[:0]
+		for j := i; j < min(to, i+flatBatch); j++ {
+			k, req := flatMsg(j)
+			if req == nil {
+				at := t0.Add(time.Duration(j) * 100 * time.Millisecond)
+				fns = append(fns, func(tx *Tx) error { _, err := tx.MarkSeen(k, at); return err })
+				continue
 			}
-			return nil
-		})
+			fns = append(fns, func(tx *Tx) error { _, err := tx.Ingest(*req); return err })
+		}
+		errs, err := s.UpdateBatch(ctx, fns)
+		if err == nil {
+			err = errors.Join(errs...)
+		}
 		if err != nil {
 			tb.Fatal(err)
 		}
