@@ -230,3 +230,36 @@ func TestSplitOutChatKey(t *testing.T) {
 		t.Error("a short key was accepted")
 	}
 }
+
+func TestWakeChatMakesItsItemsDueNow(t *testing.T) {
+	s := openTest(t, Options{NoSync: true})
+	later := t0.Add(time.Hour)
+	update(t, s, func(tx *Tx) error {
+		for _, it := range []OutboxItem{
+			{Chat: "tg:-100coord", Kind: "alert", NextAt: later},
+			{Chat: "tg:-100coord", Kind: "digest", NextAt: later},
+			{Chat: "tg:-100coord", Kind: "reply", NextAt: t0}, // already due
+			{Chat: "tg:-100other", Kind: "alert", NextAt: later},
+		} {
+			if _, err := tx.Enqueue(&it); err != nil {
+				return err
+			}
+		}
+		if err := tx.RescheduleOutbox(1, later, 7, "403 bot was kicked"); err != nil {
+			return err
+		}
+		n, err := tx.WakeChat("tg:-100coord", t0.Add(time.Minute))
+		if err != nil || n != 2 {
+			t.Errorf("WakeChat = %d, %v; want 2", n, err)
+		}
+		return nil
+	})
+	mustConsistent(t, s)
+	view(t, s, func(tx *Tx) error {
+		due, _ := tx.Due(t0.Add(time.Minute), 0)
+		if len(due) != 3 || due[0].ID != 1 || due[0].Attempts != 7 || due[0].LastError == "" || due[2].Kind != "digest" {
+			t.Errorf("Due after WakeChat = %+v", due)
+		}
+		return nil
+	})
+}

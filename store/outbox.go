@@ -426,3 +426,33 @@ func platformOf(ref string) string {
 	}
 	return ref
 }
+
+// WakeChat makes every pending item for a chat due at now (attempts and
+// errors kept), for when the chat is reachable again (the bot was added
+// back, /bind, a message from it): what waited for it goes out at once,
+// in its lanes. It returns how many items it rescheduled.
+func (tx *Tx) WakeChat(chat string, now time.Time) (int, error) {
+	prefix := refPrefix(chat)
+	var ids []uint64
+	cur := tx.b(bOutChat).Cursor()
+	for k, v := cur.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(prefix)+8; k, v = cur.Next() {
+		if len(v) > 0 && v[0] != stateDead {
+			ids = append(ids, binary.BigEndian.Uint64(k[len(prefix):]))
+		}
+	}
+	n := 0
+	for _, id := range ids {
+		it, err := tx.outboxItem(id)
+		if err != nil {
+			return n, fmt.Errorf("wake %s: %w", chat, err)
+		}
+		if !it.NextAt.After(now) {
+			continue
+		}
+		if err := tx.RescheduleOutbox(id, now, it.Attempts, it.LastError); err != nil {
+			return n, fmt.Errorf("wake %s: %w", chat, err)
+		}
+		n++
+	}
+	return n, nil
+}
