@@ -114,7 +114,9 @@ func migrateV1(btx *bolt.Tx) error {
 			if s.Chat != "" && s.Msg != "" && !c.Purged {
 				puts.add(bIdxMsg, seenKey(MessageKey{Chat: s.Chat, ID: s.Msg}), sourceKey(c.ID, s.Seq))
 			}
-			c.Latest = latestOf(&s)
+			if c.Latest == nil || !s.At.Before(c.Latest.At) {
+				c.Latest = latestOf(&s)
+			}
 		}
 		if err := putJSON(tx.b(bCases), idKey(c.ID), c); err != nil {
 			return fmt.Errorf("write case #%d: %w", c.ID, err)

@@ -413,7 +413,8 @@ func (tx *Tx) ChatOutbox(chat string, limit int) (ChatQueue, error) {
 // splitOutChatKey reads an outbox_chat key.
 func splitOutChatKey(k []byte) (chat string, id uint64, ok bool) {
 	n, w := binary.Uvarint(k)
-	if w <= 0 || uint64(len(k)) != uint64(w)+n+8 {
+	// Only the key outChatKey writes: canonical length, then chat and id.
+	if w <= 0 || w != len(binary.AppendUvarint(nil, n)) || n > uint64(len(k)) || uint64(len(k)-w) != n+8 {
 		return "", 0, false
 	}
 	return string(k[w : w+int(n)]), binary.BigEndian.Uint64(k[w+int(n):]), true

@@ -17,7 +17,8 @@ import (
 
 // putSource files s as the next source of c: it sets s.Case and s.Seq,
 // indexes the message unless it already points somewhere, and updates
-// c.SourceCount and c.Latest in memory. The caller writes c.
+// c.SourceCount and (when s is the newest) c.Latest in memory. The caller
+// writes c.
 func (tx *Tx) putSource(c *Case, s *Source) error {
 	c.SourceCount++
 	s.Case, s.Seq = c.ID, uint64(c.SourceCount)
@@ -39,7 +40,11 @@ func (tx *Tx) putSource(c *Case, s *Source) error {
 			}
 		}
 	}
-	c.Latest = latestOf(s)
+	// Latest is the newest by time: a message delivered late does not
+	// hide the one volunteers last saw.
+	if c.Latest == nil || !s.At.Before(c.Latest.At) {
+		c.Latest = latestOf(s)
+	}
 	return nil
 }
 
@@ -207,11 +212,6 @@ func (tx *Tx) MergeSources(dup, into int64) (int, error) {
 				return 0, fmt.Errorf("merge sources: index message: %w", err)
 			}
 		}
-	}
-	// The case's latest addition stays the newest by time, not the last
-	// copied.
-	if old.Latest != nil && c.Latest != nil && old.Latest.At.After(c.Latest.At) {
-		c.Latest = old.Latest
 	}
 	if err := tx.writeCase(&old, c); err != nil {
 		return 0, fmt.Errorf("merge sources: %w", err)

@@ -161,6 +161,14 @@ func TestAddSourceRecordsAnEdit(t *testing.T) {
 		if stale.SourceCount != 2 || stale.Latest.Text != "need insulin today" {
 			t.Errorf("PutCase did not keep the stored count and latest: %+v", stale)
 		}
+		// A message delivered late is kept, and does not become the latest.
+		late, err := tx.AddSource(1, Source{Kind: SourceRepost, Chat: "tg:-3", Msg: "1", At: t0.Add(-time.Hour), Text: "old repost"})
+		if err != nil || late.Seq != 3 {
+			t.Errorf("AddSource(late) = %+v, %v", late, err)
+		}
+		if c, _ := tx.Case(1); c.SourceCount != 3 || c.Latest.Seq != 2 {
+			t.Errorf("after a late source: count %d latest %+v", c.SourceCount, c.Latest)
+		}
 		if _, err := tx.AddSource(9, Source{}); !errors.Is(err, ErrNotFound) {
 			t.Errorf("AddSource(missing case) = %v", err)
 		}
