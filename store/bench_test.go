@@ -40,7 +40,9 @@ func BenchmarkIngest(b *testing.B) {
 
 func benchRequest(i int) IngestRequest {
 	c := benchCase(i)
-	return IngestRequest{Msg: MessageKey{Chat: c.SourceChat, ID: c.SourceMsg}, At: c.Created, Case: *c, Merge: true, Alerts: crashAlerts}
+	k := MessageKey{Chat: c.SourceChat, ID: c.SourceMsg}
+	return IngestRequest{Msg: k, At: c.Created, Case: *c, Merge: true,
+		Alerts: func(c *Case, _ bool) []OutboxItem { return crashAlerts(c, k) }}
 }
 
 var benchText = strings.Repeat("浦东新区某小区，老人独居，透析已经两周没做，家里没有药了，", 3)

@@ -113,7 +113,7 @@ func crashPages(s *Store, next <-chan int, mu *sync.Mutex) {
 		bad := len(page) / 2
 		for j, i := range page {
 			if j == bad {
-				reqs = append(reqs, IngestRequest{Msg: MessageKey{Chat: "test:intake-0"}, Merge: true, Alerts: crashAlerts})
+				reqs = append(reqs, IngestRequest{Msg: MessageKey{Chat: "test:intake-0"}, Merge: true})
 			}
 			reqs = append(reqs, crashMsg(i))
 		}

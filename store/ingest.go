@@ -71,6 +71,8 @@ type IngestRequest struct {
 	// (merged reports whether it was an existing case). It may run more
 	// than once under Store.Ingest, so it must be a pure function of its
 	// arguments. Items with a DedupeKey already used are skipped.
+	// c.Latest is the case's newest source by time, which a message
+	// delivered late is not: name this message by Msg.
 	Alerts func(c *Case, merged bool) []OutboxItem
 }
 
