@@ -87,15 +87,18 @@ func TestBroadcastEnglishPleaMasked(t *testing.T) {
 }
 
 func TestBroadcastResolvedFollowUp(t *testing.T) {
-	for _, on := range []bool{true, false} {
-		h := newHarness(t, func(o *bot.Options) { o.Workflow.BroadcastResolved = on })
-		h.say(bcPlea)
-		h.say("[volunteers] admin: /broadcast 1")
-		pub := linesOf(h.say("[volunteers] admin: /resolve 1"), "broadcast")
-		if on {
-			mustContain(t, pub, "Case #1", "resolved", "Thank you")
-		} else if pub != "" {
-			t.Errorf("follow-up posted with BroadcastResolved off:\n%s", pub)
+	// /status N resolved ends a case as /resolve does, follow-up included.
+	for _, resolve := range []string{"/resolve 1", "/status 1 resolved"} {
+		for _, on := range []bool{true, false} {
+			h := newHarness(t, func(o *bot.Options) { o.Workflow.BroadcastResolved = on })
+			h.say(bcPlea)
+			h.say("[volunteers] admin: /broadcast 1")
+			pub := linesOf(h.say("[volunteers] admin: "+resolve), "broadcast")
+			if on {
+				mustContain(t, pub, "Case #1", "resolved", "Thank you")
+			} else if pub != "" {
+				t.Errorf("%s: follow-up posted with BroadcastResolved off:\n%s", resolve, pub)
+			}
 		}
 	}
 }

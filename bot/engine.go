@@ -1,19 +1,41 @@
-// Package bot is Lifeline's engine: it routes platform messages, runs the
-// intake path (triage → case → alert), the volunteers' commands, asker
-// conversations and rescue rooms, and delivers everything through the
-// store's outbox. It never imports an adapter: platforms plug in through
-// the small interfaces in platform.go.
+// Package bot is Lifeline's engine. It routes every incoming message to the
+// part that owns it and wires the parts together; the work itself lives in
+// the packages below it:
+//
+//	platform   the contract with the adapters (aliased here, so adapters say bot.Message)
+//	env        what every part shares: store, clock, logger, platforms, names, admins
+//	i18n       reply texts (zh, en) and labels
+//	cards      the case card, lines, buttons, and what is masked where
+//	access     levels, roles, where an action is allowed, finding a person
+//	delivery   the outbox worker, rate limits, folding, unreachable chats
+//	actions    everything a person does to a case, the directory or the team
+//	commands   chat commands and buttons → actions
+//	intake     group messages: triage → case → alerts; edits
+//	asker      private conversations with askers
+//	rooms      rescue rooms
+//	reports    digests, stats, export
+//	directory  the channels directory
+//
+// It never imports an adapter: platforms plug in through package platform.
 package bot
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
-	"sync"
 	"time"
 
+	"github.com/lifeline-aid/lifeline/bot/actions"
+	"github.com/lifeline-aid/lifeline/bot/asker"
+	"github.com/lifeline-aid/lifeline/bot/cards"
+	"github.com/lifeline-aid/lifeline/bot/commands"
+	"github.com/lifeline-aid/lifeline/bot/delivery"
+	"github.com/lifeline-aid/lifeline/bot/directory"
+	"github.com/lifeline-aid/lifeline/bot/env"
+	"github.com/lifeline-aid/lifeline/bot/intake"
+	"github.com/lifeline-aid/lifeline/bot/reports"
+	"github.com/lifeline-aid/lifeline/bot/rooms"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -22,7 +44,7 @@ import (
 const handleTimeout = 30 * time.Second
 
 // Actor is the name recorded in events the bot does on its own.
-const Actor = "lifeline"
+const Actor = env.Bot
 
 // GroupBinding is a chat the configuration binds to a role.
 type GroupBinding struct {
@@ -30,6 +52,36 @@ type GroupBinding struct {
 	Role     store.ChatRole
 	Name     string
 	Language string
+}
+
+// OutboxOptions tune delivery. Zero values take the defaults.
+type OutboxOptions = delivery.Options
+
+// DigestSpec is one scheduled report.
+type DigestSpec = reports.DigestSpec
+
+// WorkflowOptions configure the volunteers' workflow around cases.
+type WorkflowOptions struct {
+	// StaleAfter is how long an open case may go without an update before
+	// the stale check names it (default 2h).
+	StaleAfter time.Duration
+	// BroadcastResolved posts a short "resolved, thank you" to the chats a
+	// case was broadcast to when it is resolved.
+	BroadcastResolved bool
+	// Digests are the scheduled reports.
+	Digests []DigestSpec
+	// DirectoryAutoReply answers non-urgent requests in intake groups with
+	// matching directory entries, at most once per AutoReplyEvery per group.
+	DirectoryAutoReply bool
+	AutoReplyEvery     time.Duration
+	// ExportDir is where /export writes CSV files.
+	ExportDir string
+	// RetentionDays is how long personal data of finished cases is kept
+	// (told to askers; the store purges it). Default 90.
+	RetentionDays int
+	// DirectoryFile is a CSV (name,category,district,phone,hours,status,notes)
+	// loaded into the directory at start.
+	DirectoryFile string
 }
 
 // Options configure an Engine. Store and Triage are required.
@@ -55,103 +107,87 @@ type Options struct {
 
 // Engine is the platform-neutral bot. It is safe for concurrent use.
 type Engine struct {
-	opts      Options
-	store     *store.Store
-	triage    *triage.Engine
-	log       *slog.Logger
-	loc       *time.Location
-	mu        sync.RWMutex
-	platforms map[string]Platform
-	names     map[string]string // chat ref → display name, for cards
-	admins    map[string]bool
-	outbox    *outbox
-	chatLocks keyedMutex
-	cmdOnce   sync.Once
-	cmdTable  map[string]*command
+	env       *env.Env
+	outbox    *delivery.Outbox
+	actions   *actions.Actions
+	commands  *commands.Commands
+	intake    *intake.Intake
+	asker     *asker.Asker
+	rooms     *rooms.Rooms
+	reports   *reports.Reports
+	directory *directory.Directory
 }
 
-// New builds an engine and records the configured chat bindings and admins
-// in the store.
+// New builds an engine, records the configured chat bindings and admins in
+// the store, checks the digest schedules and loads the directory file, so
+// configuration mistakes stop the bot at start.
 func New(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.Store == nil || opts.Triage == nil {
 		return nil, errors.New("bot: store and triage are required")
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Location == nil {
-		opts.Location = time.UTC
-	}
-	if opts.Language == "" {
-		opts.Language = "zh"
-	}
 	if opts.AlertAt == triage.None {
 		opts.AlertAt = triage.High
 	}
-	if opts.Workflow.RetentionDays <= 0 {
-		opts.Workflow.RetentionDays = 90
+	wf := opts.Workflow
+	if wf.RetentionDays <= 0 {
+		wf.RetentionDays = 90
 	}
-	if opts.Workflow.StaleAfter <= 0 {
-		opts.Workflow.StaleAfter = 2 * time.Hour
+	if wf.StaleAfter <= 0 {
+		wf.StaleAfter = 2 * time.Hour
 	}
-	e := &Engine{
-		opts:      opts,
-		store:     opts.Store,
-		triage:    opts.Triage,
-		log:       opts.Logger,
-		loc:       opts.Location,
-		platforms: map[string]Platform{},
-		names:     map[string]string{},
-		admins:    map[string]bool{},
+	ev := env.New(env.Config{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Location: opts.Location,
+		Language: opts.Language, Admins: opts.Admins})
+	rd := cards.Renderer{Names: ev, Loc: ev.Loc}
+	e := &Engine{env: ev, outbox: delivery.New(ev, opts.Outbox)}
+	e.rooms = rooms.New(ev, rd, opts.RoomAt)
+	e.directory = directory.New(ev, directory.Options{File: wf.DirectoryFile, AutoReply: wf.DirectoryAutoReply, AutoReplyEvery: wf.AutoReplyEvery})
+	e.reports = reports.New(ev, rd, reports.Options{Digests: wf.Digests, StaleAfter: wf.StaleAfter, ExportDir: wf.ExportDir})
+	e.actions = actions.New(ev, rd, e.rooms, actions.Options{AlertAt: opts.AlertAt, BroadcastResolved: wf.BroadcastResolved})
+	e.intake = intake.New(ev, opts.Triage, rd, e.rooms, e.directory, opts.AlertAt)
+	e.asker = asker.New(ev, opts.Triage, e.intake, e.rooms, e.actions, wf.RetentionDays)
+	e.commands = commands.New(ev, e.actions, e.reports, rd)
+	if err := e.applyBindings(ctx, opts.Groups); err != nil {
+		return nil, err
 	}
-	for _, a := range opts.Admins {
-		e.admins[a] = true
+	if err := e.reports.Validate(); err != nil {
+		return nil, err
 	}
-	e.outbox = newOutbox(e, opts.Outbox)
-	if err := errors.Join(e.applyBindings(ctx), e.setupWorkflow(ctx)); err != nil {
+	if err := e.directory.Load(ctx); err != nil {
 		return nil, err
 	}
 	return e, nil
 }
 
 // AddPlatform registers a platform; its Name is the prefix of its chat refs.
-func (e *Engine) AddPlatform(p Platform) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.platforms[p.Name()] = p
-}
+func (e *Engine) AddPlatform(p Platform) { e.env.AddPlatform(p) }
 
-func (e *Engine) platform(name string) (Platform, bool) {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	p, ok := e.platforms[name]
-	return p, ok
-}
+// Actions is the action layer, for front ends other than chat (the board).
+// Run each call inside a store transaction, then call Wake.
+func (e *Engine) Actions() *actions.Actions { return e.actions }
 
-func (e *Engine) now() time.Time { return e.opts.Now() }
+// Wake tells the outbox that messages were queued (after an action's
+// transaction committed).
+func (e *Engine) Wake() { e.env.Wake() }
 
 // applyBindings writes the configured chat roles into the store so that
 // config and /bind share one source of truth at run time.
-func (e *Engine) applyBindings(ctx context.Context) error {
-	now := e.now()
-	return e.store.Update(ctx, func(tx *store.Tx) error {
+func (e *Engine) applyBindings(ctx context.Context, groups []GroupBinding) error {
+	now := e.env.Now()
+	return e.env.Store.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.ForEachChat(func(c *store.Chat) error {
-			e.rememberName(c.Ref, c.Name)
+			e.env.RememberName(c.Ref, c.Name)
 			return nil
 		}); err != nil {
 			return fmt.Errorf("read chats: %w", err)
 		}
 		if err := tx.ForEachPerson(func(p *store.Person) error {
-			e.rememberName(p.Ref, p.Name)
+			e.env.RememberName(p.Ref, p.Name)
 			return nil
 		}); err != nil {
 			return fmt.Errorf("read people: %w", err)
 		}
-		for _, g := range e.opts.Groups {
-			e.rememberName(g.Chat, g.Name)
+		for _, g := range groups {
+			e.env.RememberName(g.Chat, g.Name)
 			c, err := tx.Chat(g.Chat)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				return fmt.Errorf("read chat %s: %w", g.Chat, err)
@@ -177,259 +213,29 @@ func (e *Engine) applyBindings(ctx context.Context) error {
 // Run delivers the outbox and runs scheduled work until ctx is done.
 func (e *Engine) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
-	go func() { errc <- e.runSchedules(ctx) }()
+	go func() { errc <- e.reports.Run(ctx) }()
 	roomsDone := make(chan struct{})
 	go func() {
 		defer close(roomsDone)
-		e.retryRoomCloses(ctx)
+		e.rooms.RetryCloses(ctx)
 	}()
-	err := e.outbox.run(ctx)
+	err := e.outbox.Run(ctx)
 	<-roomsDone
 	return errors.Join(err, <-errc)
 }
 
-// roomCloseRetry is how often rooms whose close failed are tried again.
-const roomCloseRetry = 10 * time.Minute
-
-// retryRoomCloses closes rooms whose close failed earlier (the platform was
-// down, or the bot restarted before closing them): at start, then
-// periodically, until ctx ends.
-func (e *Engine) retryRoomCloses(ctx context.Context) {
-	t := time.NewTicker(roomCloseRetry)
-	defer t.Stop()
-	for {
-		e.closePendingRooms()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // Drain delivers everything pending in the outbox, as fast as the rate
 // limits allow, and returns when it is empty or ctx is done.
-func (e *Engine) Drain(ctx context.Context) error {
-	return e.outbox.drain(ctx)
-}
+func (e *Engine) Drain(ctx context.Context) error { return e.outbox.Drain(ctx) }
 
 // DeliverDue makes one delivery pass: it sends what is due and what the
 // rate limits allow now, and says how long until more could go out.
-func (e *Engine) DeliverDue(ctx context.Context) (time.Duration, error) {
-	return e.outbox.pass(ctx)
-}
+func (e *Engine) DeliverDue(ctx context.Context) (time.Duration, error) { return e.outbox.Pass(ctx) }
 
-// HandleMessage is the single entry point for every incoming update. It
-// returns once the message and its effects are committed to the store.
-func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
-	// One chat at a time keeps an asker's messages in order even when a
-	// platform delivers updates concurrently.
-	unlock := e.chatLocks.lock(m.Chat)
-	defer unlock()
-	// A message being handled when shutdown starts is finished, not torn
-	// half-way: its work is a few short transactions, bounded here.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
-	defer cancel()
-	if m.Time.IsZero() {
-		m.Time = e.now()
-	}
-	log := e.log.With("chat", m.Chat, "msg", m.ID)
-	switch m.Kind {
-	case KindJoined, KindLeft, KindMigrated:
-		return e.handleMembership(ctx, m)
-	}
-	if m.Callback != nil {
-		m.Text = m.Callback.Data
-	}
-	chat, err := e.chat(ctx, m)
-	if err != nil {
-		return err
-	}
-	if err := e.notePerson(ctx, m); err != nil {
-		return err
-	}
-	var handleErr error
-	switch {
-	case isCommand(m.Text):
-		handleErr = e.handleCommand(ctx, m, chat)
-	case chat.Role == store.RoleIntake:
-		handleErr = e.handleIntake(ctx, m, chat)
-	case chat.Role == store.RoleRoom || (m.Thread != "" && chat.Role == store.RoleCoordination):
-		handleErr = e.handleRoomMessage(ctx, m, chat)
-	case m.Private:
-		handleErr = e.handleAsker(ctx, m, chat)
-	default:
-		// Chatter in coordination or broadcast chats is not ours to act on,
-		// but recording it keeps redelivery harmless.
-		handleErr = e.markSeen(ctx, m)
-	}
-	if handleErr != nil {
-		log.Error("handle message", "err", handleErr)
-		return handleErr
-	}
-	e.outbox.wake()
-	return nil
-}
-
-// chat returns the stored chat record, creating one for a private chat or
-// an unbound group on first sight.
-func (e *Engine) chat(ctx context.Context, m Message) (*store.Chat, error) {
-	var c *store.Chat
-	err := e.store.View(ctx, func(tx *store.Tx) error {
-		var err error
-		c, err = tx.Chat(m.Chat)
-		return err
-	})
-	if err == nil {
-		return c, nil
-	}
-	if !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("read chat %s: %w", m.Chat, err)
-	}
-	c = &store.Chat{Ref: m.Chat, Name: m.ChatName, Active: true, Updated: e.now()}
-	e.rememberName(c.Ref, c.Name)
-	if m.Private {
-		c.Role = store.RolePrivate
-	}
-	if err := e.store.Update(ctx, func(tx *store.Tx) error { return tx.PutChat(c) }); err != nil {
-		return nil, fmt.Errorf("record chat %s: %w", m.Chat, err)
-	}
-	return c, nil
-}
-
-// notePerson records a sender the first time the bot sees them, so
-// coordinators can /assign and admins /grant people by name, and remembers
-// a person's private chat (even from a lone /start) so the bot can tell
-// them about their case and send room invites.
-func (e *Engine) notePerson(ctx context.Context, m Message) error {
-	if m.Sender == "" {
-		return nil
-	}
-	e.rememberName(m.Sender, m.SenderName)
-	var knownPerson, knownChat bool
-	if err := e.store.View(ctx, func(tx *store.Tx) error {
-		_, err := tx.Person(m.Sender)
-		switch {
-		case err == nil:
-			knownPerson = true
-		case !errors.Is(err, store.ErrNotFound):
-			return err
-		}
-		knownChat = !m.Private
-		if m.Private {
-			chat, err := tx.GetState(dmKey(m.Sender))
-			if err != nil {
-				return err
-			}
-			knownChat = string(chat) == m.Chat
-		}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("read person %s: %w", m.Sender, err)
-	}
-	if knownPerson && knownChat {
-		return nil
-	}
-	err := e.store.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Person(m.Sender); errors.Is(err, store.ErrNotFound) {
-			if err := tx.PutPerson(&store.Person{Ref: m.Sender, Name: m.SenderName, Updated: e.now()}); err != nil {
-				return err
-			}
-		} else if err != nil {
-			return err
-		}
-		if !m.Private {
-			return nil
-		}
-		if err := tx.PutState(dmKey(m.Sender), []byte(m.Chat)); err != nil {
-			return err
-		}
-		return tx.PutState(dmOwnerKey(m.Chat), []byte(m.Sender))
-	})
-	if err != nil {
-		return fmt.Errorf("record person %s: %w", m.Sender, err)
-	}
-	return nil
-}
-
-// lang is the reply language for a chat.
-func (e *Engine) lang(c *store.Chat) string {
-	if c != nil && c.Language != "" {
-		return c.Language
-	}
-	return e.opts.Language
-}
-
-func msgKey(m Message) store.MessageKey {
-	id := m.ID
-	if m.Edited {
-		// Each distinct edit is a new fact; the same edit redelivered is not.
-		h := fnv.New64a()
-		h.Write([]byte(m.Text))
-		id = fmt.Sprintf("%s/edit/%x", m.ID, h.Sum64())
-	}
-	if m.Callback != nil {
-		id = "cb/" + m.Callback.ID
-	}
-	return store.MessageKey{Chat: m.Chat, ID: id}
-}
-
-func (e *Engine) markSeen(ctx context.Context, m Message) error {
-	// Chatter is most of the traffic: Batch lets it share commits.
-	return e.store.Batch(ctx, func(tx *store.Tx) error {
-		_, err := tx.MarkSeen(msgKey(m), m.Time)
-		return err
-	})
-}
-
-// errSeen aborts a transaction whose message was already handled.
-var errSeen = errors.New("message already handled")
-
-// once runs fn in one transaction with the message recorded as seen, so a
-// redelivered message changes nothing. It returns errSeen for a repeat.
-func (e *Engine) once(ctx context.Context, m Message, fn func(tx *store.Tx) error) error {
-	return e.store.Update(ctx, func(tx *store.Tx) error {
-		first, err := tx.MarkSeen(msgKey(m), m.Time)
-		if err != nil {
-			return fmt.Errorf("record message: %w", err)
-		}
-		if !first {
-			return errSeen
-		}
-		return fn(tx)
-	})
-}
-
-// keyedMutex serialises work per key (per chat).
-type keyedMutex struct {
-	mu    sync.Mutex
-	locks map[string]*keyedLock
-}
-
-type keyedLock struct {
-	mu   sync.Mutex
-	refs int
-}
-
-func (k *keyedMutex) lock(key string) (unlock func()) {
-	k.mu.Lock()
-	if k.locks == nil {
-		k.locks = map[string]*keyedLock{}
-	}
-	l := k.locks[key]
-	if l == nil {
-		l = &keyedLock{}
-		k.locks[key] = l
-	}
-	l.refs++
-	k.mu.Unlock()
-	l.mu.Lock()
-	return func() {
-		l.mu.Unlock()
-		k.mu.Lock()
-		if l.refs--; l.refs == 0 {
-			delete(k.locks, key)
-		}
-		k.mu.Unlock()
-	}
-}
+// RunDueDigests sends every scheduled digest whose next time after its
+// last run has come by the engine's clock, and reports how many ran. A
+// digest runs once however many of its times were missed (the bot was
+// down), because its last run is then set to now. A digest that never ran
+// only starts its clock, so a first start sends nothing. Run calls this;
+// tests call it to drive digests with a controlled clock.
+func (e *Engine) RunDueDigests(ctx context.Context) (int, error) { return e.reports.RunDue(ctx) }

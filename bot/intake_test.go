@@ -1,9 +1,10 @@
 package bot_test
 
 import (
-	"github.com/lifeline-aid/lifeline/bot"
 	"strings"
 	"testing"
+
+	"github.com/lifeline-aid/lifeline/bot"
 )
 
 func TestIntakeAlertsCoordinationForUrgentPleas(t *testing.T) {

@@ -333,7 +333,7 @@ func (e *Engine) assess(text string, features []float32, wantFeatures bool) (Ass
 			}
 		}
 	}
-	a.Phones = extractPhones(buf, a.Phones)
+	a.Phones = extractPhones(buf, e.phoneRegion.v.Load(), a.Phones)
 	if sc.kinds&kindBit(KindDuration) != 0 { // else no duration to find
 		a.Durations = e.extractDurations(buf, hits, a.Durations)
 	}

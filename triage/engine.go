@@ -203,7 +203,8 @@ type Engine struct {
 	nAuto       int32
 	maxGapBytes int32
 	// model is the trained decision layer (decide.go).
-	model *decisionModel
+	model       *decisionModel
+	phoneRegion phoneRegionSetting // how bare phone numbers are read (phone.go)
 }
 
 type hit struct {

@@ -128,6 +128,10 @@ func foldRune(r rune) (rune, runeClass) {
 		return toSimplified(r), classKeep
 	}
 	switch r {
+	case '〇':
+		// The ideographic zero, as in 二〇二二 and phone numbers spelt
+		// out (一三八〇…): the same digit as 零, and a Han character.
+		return '零', classKeep
 	case '，', '、', '､':
 		return ',', classKeep
 	case '。', '｡':

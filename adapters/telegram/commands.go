@@ -4,9 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+
+	"github.com/lifeline-aid/lifeline/bot"
 )
 
 // command is one menu entry in both languages.
@@ -36,33 +40,118 @@ var volunteerCommands = []command{
 	{"digest", "Summary now", "立即生成摘要"},
 }
 
-// SetCommands publishes the command menu: the asker's commands in private
-// chats and the volunteers' in groups, in Chinese (for clients set to zh)
-// and English (everyone else).
+// SetCommands publishes the built-in menus: the asker's commands in
+// private chats, the volunteers' in each chat of Options.MenuChats (the
+// coordination chats) and in pool rooms, and none in other groups, so the
+// volunteers' commands are never advertised in public groups (#12 item 7).
+// Each comes in Chinese (for clients set to zh) and English (everyone
+// else). It does nothing once the engine published its own with SetMenus.
 func (a *Adapter) SetCommands(ctx context.Context) error {
-	scopes := []struct {
-		scope models.BotCommandScope
-		cmds  []command
-	}{
-		{&models.BotCommandScopeAllPrivateChats{}, askerCommands},
-		{&models.BotCommandScopeAllGroupChats{}, volunteerCommands},
+	a.menuMu.Lock()
+	defer a.menuMu.Unlock()
+	if a.menusSetBy == "engine" {
+		return nil
 	}
 	var errs []error
-	for _, s := range scopes {
+	set := func(scope models.BotCommandScope, cmds []command, where string) {
 		for _, lang := range []string{"zh", ""} {
-			list := make([]models.BotCommand, 0, len(s.cmds))
-			for _, c := range s.cmds {
+			list := make([]models.BotCommand, 0, len(cmds))
+			for _, c := range cmds {
 				d := c.en
 				if lang == "zh" {
 					d = c.zh
 				}
 				list = append(list, models.BotCommand{Command: c.name, Description: d})
 			}
-			_, err := a.api.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: list, Scope: s.scope, LanguageCode: lang})
-			if err != nil {
-				errs = append(errs, fmt.Errorf("set commands (language %q): %w", lang, a.mask(err)))
+			if _, err := a.api.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: list, Scope: scope, LanguageCode: lang}); err != nil {
+				errs = append(errs, fmt.Errorf("set commands for %s (language %q): %w", where, lang, a.mask(err)))
 			}
 		}
 	}
+	set(&models.BotCommandScopeAllPrivateChats{}, askerCommands, "private chats")
+	errs = append(errs, a.clearMenu(ctx, &models.BotCommandScopeAllGroupChats{}, "all groups"))
+	for _, ref := range a.volunteerChats() {
+		id, err := chatID(ref)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("menu for %s: %w", ref, err))
+			continue
+		}
+		set(&models.BotCommandScopeChat{ChatID: id}, volunteerCommands, ref)
+	}
+	a.menusSetBy = "adapter"
 	return errors.Join(errs...)
+}
+
+// volunteerChats are the chats that get the volunteers' built-in menu.
+func (a *Adapter) volunteerChats() []string {
+	out := append([]string(nil), a.opts.MenuChats...)
+	if a.opts.Rooms == RoomsPool {
+		for _, g := range a.opts.Pool {
+			out = append(out, Ref(g))
+		}
+	}
+	return out
+}
+
+// clearMenu deletes a scope's menu in every language it was published in.
+func (a *Adapter) clearMenu(ctx context.Context, scope models.BotCommandScope, where string) error {
+	var errs []error
+	for _, lang := range []string{"zh", ""} {
+		if _, err := a.api.DeleteMyCommands(ctx, &tgbot.DeleteMyCommandsParams{Scope: scope, LanguageCode: lang}); err != nil {
+			errs = append(errs, fmt.Errorf("clear commands for %s (language %q): %w", where, lang, a.mask(err)))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SetMenus publishes the engine's menus, replacing the built-in ones:
+// Private in private chats, Groups in every group, and each of Chats in
+// that chat alone (the coordination chats). A nil list shows no menu there.
+// Menus carry one language, so any Chinese-language list published before
+// is removed and every client sees these.
+func (a *Adapter) SetMenus(ctx context.Context, menus bot.Menus) error {
+	a.menuMu.Lock()
+	defer a.menuMu.Unlock()
+	var errs []error
+	apply := func(scope models.BotCommandScope, items []bot.MenuItem, where string) {
+		if _, err := a.api.DeleteMyCommands(ctx, &tgbot.DeleteMyCommandsParams{Scope: scope, LanguageCode: "zh"}); err != nil {
+			errs = append(errs, fmt.Errorf("clear zh commands for %s: %w", where, a.mask(err)))
+		}
+		if len(items) == 0 {
+			if _, err := a.api.DeleteMyCommands(ctx, &tgbot.DeleteMyCommandsParams{Scope: scope}); err != nil {
+				errs = append(errs, fmt.Errorf("clear commands for %s: %w", where, a.mask(err)))
+			}
+			return
+		}
+		list := make([]models.BotCommand, 0, len(items))
+		for _, it := range items {
+			list = append(list, models.BotCommand{Command: strings.TrimPrefix(it.Command, "/"), Description: it.Description})
+		}
+		if _, err := a.api.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: list, Scope: scope}); err != nil {
+			errs = append(errs, fmt.Errorf("set commands for %s: %w", where, a.mask(err)))
+		}
+	}
+	apply(&models.BotCommandScopeAllPrivateChats{}, menus.Private, "private chats")
+	apply(&models.BotCommandScopeAllGroupChats{}, menus.Groups, "all groups")
+	chats := make([]string, 0, len(menus.Chats))
+	for ref := range menus.Chats {
+		chats = append(chats, ref)
+	}
+	slices.Sort(chats)
+	for _, ref := range chats {
+		if bot.PlatformOf(ref) != Name {
+			continue
+		}
+		id, err := chatID(ref)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("menu for %s: %w", ref, err))
+			continue
+		}
+		apply(&models.BotCommandScopeChat{ChatID: id}, menus.Chats[ref], ref)
+	}
+	a.menusSetBy = "engine"
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("telegram: set menus: %w", err)
+	}
+	return nil
 }

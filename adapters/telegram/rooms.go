@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
@@ -117,15 +118,29 @@ func (a *Adapter) openPoolRoom(ctx context.Context, req bot.RoomRequest) (bot.Ro
 		}
 	}
 	fresh := group == 0
+	var unsafe []string
 	if fresh {
 		for _, g := range a.opts.Pool {
-			if st.Rooms[strconv.FormatInt(g, 10)] == nil {
-				group = g
-				break
+			if st.Rooms[strconv.FormatInt(g, 10)] != nil {
+				continue
 			}
+			why, err := a.historyHidden(ctx, g)
+			if err != nil {
+				return bot.Room{}, err
+			}
+			if why != "" {
+				unsafe = append(unsafe, why)
+				a.reportUnsafePool(ctx, g, why)
+				continue
+			}
+			group = g
+			break
 		}
 	}
 	if group == 0 {
+		if len(unsafe) > 0 {
+			return bot.Room{}, fmt.Errorf("%w: %s", ErrHistoryVisible, strings.Join(unsafe, "; "))
+		}
 		return bot.Room{}, ErrNoFreeRoom
 	}
 	key := strconv.FormatInt(group, 10)
@@ -167,6 +182,60 @@ func (a *Adapter) openPoolRoom(ctx context.Context, req bot.RoomRequest) (bot.Ro
 		return bot.Room{}, err
 	}
 	return out, nil
+}
+
+// ErrHistoryVisible is wrapped by OpenRoom when every free pool group
+// would show a newcomer the messages of earlier cases (or cannot be
+// checked); the error names each group and what to change.
+var ErrHistoryVisible = errors.New("no free pool group hides its history from new members")
+
+// historyHidden checks that people invited to group cannot scroll up to an
+// earlier case's address and phone. It returns "" when the group is safe,
+// or why it is not; err is a failure to check that a retry may fix.
+// has_visible_history is shown only to administrators, so the bot must be
+// one to tell: a bot that is not is treated as unsafe.
+func (a *Adapter) historyHidden(ctx context.Context, group int64) (string, error) {
+	ref := Ref(group)
+	mem, err := a.api.GetChatMember(ctx, &tgbot.GetChatMemberParams{ChatID: group, UserID: a.me.ID})
+	if err != nil {
+		if err := a.classify(err); !errors.Is(err, bot.ErrPermanent) {
+			return "", fmt.Errorf("check pool group %s: %w", ref, err)
+		}
+		return fmt.Sprintf("%s: the bot is not in the group (%v)", ref, a.mask(err)), nil
+	}
+	if mem.Type != models.ChatMemberTypeAdministrator && mem.Type != models.ChatMemberTypeOwner {
+		return fmt.Sprintf("%s: the bot is not an administrator, so it cannot check that chat history is hidden from new members; make it admin", ref), nil
+	}
+	info, err := a.api.GetChat(ctx, &tgbot.GetChatParams{ChatID: group})
+	if err != nil {
+		if err := a.classify(err); !errors.Is(err, bot.ErrPermanent) {
+			return "", fmt.Errorf("check pool group %s: %w", ref, err)
+		}
+		return fmt.Sprintf("%s: cannot read the group (%v)", ref, a.mask(err)), nil
+	}
+	if info.HasVisibleHistory {
+		return fmt.Sprintf("%s (%s): new members can read its history, which holds earlier cases; set Chat history for new members to Hidden in the group settings", ref, info.Title), nil
+	}
+	return "", nil
+}
+
+// unsafeNoticeGap is how often admins hear about the same unsafe pool group.
+const unsafeNoticeGap = time.Hour
+
+// reportUnsafePool logs a skipped pool group and tells the admins, at most
+// once an hour per group.
+func (a *Adapter) reportUnsafePool(ctx context.Context, group int64, why string) {
+	a.log.Error("pool group skipped: it would show earlier cases to the next asker", "group", Ref(group), "why", why)
+	a.noticeMu.Lock()
+	last, seen := a.noticed[group]
+	due := !seen || time.Since(last) >= unsafeNoticeGap
+	if due {
+		a.noticed[group] = time.Now()
+	}
+	a.noticeMu.Unlock()
+	if due && a.opts.OnNotice != nil {
+		a.opts.OnNotice(ctx, "Telegram rescue-room pool group skipped: "+why)
+	}
 }
 
 // invite creates a single-use invite link to group for person and records

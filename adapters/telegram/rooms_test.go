@@ -1,8 +1,10 @@
 package telegram
 
 import (
+	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/go-telegram/bot/models"
@@ -166,5 +168,45 @@ func TestRoomsNone(t *testing.T) {
 	a := newAdapter(t, srv, func(o *Options) { o.Rooms = RoomsNone })
 	if _, err := a.OpenRoom(t.Context(), bot.RoomRequest{Case: 1, Title: "#1"}); !errors.Is(err, ErrRoomsDisabled) {
 		t.Errorf("OpenRoom = %v, want ErrRoomsDisabled", err)
+	}
+}
+
+func TestPoolSkipsGroupsWhoseHistoryNewMembersCanRead(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	const g1, g2, g3 = int64(-1002000000001), int64(-1002000000002), int64(-1002000000003)
+	srv.SetHistoryVisible(g1, true)
+	srv.SetBotStatus(g2, models.ChatMemberTypeMember) // cannot even check
+	var notices []string
+	a := newAdapter(t, srv, func(o *Options) {
+		o.Rooms, o.Pool = RoomsPool, []int64{g1, g2, g3}
+		o.OnNotice = func(_ context.Context, text string) { notices = append(notices, text) }
+	})
+	req := bot.RoomRequest{Case: 1, Title: "#1", Coordination: "telegram:-1001000000002", Members: []string{Ref(7), Ref(8)}}
+	room, err := a.OpenRoom(t.Context(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if room.Chat != Ref(g3) {
+		t.Errorf("room in %s, want the one safe group %s", room.Chat, Ref(g3))
+	}
+	if len(notices) != 2 || !strings.Contains(notices[0], "-1002000000001") || !strings.Contains(notices[0], "Hidden") ||
+		!strings.Contains(notices[1], "not an administrator") {
+		t.Errorf("admins were told %q", notices)
+	}
+
+	// With only unsafe groups left, the engine gets an error naming them.
+	req.Case = 2
+	_, err = a.OpenRoom(t.Context(), req)
+	if !errors.Is(err, ErrHistoryVisible) || !strings.Contains(err.Error(), "-1002000000001") {
+		t.Errorf("err = %v, want ErrHistoryVisible naming the group", err)
+	}
+	if len(notices) != 2 {
+		t.Errorf("the same groups were reported again within the hour: %q", notices)
+	}
+
+	// Fixed by the admins: the group is used again.
+	srv.SetHistoryVisible(g1, false)
+	if room, err := a.OpenRoom(t.Context(), req); err != nil || room.Chat != Ref(g1) {
+		t.Errorf("after hiding history: %+v, %v", room, err)
 	}
 }

@@ -55,6 +55,8 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.runCtx = ctx
 	a.cbMu.Unlock()
 	defer a.stopAnswerTimers()
+	a.setStatus(false, "starting")
+	defer a.setStatus(false, "stopped")
 	if a.opts.Mode == ModeWebhook {
 		return a.runWebhook(ctx, h)
 	}
@@ -101,6 +103,7 @@ func (a *Adapter) poll(ctx context.Context, h bot.Handler) error {
 	var failing error // the error of the current failure streak, logged once
 	var stuckID int64 // an update that keeps failing, and how often it has
 	var stuckTries int
+	var batchErr string // the last batch failure, logged once
 	fail := func(what string, err error) bool {
 		if failing == nil || failing.Error() != err.Error() {
 			a.log.Error(what, "err", err)
@@ -116,12 +119,34 @@ func (a *Adapter) poll(ctx context.Context, h bot.Handler) error {
 				break
 			}
 			if errors.Is(err, tgbot.ErrorUnauthorized) {
+				a.setStatus(false, "Telegram refused the bot token (revoked?): check platforms.telegram.token")
 				return fmt.Errorf("telegram: poll updates: %w", err)
 			}
+			a.setStatus(false, pollTrouble(err))
 			if !fail("poll updates", err) {
 				break
 			}
 			continue
+		}
+		a.setStatus(true, "")
+		if bh, isBatch := h.(bot.BatchHandler); isBatch && len(updates) > 1 {
+			err := a.handleBatch(ctx, bh, updates)
+			if err == nil {
+				if failing != nil {
+					a.log.Info("telegram updates flowing again")
+				}
+				failing, backoff, batchErr = nil, 0, ""
+				continue
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			// One at a time finds an update that can never be recorded and,
+			// after PoisonAttempts, skips only that one.
+			if err.Error() != batchErr {
+				a.log.Warn("a page of updates was not recorded together; trying them one at a time", "updates", len(updates), "err", err)
+			}
+			batchErr = err.Error()
 		}
 		ok := true
 		for i, u := range updates {
@@ -256,6 +281,8 @@ func (a *Adapter) runWebhook(ctx context.Context, h bot.Handler) error {
 		return fmt.Errorf("telegram: set webhook %s: %w", a.opts.WebhookURL, a.mask(err))
 	}
 	a.log.Info("webhook serving", "listen", ln.Addr().String(), "url", a.opts.WebhookURL)
+	a.setStatus(true, "")
+	go a.watchWebhook(ctx)
 	select {
 	case <-ctx.Done():
 		shut, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -291,6 +318,7 @@ func (a *Adapter) WebhookHandler(h bot.Handler) http.Handler {
 			http.Error(w, "bad update", http.StatusBadRequest)
 			return
 		}
+		a.setStatus(true, "")
 		if err := a.handle(r.Context(), h, u); err != nil {
 			a.log.Error("webhook: handle update", "update", u.ID, "err", err)
 			http.Error(w, "not handled, retry", http.StatusInternalServerError)
@@ -310,26 +338,89 @@ func (a *Adapter) handle(ctx context.Context, h bot.Handler, u *models.Update) e
 		return nil
 	}
 	a.trackPoolMembers(ctx, u)
-	if m, ok := a.mapUpdate(u); ok && !a.repeatedMembership(m) {
-		if err := h.HandleMessage(ctx, m); err != nil {
+	offsetSaved := false
+	if m, ok := a.mapUpdate(u); ok && !a.repeatedMembership(m, nil) {
+		if bh, isBatch := h.(bot.BatchHandler); isBatch && u.ID > a.last {
+			// The offset is committed with the message: one write, not two.
+			if err := bh.HandleBatch(ctx, bot.Batch{Messages: []bot.Message{m}, State: []bot.StateWrite{a.offsetWrite(u.ID)}}); err != nil {
+				return err
+			}
+			offsetSaved = true
+		} else if err := h.HandleMessage(ctx, m); err != nil {
 			return err
 		}
-		if m.Kind == bot.KindJoined || m.Kind == bot.KindLeft {
-			a.membership[m.Chat] = membershipSeen{kind: m.Kind, at: time.Now()}
-		}
-		if m.Callback != nil {
-			a.acknowledgeLater(m.Callback.ID)
-		}
+		a.afterHandled(m)
 	}
 	if u.ID > a.last {
 		a.last = u.ID
-		if err := a.state.PutState(ctx, a.offsetKey(), []byte(strconv.FormatInt(u.ID, 10))); err != nil {
-			// Handled but not remembered: after a restart Telegram may send it
-			// again, and the engine's seen record makes that harmless.
-			a.log.Warn("persist update offset", "update", u.ID, "err", err)
+		if !offsetSaved {
+			a.saveOffset(ctx, u.ID)
 		}
 	}
 	return nil
+}
+
+// handleBatch hands a getUpdates page to the engine as one batch, with the
+// new offset in the same commit. Nothing is confirmed to Telegram (the next
+// getUpdates offset) before HandleBatch returned nil.
+func (a *Adapter) handleBatch(ctx context.Context, bh bot.BatchHandler, updates []*models.Update) error {
+	a.handleMu.Lock()
+	defer a.handleMu.Unlock()
+	var msgs []bot.Message
+	pending := map[string]membershipSeen{}
+	top := a.last
+	for _, u := range updates {
+		if u.ID != 0 && u.ID <= a.last {
+			continue
+		}
+		a.trackPoolMembers(ctx, u)
+		if m, ok := a.mapUpdate(u); ok && !a.repeatedMembership(m, pending) {
+			msgs = append(msgs, m)
+			if m.Kind == bot.KindJoined || m.Kind == bot.KindLeft {
+				pending[m.Chat] = membershipSeen{kind: m.Kind, at: time.Now()}
+			}
+		}
+		top = max(top, u.ID)
+	}
+	if top == a.last {
+		return nil
+	}
+	if len(msgs) == 0 {
+		a.saveOffset(ctx, top)
+	} else if err := bh.HandleBatch(ctx, bot.Batch{Messages: msgs, State: []bot.StateWrite{a.offsetWrite(top)}}); err != nil {
+		return fmt.Errorf("record %d updates: %w", len(msgs), err)
+	}
+	for _, m := range msgs {
+		a.afterHandled(m)
+	}
+	a.last = top
+	return nil
+}
+
+// offsetWrite is the stored offset, as the adapter keeps it: the decimal
+// id of the last update handled.
+func (a *Adapter) offsetWrite(id int64) bot.StateWrite {
+	return bot.StateWrite{Key: a.offsetKey(), Value: []byte(strconv.FormatInt(id, 10))}
+}
+
+func (a *Adapter) saveOffset(ctx context.Context, id int64) {
+	w := a.offsetWrite(id)
+	if err := a.state.PutState(ctx, w.Key, w.Value); err != nil {
+		// Handled but not remembered: after a restart Telegram may send it
+		// again, and the engine's seen record makes that harmless.
+		a.log.Warn("persist update offset", "update", id, "err", err)
+	}
+}
+
+// afterHandled does what follows a message the engine recorded. Called
+// with handleMu held.
+func (a *Adapter) afterHandled(m bot.Message) {
+	if m.Kind == bot.KindJoined || m.Kind == bot.KindLeft {
+		a.membership[m.Chat] = membershipSeen{kind: m.Kind, at: time.Now()}
+	}
+	if m.Callback != nil {
+		a.acknowledgeLater(m.Callback.ID)
+	}
 }
 
 // membershipSeen is the last join or leave reported for a chat.
@@ -342,9 +433,13 @@ type membershipSeen struct {
 // Telegram announces the bot's arrival twice, as my_chat_member and as a
 // new_chat_members service message, and the engine would greet twice.
 // Called with handleMu held.
-func (a *Adapter) repeatedMembership(m bot.Message) bool {
+// pending holds joins and leaves earlier in the same batch.
+func (a *Adapter) repeatedMembership(m bot.Message, pending map[string]membershipSeen) bool {
 	if m.Kind != bot.KindJoined && m.Kind != bot.KindLeft {
 		return false
+	}
+	if s, ok := pending[m.Chat]; ok {
+		return s.kind == m.Kind
 	}
 	now := time.Now()
 	for chat, s := range a.membership {
@@ -428,5 +523,65 @@ func (a *Adapter) stopAnswerTimers() {
 	for id, t := range a.pending {
 		t.Stop()
 		delete(a.pending, id)
+	}
+}
+
+// Status says whether updates arrive: up while getUpdates answers (or,
+// with a webhook, while Telegram reports no delivery error), with the time
+// of the last successful poll or webhook post, and why it is down.
+func (a *Adapter) Status() bot.PlatformStatus {
+	a.statusMu.Lock()
+	defer a.statusMu.Unlock()
+	return a.status
+}
+
+func (a *Adapter) setStatus(up bool, detail string) {
+	a.statusMu.Lock()
+	defer a.statusMu.Unlock()
+	a.status.Up, a.status.Detail = up, detail
+	if up {
+		a.status.LastUpdate = time.Now()
+	}
+}
+
+// pollTrouble says in a few words why getUpdates failed.
+func pollTrouble(err error) string {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return "cannot reach Telegram: " + uerr.Err.Error()
+	}
+	return "Telegram answered an error: " + err.Error()
+}
+
+// webhookCheck is how often webhook mode asks Telegram whether it can
+// deliver (webhook mode has no poll that would show it).
+var webhookCheck = time.Minute
+
+// watchWebhook asks getWebhookInfo now and then: Telegram reports there
+// when it cannot reach the webhook, which the bot would otherwise never
+// notice (it simply hears nothing).
+func (a *Adapter) watchWebhook(ctx context.Context) {
+	t := time.NewTicker(webhookCheck)
+	defer t.Stop()
+	var seenErr int
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		info, err := a.api.GetWebhookInfo(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			a.setStatus(false, "cannot reach Telegram to check the webhook: "+a.mask(err).Error())
+		case info.LastErrorDate > seenErr:
+			seenErr = info.LastErrorDate
+			a.setStatus(false, "Telegram cannot deliver to the webhook: "+info.LastErrorMessage)
+			a.log.Error("Telegram reports webhook delivery failing", "error", info.LastErrorMessage, "pending", info.PendingUpdateCount)
+		case info.LastErrorDate == 0 || a.Status().Up:
+			a.setStatus(true, "")
+		}
 	}
 }

@@ -93,39 +93,37 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 		// fail (which would read as the whole chat being unreachable).
 		a.log.Info("message to edit is gone, posting anew", "chat", m.Chat, "msg", m.EditOf)
 	}
+	if m.Attachment != nil {
+		return a.sendAttachment(ctx, chat, thread, m, markup)
+	}
 	parts := Split(m.Text, maxUnits)
+	keyboard := a.replyKeyboard(m, markup != nil && len(parts) == 1)
 	// A retry after a failure mid-way resumes after the parts already out,
 	// so the chat does not see them twice.
 	key, first := a.resumePoint(m, len(parts))
 	var id string
 	for i := first; i < len(parts); i++ {
-		part := parts[i]
 		p := &tgbot.SendMessageParams{
-			ChatID:             chat,
-			MessageThreadID:    thread,
-			Text:               EscapeHTML(part),
+			Text:               EscapeHTML(parts[i]),
 			ParseMode:          models.ParseModeHTML,
 			LinkPreviewOptions: &models.LinkPreviewOptions{IsDisabled: tgbot.True()},
 		}
-		if i == len(parts)-1 && markup != nil {
+		switch {
+		case i == len(parts)-1 && markup != nil:
 			p.ReplyMarkup = markup
+		case i == 0 && keyboard != nil:
+			p.ReplyMarkup = keyboard
+		case i == len(parts)-1 && keyboard != nil:
+			p.ReplyMarkup = keyboard
 		}
-		sent, err := a.api.SendMessage(ctx, p)
-		var migrated *tgbot.MigrateError
-		if errors.As(err, &migrated) && migrated.MigrateToChatID != 0 {
-			// The group became a supergroup; the migration update rebinds
-			// the chat, and this message follows it there now.
-			a.log.Info("group migrated, sending to its new id", "chat", m.Chat, "to", Ref(int64(migrated.MigrateToChatID)))
-			chat, p.ChatID = int64(migrated.MigrateToChatID), int64(migrated.MigrateToChatID)
-			sent, err = a.api.SendMessage(ctx, p)
-		}
-		if err != nil && thread != 0 && threadGone(err) {
-			// The topic was closed or deleted: the message still matters, so
-			// it goes to the chat itself.
-			a.log.Info("topic is gone, posting in the chat", "chat", m.Chat, "thread", thread, "err", a.mask(err))
-			thread, p.MessageThreadID = 0, 0
-			sent, err = a.api.SendMessage(ctx, p)
-		}
+		sent, err := a.withFallbacks(ctx, m.Chat, &chat, &thread, func() (int, error) {
+			p.ChatID, p.MessageThreadID = chat, thread
+			msg, err := a.api.SendMessage(ctx, p)
+			if err != nil {
+				return 0, err
+			}
+			return msg.ID, nil
+		})
 		if err != nil {
 			if len(parts) > 1 {
 				a.markSent(key, i)
@@ -133,12 +131,34 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 			}
 			return "", fmt.Errorf("send to %s: %w", m.Chat, a.classify(err))
 		}
-		id = strconv.Itoa(sent.ID)
+		id = strconv.Itoa(sent)
 	}
 	if len(parts) > 1 {
 		a.markSent(key, -1)
 	}
 	return id, nil
+}
+
+// withFallbacks runs one send, and runs it again where the failure is about
+// where it went rather than what it says: a group that became a supergroup
+// (the message follows it to its new id) and a closed or deleted topic (the
+// message still matters, so it goes to the chat itself). call reads *chat
+// and *thread.
+func (a *Adapter) withFallbacks(ctx context.Context, ref string, chat *any, thread *int, call func() (int, error)) (int, error) {
+	id, err := call()
+	var migrated *tgbot.MigrateError
+	if errors.As(err, &migrated) && migrated.MigrateToChatID != 0 {
+		// The migration update rebinds the chat; this message goes there now.
+		a.log.Info("group migrated, sending to its new id", "chat", ref, "to", Ref(int64(migrated.MigrateToChatID)))
+		*chat = int64(migrated.MigrateToChatID)
+		id, err = call()
+	}
+	if err != nil && *thread != 0 && threadGone(err) {
+		a.log.Info("topic is gone, posting in the chat", "chat", ref, "thread", *thread, "err", a.mask(err))
+		*thread = 0
+		id, err = call()
+	}
+	return id, err
 }
 
 // partialTTL is how long the adapter remembers a half-sent long message.
@@ -156,7 +176,14 @@ func (a *Adapter) resumePoint(m bot.OutMessage, parts int) ([32]byte, int) {
 	if parts < 2 {
 		return [32]byte{}, 0
 	}
-	key := sha256.Sum256([]byte(m.Chat + "\x00" + m.Thread + "\x00" + m.Text))
+	ident := m.Chat + "\x00" + m.Thread + "\x00" + m.Text
+	if at := m.Attachment; at != nil {
+		ident += "\x00" + at.Path
+		if at.CopyOf != nil {
+			ident += "\x00" + at.CopyOf.Chat + "/" + at.CopyOf.ID
+		}
+	}
+	key := sha256.Sum256([]byte(ident))
 	a.partMu.Lock()
 	defer a.partMu.Unlock()
 	p, ok := a.partial[key]
@@ -206,7 +233,15 @@ func (a *Adapter) edit(ctx context.Context, chat any, m bot.OutMessage, markup *
 	if markup != nil {
 		p.ReplyMarkup = markup
 	}
-	if _, err := a.api.EditMessageText(ctx, p); err != nil {
+	_, err = a.api.EditMessageText(ctx, p)
+	if err != nil && strings.Contains(err.Error(), "no text in the message to edit") {
+		// The card went out as the caption of a photo or a voice note.
+		_, err = a.api.EditMessageCaption(ctx, &tgbot.EditMessageCaptionParams{
+			ChatID: chat, MessageID: msgID, Caption: EscapeHTML(captionOf(m.Text)),
+			ParseMode: models.ParseModeHTML, ReplyMarkup: replyMarkupOrNil(markup),
+		})
+	}
+	if err != nil {
 		msg := err.Error()
 		switch {
 		case strings.Contains(msg, "message is not modified"):

@@ -93,6 +93,15 @@ type Options struct {
 	// RateLimits replaces Telegram's documented limits in Limits when not
 	// zero: for bots with raised limits (paid broadcasts), or tests.
 	RateLimits bot.Limits
+	// MenuChats are the chats (refs) that get the volunteers' command menu
+	// when Run publishes the built-in menus: the coordination chats. Other
+	// groups get no menu, so public groups never see the volunteers'
+	// commands. The engine can replace all menus with SetMenus.
+	MenuChats []string
+	// OnNotice, when set, receives advice for admins that is not an answer
+	// to any message: a pool group skipped because new members could read
+	// its history. The cmd wires it to the engine's admin notices.
+	OnNotice func(ctx context.Context, text string)
 }
 
 // Adapter is the Telegram platform. It is safe for concurrent use.
@@ -116,6 +125,18 @@ type Adapter struct {
 	partMu  sync.Mutex
 	partial map[[32]byte]partial // half-sent long messages
 
+	liveMu sync.Mutex
+	live   map[string]time.Time // live locations last handed over
+
+	statusMu sync.Mutex
+	status   bot.PlatformStatus
+
+	noticeMu sync.Mutex
+	noticed  map[int64]time.Time // pool groups reported unsafe
+
+	menuMu     sync.Mutex
+	menusSetBy string // "" until a menu was published; "engine" after SetMenus
+
 	cbMu    sync.Mutex
 	runCtx  context.Context        // Run's context, for self-acknowledgements
 	pending map[string]*time.Timer // callback id → self-acknowledgement timer
@@ -123,9 +144,13 @@ type Adapter struct {
 }
 
 var (
-	_ bot.Platform    = (*Adapter)(nil)
-	_ bot.RoomOpener  = (*Adapter)(nil)
-	_ bot.MemberAdder = (*Adapter)(nil)
+	_ bot.Platform       = (*Adapter)(nil)
+	_ bot.RoomOpener     = (*Adapter)(nil)
+	_ bot.MemberAdder    = (*Adapter)(nil)
+	_ bot.MediaFetcher   = (*Adapter)(nil)
+	_ bot.DeepLinker     = (*Adapter)(nil)
+	_ bot.StatusReporter = (*Adapter)(nil)
+	_ bot.MenuSetter     = (*Adapter)(nil)
 )
 
 // New checks the token with getMe and returns an adapter. A bad token or
@@ -194,6 +219,9 @@ func New(ctx context.Context, opts Options) (*Adapter, error) {
 		membership: map[string]membershipSeen{},
 		partial:    map[[32]byte]partial{},
 		done:       map[string]time.Time{},
+		live:       map[string]time.Time{},
+		noticed:    map[int64]time.Time{},
+		status:     bot.PlatformStatus{Detail: "not started"},
 	}
 	if a.state == nil {
 		a.state = &memState{m: map[string][]byte{}}

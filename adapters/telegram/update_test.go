@@ -113,17 +113,20 @@ func TestUpdateMapping(t *testing.T) {
 			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Text: "/claim 42", Mentioned: true}},
 		{"command alone for this bot", models.Update{Message: msgWith(srv, group, ann, "/cases@lifeline_test_bot")},
 			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Text: "/cases", Mentioned: true}},
-		{"command for another bot", models.Update{Message: msgWith(srv, group, ann, "/claim@other_bot 42")},
-			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Text: "/claim@other_bot 42"}},
+		{"command for another bot", models.Update{Message: msgWith(srv, group, ann, "/claim@other_bot 42")}, nil},
+		{"a path is no command", models.Update{Message: msgWith(srv, group, ann, "/home/ann@host is flooded")},
+			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Text: "/home/ann@host is flooded"}},
 		{"mention", models.Update{Message: msgWith(srv, group, ann, "@lifeline_test_bot help my mother")},
 			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Text: "@lifeline_test_bot help my mother", Mentioned: true}},
 		{"longer name is not a mention", models.Update{Message: msgWith(srv, group, ann, "ask @lifeline_test_bot2")},
 			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Text: "ask @lifeline_test_bot2"}},
 		{"reply to the bot", models.Update{Message: reply},
-			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Text: "yes, case 3", Mentioned: true, ID: strconv.Itoa(reply.ID)}},
+			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Text: "yes, case 3", Mentioned: true, ID: strconv.Itoa(reply.ID), ReplyTo: strconv.Itoa(sentCard.ID)}},
 		{"caption", models.Update{Message: photo},
 			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Text: "photo of the prescription", ID: strconv.Itoa(photo.ID)}},
-		{"sticker", models.Update{Message: sticker}, nil},
+		{"sticker", models.Update{Message: sticker},
+			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", ID: strconv.Itoa(sticker.ID),
+				Media: []bot.Media{{Kind: bot.MediaSticker, Ref: "x"}}}},
 		{"bot added (my_chat_member)", srv.MyChatMember(group, ann, models.ChatMemberTypeLeft, models.ChatMemberTypeMember),
 			&bot.Message{Chat: "telegram:-1001000000001", ChatName: "浦东互助1群", Sender: "telegram:7", SenderName: "Ann", Kind: bot.KindJoined}},
 		{"bot promoted", srv.MyChatMember(group, ann, models.ChatMemberTypeMember, models.ChatMemberTypeAdministrator), nil},
@@ -307,15 +310,11 @@ func equal(a, b []string) bool {
 	return true
 }
 
-func TestSetMyCommandsPerScopeAndLanguage(t *testing.T) {
+func TestBuiltInMenusKeepVolunteerCommandsOutOfPublicGroups(t *testing.T) {
 	srv := telegramtest.NewServer(t)
-	a := newAdapter(t, srv, nil)
+	a := newAdapter(t, srv, func(o *Options) { o.MenuChats = []string{"telegram:-1002222222222"} })
 	start(t, a, &recorder{})
-	waitFor(t, "commands published", func() bool { return len(srv.Commands()) == 4 })
-	seen := map[string][]models.BotCommand{}
-	for _, c := range srv.Commands() {
-		seen[c.Scope+"/"+c.Language] = c.Commands
-	}
+	waitFor(t, "menus published", func() bool { return len(srv.Menu("chat", -1002222222222, "")) > 0 })
 	has := func(cmds []models.BotCommand, name string) bool {
 		for _, c := range cmds {
 			if c.Command == name {
@@ -325,15 +324,18 @@ func TestSetMyCommandsPerScopeAndLanguage(t *testing.T) {
 		return false
 	}
 	for _, lang := range []string{"zh", ""} {
-		private, group := seen["all_private_chats/"+lang], seen["all_group_chats/"+lang]
+		private, groups, coord := srv.Menu("all_private_chats", 0, lang), srv.Menu("all_group_chats", 0, lang), srv.Menu("chat", -1002222222222, lang)
 		if !has(private, "start") || !has(private, "cancel") || has(private, "claim") {
 			t.Errorf("private commands (%q) = %v", lang, private)
 		}
-		if !has(group, "claim") || !has(group, "broadcast") || has(group, "start") {
-			t.Errorf("group commands (%q) = %v", lang, group)
+		if len(groups) != 0 {
+			t.Errorf("every group, public ones included, shows a menu (%q): %v", lang, groups)
+		}
+		if !has(coord, "claim") || !has(coord, "broadcast") || has(coord, "start") {
+			t.Errorf("coordination chat commands (%q) = %v", lang, coord)
 		}
 	}
-	if seen["all_private_chats/zh"][0].Description == seen["all_private_chats/"][0].Description {
+	if srv.Menu("all_private_chats", 0, "zh")[0].Description == srv.Menu("all_private_chats", 0, "")[0].Description {
 		t.Errorf("zh and en descriptions are the same")
 	}
 }

@@ -116,6 +116,31 @@ type Adapter struct {
 
 	notifyMu     sync.Mutex
 	lastNotified time.Time
+
+	statusMu sync.Mutex
+	status   bot.PlatformStatus
+}
+
+var _ bot.StatusReporter = (*Adapter)(nil)
+
+// Status says whether the account is logged in and syncing, when WeChat
+// last answered a sync, why it is down, and while a QR scan is needed the
+// login URL to encode in the code (the same content the terminal shows).
+func (a *Adapter) Status() bot.PlatformStatus {
+	a.statusMu.Lock()
+	defer a.statusMu.Unlock()
+	return a.status
+}
+
+func (a *Adapter) setStatus(f func(s *bot.PlatformStatus)) {
+	a.statusMu.Lock()
+	defer a.statusMu.Unlock()
+	f(&a.status)
+}
+
+// down marks the platform down for why, keeping the last sync time.
+func (a *Adapter) down(why string) {
+	a.setStatus(func(s *bot.PlatformStatus) { s.Up, s.Detail = false, why })
 }
 
 var (
@@ -170,6 +195,7 @@ func New(opts Options) (*Adapter, error) {
 		queue:        make(chan bot.Message, 256),
 		sendSem:      make(chan struct{}, 1),
 		tooOftenBase: time.Minute,
+		status:       bot.PlatformStatus{Detail: "not started"},
 	}, nil
 }
 
@@ -209,10 +235,13 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		a.dispatch(dctx, h)
 	}()
 
+	a.down("logging in")
+	defer a.down("stopped")
 	if err := a.probe(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil
 		}
+		a.down(err.Error())
 		return err
 	}
 	relogin := false
@@ -232,6 +261,9 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			sess.mayRefresh(0)
 		}
 		a.setSession(sess)
+		a.setStatus(func(s *bot.PlatformStatus) {
+			s.Up, s.Detail, s.LoginURL, s.LastUpdate = true, "", "", time.Now()
+		})
 		select {
 		case <-sess.bot.Context().Done():
 		case <-ctx.Done():
@@ -239,9 +271,11 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 		a.setSession(nil)
 		sess.cancel()
 		if ctx.Err() != nil {
+			a.down("stopped")
 			a.log.Info("wechat: stopped")
 			return nil
 		}
+		a.down("session ended, logging in again: " + sess.endReason().Error())
 		a.log.Warn("wechat: session ended, logging in again", "reason", sess.endReason())
 		relogin = true
 	}
@@ -288,14 +322,55 @@ func (a *Adapter) session() *session {
 
 // dispatch hands queued messages to the engine in arrival order. It runs in
 // its own goroutine so the library's sync loop never waits on the engine.
+//
+// Messages already queued together (one sync usually brings several) go
+// to a bot.BatchHandler as one batch, recorded in one commit.
 func (a *Adapter) dispatch(ctx context.Context, h bot.Handler) {
+	bh, batches := h.(bot.BatchHandler)
 	for {
+		var m bot.Message
 		select {
 		case <-ctx.Done():
 			return
-		case m := <-a.queue:
+		case m = <-a.queue:
+		}
+		group := []bot.Message{m}
+	more:
+		for batches && len(group) < cap(a.queue) {
+			select {
+			case next := <-a.queue:
+				group = append(group, next)
+			default:
+				break more
+			}
+		}
+		if len(group) > 1 && a.deliverBatch(ctx, bh, group) {
+			continue
+		}
+		for _, m := range group {
 			a.deliver(ctx, h, m)
 		}
+	}
+}
+
+// deliverBatch hands a batch over, trying a few times: WeChat will not
+// deliver these messages again. It reports false when the batch was not
+// recorded, and the messages are then tried one at a time.
+func (a *Adapter) deliverBatch(ctx context.Context, bh bot.BatchHandler, msgs []bot.Message) bool {
+	wait := 500 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := bh.HandleBatch(ctx, bot.Batch{Messages: msgs})
+		if err == nil {
+			return true
+		}
+		if ctx.Err() != nil || attempt == 3 {
+			a.log.Warn("wechat: engine did not record a batch; handing the messages over one at a time", "messages", len(msgs), "err", err)
+			return false
+		}
+		if !sleep(ctx, wait) {
+			return false
+		}
+		wait *= 2
 	}
 }
 

@@ -198,11 +198,20 @@ func (a *Adapter) friendRef(ctx context.Context, sess *session, c contact) (stri
 	a.idMu.Lock()
 	defer a.idMu.Unlock()
 	if id, ok := remarkID(c.remark); ok {
-		sess.dir.putFriend(c, id)
-		if err := a.rememberNick(ctx, id, c.nick); err != nil {
-			return "", err
+		if other, taken := sess.dir.friend(id); !taken || other == c.userName {
+			if err := a.noteSeenID(ctx, id); err != nil {
+				return "", err
+			}
+			sess.dir.putFriend(c, id)
+			if err := a.rememberNick(ctx, id, c.nick); err != nil {
+				return "", err
+			}
+			return platformName + ":" + id, nil
 		}
-		return platformName + ":" + id, nil
+		// Another friend holds this id this session: the remark was copied
+		// by hand. This one is a newcomer and gets an id of its own below.
+		a.log.Warn("wechat: a friend's remark carries an id another friend has; assigning a fresh one", "id", id, "nick", c.nick)
+		c.remark = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(c.remark), id))
 	}
 	if id, ok := sess.dir.friendID(c.userName); ok && sess.dir.remarkTried(c.userName) {
 		// Known this session, and WeChat would not keep the remark: don't
@@ -250,8 +259,8 @@ func (a *Adapter) friendRef(ctx context.Context, sess *session, c contact) (stri
 	return platformName + ":" + id, nil
 }
 
-// knownFriendID looks a friend's id up without assigning one.
-func (a *Adapter) knownFriendID(ctx context.Context, c contact) string {
+// knownFriendIDLocked looks a friend's id up without assigning one.
+func (a *Adapter) knownFriendIDLocked(ctx context.Context, c contact) string {
 	if id, ok := remarkID(c.remark); ok {
 		return id
 	}
@@ -293,6 +302,104 @@ func (a *Adapter) rememberNick(ctx context.Context, id, nick string) error {
 	return nil
 }
 
+// loadFriends puts the friends from the contact list in the directory.
+// Every id seen in a remark moves the counter past it, so an id typed by
+// hand or restored from a backup is never handed out again; two friends
+// with the same id keep it for the one the store knows (or the first),
+// and the others get fresh ids, which the admins are told about.
+func (a *Adapter) loadFriends(ctx context.Context, sess *session, friends []contact) {
+	a.idMu.Lock()
+	byID := map[string][]contact{}
+	var order []string
+	for _, c := range friends {
+		id, ok := remarkID(c.remark)
+		if !ok {
+			sess.dir.putFriend(c, a.knownFriendIDLocked(ctx, c))
+			continue
+		}
+		if err := a.noteSeenID(ctx, id); err != nil {
+			a.log.Warn("wechat: could not record a seen id", "id", id, "err", err)
+		}
+		if _, seen := byID[id]; !seen {
+			order = append(order, id)
+		}
+		byID[id] = append(byID[id], c)
+	}
+	type moved struct{ from, to, nick, keeper string }
+	var notices []moved
+	for _, id := range order {
+		cs := byID[id]
+		keep := 0
+		if len(cs) > 1 {
+			if nick, err := a.state.GetState(ctx, keyByID+id); err == nil && len(nick) > 0 {
+				for i, c := range cs {
+					if c.nick == string(nick) {
+						keep = i
+						break
+					}
+				}
+			}
+		}
+		sess.dir.putFriend(cs[keep], id)
+		for i, c := range cs {
+			if i == keep {
+				continue
+			}
+			fresh, err := a.nextID(ctx)
+			if err != nil {
+				a.log.Error("wechat: two friends share an id and no fresh one could be assigned", "id", id, "err", err)
+				sess.dir.putFriend(c, "")
+				continue
+			}
+			if err := a.rememberNick(ctx, fresh, c.nick); err != nil {
+				a.log.Warn("wechat: could not store a fresh id", "id", fresh, "err", err)
+			}
+			remark := fresh
+			if rest := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(c.remark), id)); rest != "" {
+				remark = truncateRunes(fresh+" "+rest, 30)
+			}
+			err = sess.bot.Caller.WebWxOplog(ctx, &openwechat.CallerWebWxOplogOptions{RemarkName: remark, ToUserName: c.userName, BaseRequest: sess.req})
+			if err != nil {
+				a.log.Warn("wechat: could not rewrite the remark of a friend with a duplicate id", "id", fresh, "err", redact(err))
+			} else {
+				c.remark = remark
+			}
+			sess.dir.markRemarkTried(c.userName)
+			sess.dir.putFriend(c, fresh)
+			notices = append(notices, moved{from: id, to: fresh, nick: c.nick, keeper: cs[keep].nick})
+		}
+	}
+	a.idMu.Unlock()
+	for _, n := range notices {
+		text := fmt.Sprintf("WeChat id collision: friends %q and %q both had %s in their remark name (typed by hand or restored from a backup). %q keeps %s; %q is now %s (wechat:%s). Check that roles and admins: entries for wechat:%s name the right person.",
+			n.keeper, n.nick, n.from, n.keeper, n.from, n.nick, n.to, n.to, n.from)
+		a.log.Warn("wechat: duplicate id in remarks; newcomer got a fresh id", "id", n.from, "fresh", n.to, "nick", n.nick)
+		if a.opts.OnAdminNotice != nil {
+			a.opts.OnAdminNotice(ctx, text)
+		}
+	}
+}
+
+// noteSeenID moves the id counter to at least id's number. Called with
+// idMu held.
+func (a *Adapter) noteSeenID(ctx context.Context, id string) error {
+	n, err := strconv.Atoi(strings.TrimPrefix(id, "LL-"))
+	if err != nil {
+		return nil
+	}
+	v, err := a.state.GetState(ctx, keySeq)
+	if err != nil {
+		return fmt.Errorf("read wechat id sequence: %w", err)
+	}
+	if cur, _ := strconv.Atoi(string(v)); cur >= n {
+		return nil
+	}
+	if err := a.state.PutState(ctx, keySeq, []byte(strconv.Itoa(n))); err != nil {
+		return fmt.Errorf("save wechat id sequence: %w", err)
+	}
+	return nil
+}
+
 func (a *Adapter) nextID(ctx context.Context) (string, error) {
 	v, err := a.state.GetState(ctx, keySeq)
 	if err != nil {
@@ -330,15 +437,16 @@ func (a *Adapter) refreshContacts(ctx context.Context, sess *session) error {
 			groups = append(groups, u)
 		}
 	}
+	var friends []contact
 	for _, u := range all {
 		switch {
 		case strings.HasPrefix(u.UserName, "@@"):
 			addGroup(u)
 		case strings.HasPrefix(u.UserName, "@") && u.VerifyFlag == 0 && u.UserName != sess.self:
-			c := contactOf(u)
-			sess.dir.putFriend(c, a.knownFriendID(ctx, c))
+			friends = append(friends, contactOf(u))
 		}
 	}
+	a.loadFriends(ctx, sess, friends)
 	// Recent chats from init include groups not saved to contacts.
 	if r := sess.bot.Storage.Response; r != nil {
 		for _, u := range r.ContactList {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/eatmoreapple/openwechat"
+
+	"github.com/lifeline-aid/lifeline/bot"
 )
 
 // session is one logged-in openwechat client. A dead session is never
@@ -96,9 +98,11 @@ func (a *Adapter) login(ctx context.Context, relogin bool) (*session, error) {
 			}
 		case openwechat.IsNetworkError(err):
 			wait = bo.next()
+			a.down("cannot reach WeChat to log in: " + err.Error())
 			a.log.Warn("wechat: cannot reach WeChat to log in; retrying", "in", wait.Round(time.Second), "err", err)
 		default:
 			wait = bo.next()
+			a.down("WeChat refused the login: " + err.Error())
 			a.log.Error("wechat: login refused; many accounts cannot use the web/UOS login at all (see adapters/wechat/README.md)",
 				"err", err, "retry_in", wait.Round(time.Second))
 		}
@@ -167,6 +171,9 @@ func (a *Adapter) newSession(ctx context.Context, relogin bool) *session {
 		a.log.Info("wechat: QR code scanned; confirm the login on the phone")
 	}
 	b.SyncCheckCallback = func(resp openwechat.SyncCheckResponse) {
+		if resp.Success() {
+			a.setStatus(func(s *bot.PlatformStatus) { s.Up, s.Detail, s.LastUpdate = true, "", time.Now() })
+		}
 		if resp.Success() && sess.syncFails > 0 {
 			a.log.Info("wechat: connection restored", "after_failures", sess.syncFails)
 			sess.syncFails = 0
@@ -214,6 +221,7 @@ func (a *Adapter) onSyncError(sess *session, err error) error {
 		return err
 	}
 	sess.syncFails++
+	a.down("message sync failing: " + err.Error())
 	if !openwechat.IsNetworkError(err) && sess.syncFails >= 10 {
 		sess.kill(fmt.Errorf("sync keeps failing: %w", err))
 		return err
@@ -250,6 +258,7 @@ func (a *Adapter) showQR(ctx context.Context, uuid string, relogin bool) {
 		buf.WriteString(blocks)
 	}
 	fmt.Fprintf(&buf, "or open %s and scan it\n\n", image)
+	a.setStatus(func(s *bot.PlatformStatus) { s.Up, s.Detail, s.LoginURL = false, "waiting for a QR scan", content })
 	if _, err := a.opts.QROut.Write(buf.Bytes()); err != nil {
 		a.log.Warn("wechat: could not print the QR code", "err", err)
 	}

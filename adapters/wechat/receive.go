@@ -23,14 +23,14 @@ func (a *Adapter) onMessage(sess *session, m *openwechat.Message) {
 	case m.IsRenameGroup():
 		a.onGroupRenamed(sess, m)
 		return
-	case !m.IsText():
-		return
 	}
 	out := bot.Message{
 		ID:   m.MsgId,
-		Text: m.Content,
 		Time: time.Unix(m.CreateTime, 0),
 		Kind: bot.KindText,
+	}
+	if !a.mapContent(m, &out) {
+		return
 	}
 	if out.Time.Unix() <= 0 {
 		out.Time = time.Now()
@@ -59,7 +59,7 @@ func (a *Adapter) onMessage(sess *session, m *openwechat.Message) {
 		out.SenderName = mem.name()
 		out.Sender = a.memberRef(sess, m, gc.nick, mem)
 		out.Mentioned = m.IsAt()
-		if out.Mentioned {
+		if out.Mentioned && m.IsText() {
 			out.Text = stripMention(out.Text, sess.selfNick, groupDisplayName(gc, sess.self))
 		}
 	case m.IsSendByFriend():

@@ -17,7 +17,7 @@ import (
 // retTooOften is WeChat's "operating too often" answer.
 const retTooOften = 1205
 
-// Send delivers a text to a group ("wechat:<group name>") or a friend
+// Send delivers a text, and any attachment after it, to a group ("wechat:<group name>") or a friend
 // ("wechat:LL-0007"). Every send goes through one queue: a random pause of
 // MinGap–MaxGap between messages, at most HourlyCap an hour (beyond it a
 // *bot.RetryAfterError), and a growing pause after "operating too often".
@@ -29,12 +29,19 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 		return "", bot.Permanent(fmt.Errorf("wechat: chat %q is not a wechat chat", m.Chat))
 	}
 	text := render(m)
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(text) == "" && m.Attachment == nil {
 		// A bare button acknowledgement (Answer only): WeChat has no
 		// buttons, so there is nothing to show.
 		return "", nil
 	}
-	parts := splitText(text, maxTextRunes)
+	var parts []string
+	if strings.TrimSpace(text) != "" {
+		parts = splitText(text, maxTextRunes)
+	}
+	ops := len(parts)
+	if m.Attachment != nil {
+		ops++
+	}
 
 	if err := a.acquire(ctx); err != nil {
 		return "", err
@@ -49,7 +56,7 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := a.admit(len(parts)); err != nil {
+	if err := a.admit(ops); err != nil {
 		return "", err
 	}
 	var first string
@@ -66,6 +73,21 @@ func (a *Adapter) Send(ctx context.Context, m bot.OutMessage) (string, error) {
 			return "", fmt.Errorf("wechat: send to %s: %w", m.Chat, err)
 		}
 		if i == 0 {
+			first = id
+		}
+	}
+	if m.Attachment != nil {
+		// WeChat media have no caption: the text went first, the file
+		// follows it, paced like any message.
+		if err := a.pace(ctx); err != nil {
+			return "", err
+		}
+		id, err := a.sendAttachment(ctx, sess, to, m.Attachment)
+		a.sent(err == nil)
+		if err != nil {
+			return "", fmt.Errorf("wechat: send attachment to %s: %w", m.Chat, err)
+		}
+		if first == "" {
 			first = id
 		}
 	}

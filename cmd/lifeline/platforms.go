@@ -19,6 +19,14 @@ import (
 func platformAdapters(ctx context.Context, cfg *config.Config, st *store.Store, engine *bot.Engine, log *slog.Logger, terminal io.Writer) ([]adapter, error) {
 	var out []adapter
 	if t := cfg.Platforms.Telegram; t.Enabled {
+		// The volunteers' command menu is shown in the coordination chats
+		// only, never in public groups.
+		var menuChats []string
+		for _, g := range cfg.Groups {
+			if g.Role == "coordination" && bot.PlatformOf(g.Chat) == telegram.Name {
+				menuChats = append(menuChats, g.Chat)
+			}
+		}
 		a, err := telegram.New(ctx, telegram.Options{
 			Token:         string(t.Token),
 			APIURL:        t.APIURL,
@@ -30,6 +38,11 @@ func platformAdapters(ctx context.Context, cfg *config.Config, st *store.Store, 
 			Pool:          t.Pool,
 			State:         st,
 			Logger:        log.With("platform", "telegram"),
+			MenuChats:     menuChats,
+			OnNotice: func(ctx context.Context, text string) {
+				// Telegram works when this is said: its admins hear it too.
+				engine.NotifyAdmins(ctx, "", text)
+			},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("platforms.telegram: %w", err)
@@ -52,7 +65,9 @@ func platformAdapters(ctx context.Context, cfg *config.Config, st *store.Store, 
 				engine.NotifyAdmins(ctx, "wechat", "WeChat needs a fresh login: scan the QR code in the bot's terminal or open "+qrURL)
 			},
 			OnAdminNotice: func(ctx context.Context, text string) {
-				engine.NotifyAdmins(ctx, "wechat", text)
+				// WeChat is up when it says this (a renamed group, an id
+				// collision at login): WeChat admins must hear it too.
+				engine.NotifyAdmins(ctx, "", text)
 			},
 		})
 		if err != nil {

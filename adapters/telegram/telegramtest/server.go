@@ -56,8 +56,11 @@ type Failure struct {
 	Code        int    // HTTP-style error code: 400, 403, 429, 500…
 	Description string // defaults to a realistic description for Code
 	RetryAfter  int    // seconds, for 429
-	// Times is how many matching calls fail; 0 means until ClearFailures.
+	// Times is how many matching calls fail; 0 means until ClearFailures
+	// (or Until).
 	Times int
+	// Until, when set, ends the rule at that time: an outage of a while.
+	Until time.Time
 }
 
 // Button is one inline keyboard button as the server received it.
@@ -77,7 +80,37 @@ type Sent struct {
 	Raw       string
 	ParseMode string
 	Keyboard  [][]Button
-	At        time.Time
+	// ReplyKeyboard is a one-tap reply keyboard sent with the message;
+	// RemoveKeyboard is set when the message took one away.
+	ReplyKeyboard  [][]KeyButton
+	RemoveKeyboard bool
+	// File is set for a photo, voice, audio, video or document, uploaded or
+	// re-sent by file_id; Text is then the caption.
+	File *File
+	// CopyOf is set for a copyMessage: the message it copied.
+	CopyOf *MessageRef
+	At     time.Time
+}
+
+// KeyButton is one reply keyboard button as the server received it.
+type KeyButton struct {
+	Text            string `json:"text"`
+	RequestContact  bool   `json:"request_contact,omitempty"`
+	RequestLocation bool   `json:"request_location,omitempty"`
+}
+
+// File is a file the bot sent.
+type File struct {
+	Method string // "sendPhoto", "sendVoice", "sendAudio", "sendVideo", "sendDocument"
+	Name   string // the upload's file name ("" when sent by file_id)
+	Data   []byte // the uploaded bytes
+	FileID string // the id the server gave it, or the id the bot re-sent
+}
+
+// MessageRef names a message in a chat.
+type MessageRef struct {
+	Chat      int64
+	MessageID int
 }
 
 // Call is one API call the server answered, successfully or not.
@@ -87,11 +120,13 @@ type Call struct {
 	Code   int // 200 on success
 }
 
-// CommandSet is one setMyCommands call.
+// CommandSet is one setMyCommands or deleteMyCommands call.
 type CommandSet struct {
-	Scope    string // scope type: "default", "all_private_chats", …
+	Scope    string // scope type: "default", "all_private_chats", "chat", …
+	Chat     int64  // the chat of a "chat" scope
 	Language string
 	Commands []models.BotCommand
+	Deleted  bool // a deleteMyCommands call
 }
 
 // InviteLink is a link the bot created.
@@ -143,6 +178,20 @@ type Server struct {
 	webhookTok string
 	answers    map[string]string
 	migrated   map[int64]int64
+
+	files      map[string]*stored // file_id → content
+	nextFile   int
+	incoming   map[int64]map[int]bool // messages people sent, for copyMessage
+	history    map[int64]bool         // chats whose history new members see
+	botStatus  map[int64]models.ChatMemberType
+	kicked     map[int64]string // chat → 403 description until re-added
+	violations []Violation
+	recordOnly bool
+	hookErr    string
+	hookErrAt  int
+	addr       string
+	down       bool
+	srvMu      sync.Mutex
 }
 
 // NewServer starts a server on 127.0.0.1 and stops it when the test ends.
@@ -165,6 +214,11 @@ func NewServer(t testing.TB) *Server {
 		removed:   map[int64][]int64{},
 		answers:   map[string]string{},
 		migrated:  map[int64]int64{},
+		files:     map[string]*stored{},
+		incoming:  map[int64]map[int]bool{},
+		history:   map[int64]bool{},
+		botStatus: map[int64]models.ChatMemberType{},
+		kicked:    map[int64]string{},
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -174,12 +228,19 @@ func NewServer(t testing.TB) *Server {
 	s.srv.Listener = ln
 	s.srv.Start()
 	s.URL = s.srv.URL
+	s.addr = ln.Addr().String()
 	t.Cleanup(s.Close)
 	return s
 }
 
 // Close stops the server, ending pending long polls.
 func (s *Server) Close() {
+	s.srvMu.Lock()
+	defer s.srvMu.Unlock()
+	if s.down {
+		return
+	}
+	s.down = true
 	s.srv.CloseClientConnections()
 	s.srv.Close()
 }
@@ -253,6 +314,14 @@ func (s *Server) Push(u models.Update) int64 {
 	raw, err := json.Marshal(&u)
 	if err != nil {
 		panic(fmt.Sprintf("telegramtest: marshal update: %v", err))
+	}
+	for _, m := range []*models.Message{u.Message, u.EditedMessage} {
+		if m != nil {
+			if s.incoming[m.Chat.ID] == nil {
+				s.incoming[m.Chat.ID] = map[int]bool{}
+			}
+			s.incoming[m.Chat.ID][m.ID] = true
+		}
 	}
 	s.updates = append(s.updates, raw)
 	s.updateIDs = append(s.updateIDs, u.ID)
@@ -409,6 +478,10 @@ type apiError struct {
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"); ok {
+		s.download(w, rest)
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
 	if !ok {
 		writeError(w, apiError{code: 404, desc: "Not Found"})
@@ -419,7 +492,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeError(w, apiError{code: 401, desc: "Unauthorized"})
 		return
 	}
-	p, err := parseParams(r)
+	p, uploads, err := parseParams(r)
 	if err != nil {
 		writeError(w, apiError{code: 400, desc: "Bad Request: " + err.Error()})
 		return
@@ -430,7 +503,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	result, aerr := s.call(method, p)
+	result, aerr := s.call(method, p, uploads)
 	code := 200
 	if aerr != nil {
 		code = aerr.code
@@ -444,13 +517,32 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // call runs one method with s.mu held.
-func (s *Server) call(method string, p params) (any, *apiError) {
-	if method != "getMe" {
+func (s *Server) call(method string, p params, uploads map[string]upload) (any, *apiError) {
+	if method != "getMe" || s.outageCovers("getMe") {
 		if f := s.failure(method, p); f != nil {
 			return nil, f
 		}
 	}
+	if desc, ok := s.kicked[p.int64("chat_id")]; ok && p["chat_id"] != "" {
+		return nil, &apiError{code: 403, desc: desc}
+	}
 	switch method {
+	case "sendPhoto", "sendVoice", "sendAudio", "sendVideo", "sendDocument":
+		return s.sendFile(method, p, uploads)
+	case "copyMessage":
+		return s.copyMessage(p)
+	case "getFile":
+		return s.getFile(p)
+	case "editMessageCaption":
+		return s.editMessageCaption(p)
+	case "deleteMyCommands":
+		return s.deleteMyCommands(p)
+	case "getChat":
+		return s.getChat(p)
+	case "getChatMember":
+		return s.getChatMember(p)
+	case "getWebhookInfo":
+		return models.WebhookInfo{URL: s.webhookURL, LastErrorDate: s.hookErrAt, LastErrorMessage: s.hookErr}, nil
 	case "getMe":
 		return s.Me, nil
 	case "sendMessage":
@@ -521,8 +613,15 @@ func (s *Server) call(method string, p params) (any, *apiError) {
 // failure applies the first matching failure rule.
 func (s *Server) failure(method string, p params) *apiError {
 	chat := p.int64("chat_id")
-	for i, f := range s.failures {
-		if f.Method == "" && method == "getUpdates" || f.Method != "" && f.Method != method {
+	now := time.Now()
+	for i := 0; i < len(s.failures); i++ {
+		f := s.failures[i]
+		if !f.Until.IsZero() && !now.Before(f.Until) {
+			s.failures = append(s.failures[:i:i], s.failures[i+1:]...)
+			i--
+			continue
+		}
+		if f.Method == "" && method == "getUpdates" || f.Method != "" && f.Method != "*" && f.Method != method {
 			continue
 		}
 		if f.Chat != 0 && f.Chat != chat {
@@ -695,14 +794,17 @@ func (s *Server) sendMessage(p params) (any, *apiError) {
 			return nil, &apiError{code: 400, desc: "Bad Request: TOPIC_CLOSED"}
 		}
 	}
+	rk, remove, aerr := replyKeyboard(p["reply_markup"], chat)
+	if aerr != nil {
+		return nil, aerr
+	}
 	now := time.Now()
-	if ra, ok := s.allow(chat, now); !ok {
-		s.limited++
-		return nil, &apiError{code: 429, desc: fmt.Sprintf("Too Many Requests: retry after %d", ra), retryAfter: ra}
+	if aerr := s.rate(chat, now); aerr != nil {
+		return nil, aerr
 	}
 	s.nextMsg[chat]++
 	m := &Sent{Chat: chat, Thread: int(p.int64("message_thread_id")), MessageID: s.nextMsg[chat],
-		Text: text, Raw: p["text"], ParseMode: p["parse_mode"], Keyboard: kb, At: now}
+		Text: text, Raw: p["text"], ParseMode: p["parse_mode"], Keyboard: kb, ReplyKeyboard: rk, RemoveKeyboard: remove, At: now}
 	if s.messages[chat] == nil {
 		s.messages[chat] = map[int]*Sent{}
 	}
@@ -784,17 +886,11 @@ func (s *Server) setMyCommands(p params) (any, *apiError) {
 	if err := json.Unmarshal([]byte(p["commands"]), &cmds); err != nil {
 		return nil, &apiError{code: 400, desc: "Bad Request: can't parse commands JSON object"}
 	}
-	scope := "default"
-	if raw := p["scope"]; raw != "" {
-		var sc struct {
-			Type string `json:"type"`
-		}
-		if err := json.Unmarshal([]byte(raw), &sc); err != nil {
-			return nil, &apiError{code: 400, desc: "Bad Request: can't parse BotCommandScope JSON object"}
-		}
-		scope = sc.Type
+	scope, chat, aerr := parseScope(p["scope"])
+	if aerr != nil {
+		return nil, aerr
 	}
-	s.commands = append(s.commands, CommandSet{Scope: scope, Language: p["language_code"], Commands: cmds})
+	s.commands = append(s.commands, CommandSet{Scope: scope, Chat: chat, Language: p["language_code"], Commands: cmds})
 	return true, nil
 }
 
@@ -824,10 +920,18 @@ func (p params) int64(key string) int64 {
 	return n
 }
 
+// upload is one file part of a multipart request.
+type upload struct {
+	name string
+	data []byte
+}
+
 // parseParams reads the query string and a multipart, url-encoded or JSON
-// body, the three ways the Bot API accepts parameters.
-func parseParams(r *http.Request) (params, error) {
+// body, the three ways the Bot API accepts parameters, and the files of a
+// multipart body by field name.
+func parseParams(r *http.Request) (params, map[string]upload, error) {
 	p := params{}
+	files := map[string]upload{}
 	for k, v := range r.URL.Query() {
 		p[k] = v[0]
 	}
@@ -837,16 +941,28 @@ func parseParams(r *http.Request) (params, error) {
 		// A call without parameters comes as an empty body, which
 		// Telegram accepts.
 		if err := r.ParseMultipartForm(16 << 20); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("parse multipart body: %w", err)
+			return nil, nil, fmt.Errorf("parse multipart body: %w", err)
 		}
 		if r.MultipartForm != nil {
 			for k, v := range r.MultipartForm.Value {
 				p[k] = v[0]
 			}
+			for k, fhs := range r.MultipartForm.File {
+				f, err := fhs[0].Open()
+				if err != nil {
+					return nil, nil, fmt.Errorf("open file part %s: %w", k, err)
+				}
+				data, err := io.ReadAll(f)
+				f.Close()
+				if err != nil {
+					return nil, nil, fmt.Errorf("read file part %s: %w", k, err)
+				}
+				files[k] = upload{name: fhs[0].Filename, data: data}
+			}
 		}
 	case "application/x-www-form-urlencoded":
 		if err := r.ParseForm(); err != nil {
-			return nil, fmt.Errorf("parse form body: %w", err)
+			return nil, nil, fmt.Errorf("parse form body: %w", err)
 		}
 		for k, v := range r.PostForm {
 			p[k] = v[0]
@@ -854,12 +970,12 @@ func parseParams(r *http.Request) (params, error) {
 	case "application/json":
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			return nil, fmt.Errorf("read body: %w", err)
+			return nil, nil, fmt.Errorf("read body: %w", err)
 		}
 		var m map[string]json.RawMessage
 		if len(body) > 0 {
 			if err := json.Unmarshal(body, &m); err != nil {
-				return nil, fmt.Errorf("parse JSON body: %w", err)
+				return nil, nil, fmt.Errorf("parse JSON body: %w", err)
 			}
 		}
 		for k, v := range m {
@@ -871,7 +987,7 @@ func parseParams(r *http.Request) (params, error) {
 			}
 		}
 	}
-	return p, nil
+	return p, files, nil
 }
 
 // DeliverWebhook posts an update to a webhook URL as Telegram does, with

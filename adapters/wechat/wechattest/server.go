@@ -39,6 +39,12 @@ type Sent struct {
 	Group bool
 	Text  string
 	At    time.Time
+	// Kind is "text", "image" (webwxsendmsgimg) or "file" (an app
+	// message with an uploaded attachment).
+	Kind string
+	// FileName and Data are the uploaded file, for images and files.
+	FileName string
+	Data     []byte
 }
 
 // Created is a group the client created.
@@ -68,6 +74,7 @@ type pending struct {
 	mention bool
 	msgID   string
 	at      time.Time
+	media   *mediaMsg
 }
 
 // Server is the fake. Create it with New; it listens on 127.0.0.1.
@@ -110,6 +117,9 @@ type Server struct {
 	noRemarks   bool
 	loginPolls  int
 	sentWaiters []chan struct{}
+	media       map[string][]byte // msg id or media id → content
+	uploads     map[int64]*[]byte // ClientMediaId → bytes so far
+	nextMedia   int
 }
 
 // New starts a fake server whose bot account is called selfNick.
@@ -125,6 +135,8 @@ func New(selfNick string) *Server {
 		pushLogin: true,
 		nextMsg:   1000,
 		requests:  map[string]int{},
+		media:     map[string][]byte{},
+		uploads:   map[int64]*[]byte{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -477,6 +489,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.oplog(w, r)
 	case "webwxverifyuser":
 		s.verifyUser(w, r)
+	case "webwxgetvoice", "webwxgetmsgimg", "webwxgetvideo", "webwxgetmedia":
+		s.getMedia(w, r, name)
+	case "webwxuploadmedia":
+		s.uploadMedia(w, r)
+	case "webwxsendmsgimg", "webwxsendappmsg":
+		s.sendMedia(w, r, name)
 	case "webwxlogout":
 		s.mu.Lock()
 		s.loggedIn = false
@@ -547,7 +565,8 @@ func (s *Server) newLoginPage(w http.ResponseWriter, r *http.Request) {
 	s.expireNext = ""
 	for _, c := range []string{"wxuin=1234567", "wxsid=" + s.sid, "webwx_data_ticket=dt" + s.sid} {
 		k, v, _ := strings.Cut(c, "=")
-		http.SetCookie(w, &http.Cookie{Name: k, Value: v, Path: "/"})
+		// Domain-wide, as WeChat sets them: the file host needs the ticket.
+		http.SetCookie(w, &http.Cookie{Name: k, Value: v, Path: "/", Domain: "wx.qq.com"})
 	}
 	fmt.Fprintf(w, "<error><ret>0</ret><message></message><skey>%s</skey><wxsid>%s</wxsid><wxuin>1234567</wxuin><pass_ticket>pt%d</pass_ticket><isgrayscale>1</isgrayscale></error>",
 		s.skey, s.sid, s.epoch)
@@ -768,6 +787,18 @@ func (s *Server) renderLocked(p pending) map[string]any {
 		"CreateTime": p.at.Unix(),
 		"ToUserName": s.selfUserName(),
 	}
+	if p.media != nil {
+		p.media.apply(m)
+		content := m["Content"].(string)
+		switch {
+		case p.groupID != "":
+			m["FromUserName"] = s.userNameLocked("@@", p.groupID)
+			m["Content"] = s.userNameLocked("@", p.fromID) + ":<br/>" + content
+		default:
+			m["FromUserName"] = s.userNameLocked("@", p.fromID)
+		}
+		return m
+	}
 	switch p.kind {
 	case "group":
 		text := p.text
@@ -828,7 +859,7 @@ func (s *Server) sendMsg(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"BaseResponse": baseResp(1204)})
 		return
 	}
-	rec := Sent{ToID: id, Group: isGroup, Text: body.Msg.Content, At: time.Now()}
+	rec := Sent{ToID: id, Group: isGroup, Text: body.Msg.Content, At: time.Now(), Kind: "text"}
 	if isGroup {
 		rec.ToName = s.groups[id].name
 	} else {

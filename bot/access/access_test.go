@@ -1,0 +1,145 @@
+package access_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lifeline-aid/lifeline/bot/access"
+	"github.com/lifeline-aid/lifeline/store"
+)
+
+type admins map[string]bool
+
+func (a admins) IsAdmin(ref string) bool { return a[ref] }
+
+func TestLevelOf(t *testing.T) {
+	cfg := admins{"tg:1": true}
+	tests := []struct {
+		p    store.Person
+		want access.Level
+	}{
+		{store.Person{Ref: "tg:9"}, access.Anyone},
+		{store.Person{Ref: "tg:9", Roles: []string{"volunteer"}}, access.Volunteer},
+		{store.Person{Ref: "tg:9", Roles: []string{"volunteer", "coordinator"}}, access.Coordinator},
+		{store.Person{Ref: "tg:9", Roles: []string{"admin"}}, access.Admin},
+		{store.Person{Ref: "tg:1"}, access.Admin},
+		{store.Person{Ref: "wechat:LL-1", Aliases: []string{"tg:1"}}, access.Admin}, // an admin under another identity
+	}
+	for _, tt := range tests {
+		if got := access.LevelOf(cfg, &tt.p); got != tt.want {
+			t.Errorf("LevelOf(%+v) = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+}
+
+func TestRuleCheck(t *testing.T) {
+	coordination := access.Where{Chat: "c:v", Role: store.RoleCoordination}
+	intake := access.Where{Chat: "c:i", Role: store.RoleIntake}
+	room := access.Where{Chat: "c:r", Role: store.RoleRoom, RoomCase: 3}
+	private := access.Where{Chat: "c:@a", Role: store.RolePrivate, Private: true}
+	board := access.Where{Board: true}
+	claim := access.Rule{Name: "claim", Need: access.Volunteer, Where: access.WorkChats}
+	bind := access.Rule{Name: "bind", Need: access.Admin, Where: access.GroupChat}
+	cancel := access.Rule{Name: "cancel", Where: access.PrivateChat}
+	tests := []struct {
+		rule  access.Rule
+		level access.Level
+		where access.Where
+		want  string // a piece of the refusal; "" when allowed
+	}{
+		{claim, access.Volunteer, coordination, ""},
+		{claim, access.Volunteer, room, ""},
+		{claim, access.Volunteer, board, ""},
+		{claim, access.Volunteer, intake, "works in the volunteers' coordination chat"},
+		{claim, access.Volunteer, private, "works in the volunteers' coordination chat"},
+		{claim, access.Anyone, coordination, "send /volunteer [skills…] here first"},
+		{claim, access.Anyone, room, "needs the volunteer role"},
+		{bind, access.Admin, intake, ""},
+		{bind, access.Admin, private, "in the group you want to set up"},
+		{bind, access.Coordinator, intake, "needs the admin role"},
+		{cancel, access.Anyone, private, ""},
+		{cancel, access.Anyone, coordination, "private chat"},
+	}
+	for _, tt := range tests {
+		got := tt.rule.Check(access.Actor{Ref: "c:x", Level: tt.level, Where: tt.where, Lang: "en"})
+		if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+			t.Errorf("%s by %v at %+v: %q, want %q", tt.rule.Name, tt.level, tt.where, got, tt.want)
+		}
+	}
+}
+
+func TestSeesPersonalData(t *testing.T) {
+	c := &store.Case{ID: 3, Asker: "c:ann"}
+	tests := []struct {
+		who   string
+		where access.Where
+		c     *store.Case
+		want  bool
+	}{
+		{"c:vol", access.Where{Role: store.RoleCoordination}, c, true},
+		{"c:vol", access.Where{Role: store.RoleCoordination, Thread: "9"}, c, false}, // another case's topic
+		{"c:vol", access.Where{Role: store.RoleRoom, RoomCase: 3}, c, true},
+		{"c:vol", access.Where{Role: store.RoleRoom, RoomCase: 4}, c, false},
+		{"c:vol", access.Where{Board: true}, c, true},
+		{"c:ann", access.Where{Private: true}, c, true}, // the asker's own details
+		{"c:vol", access.Where{Private: true}, c, false},
+		{"c:vol", access.Where{Role: store.RoleIntake}, c, false},
+		{"c:vol", access.Where{Role: store.RoleCoordination}, nil, true},
+		{"c:ann", access.Where{Private: true}, nil, false},
+	}
+	for _, tt := range tests {
+		if got := (access.Actor{Ref: tt.who, Where: tt.where}).SeesPersonalData(tt.c); got != tt.want {
+			t.Errorf("%s at %+v sees personal data: %v, want %v", tt.who, tt.where, got, tt.want)
+		}
+	}
+}
+
+func TestFindPerson(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	err = st.Update(ctx, func(tx *store.Tx) error {
+		for _, p := range []*store.Person{
+			{Ref: "telegram:42", Name: "Alice"},
+			{Ref: "wechat:LL-7", Name: "Alice"},
+			{Ref: "telegram:bob", Name: "Bobby"},
+		} {
+			if err := tx.PutPerson(p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ platform, arg, want string }{
+		{"telegram", "@Alice", "telegram:42"}, // the caller's platform first
+		{"wechat", "alice", "wechat:LL-7"},
+		{"telegram", "wechat:LL-7", "wechat:LL-7"},
+		{"telegram", "@bob", "telegram:bob"},
+		{"telegram", "@nobody", ""},
+		{"telegram", "", ""},
+	}
+	for _, tt := range tests {
+		var got *store.Person
+		if err := st.View(ctx, func(tx *store.Tx) error {
+			got, err = access.FindPerson(tx, tt.platform, tt.arg)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ref := ""
+		if got != nil {
+			ref = got.Ref
+		}
+		if ref != tt.want {
+			t.Errorf("FindPerson(%s, %q) = %q, want %q", tt.platform, tt.arg, ref, tt.want)
+		}
+	}
+}

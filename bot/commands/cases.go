@@ -1,0 +1,329 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/lifeline-aid/lifeline/bot/access"
+	"github.com/lifeline-aid/lifeline/bot/actions"
+	"github.com/lifeline-aid/lifeline/bot/cards"
+	"github.com/lifeline-aid/lifeline/bot/i18n"
+	"github.com/lifeline-aid/lifeline/bot/platform"
+	"github.com/lifeline-aid/lifeline/bot/rooms"
+	"github.com/lifeline-aid/lifeline/store"
+	"github.com/lifeline-aid/lifeline/triage"
+)
+
+func cmdClaim(cl *call) error {
+	id, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	c, err := cl.c.actions.Claim(cl.tx, cl.actor, id)
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ Case #%d is yours, %s. Call the asker, then /verify %d.", c.ID, cl.actor.Display(), c.ID))
+}
+
+func cmdAssign(cl *call) error {
+	id, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	who := cl.args[len(cl.args)-1]
+	if !strings.HasPrefix(who, "@") && !strings.Contains(who, ":") {
+		return usageError{}
+	}
+	res, err := cl.c.actions.Assign(cl.tx, cl.actor, id, who)
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ Case #%d assigned to %s.", res.Case.ID, access.DisplayName(res.Person)))
+}
+
+func cmdVerify(cl *call) error {
+	id, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	c, err := cl.c.actions.Verify(cl.tx, cl.actor, id, cl.textAfterCase())
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ Case #%d verified.", c.ID))
+}
+
+// cmdStatus is two commands: in a private chat, without a new state, the
+// asker's own requests; otherwise a coordinator's status change.
+func cmdStatus(cl *call) error {
+	if cl.m.Private && len(cl.args) < 2 {
+		return cmdAskerStatus(cl)
+	}
+	if why := actions.StatusRule.Check(cl.actor); why != "" {
+		// Refused before the arguments are read, like every command.
+		cl.c.env.Log.Warn("command refused", "cmd", "status", "caller", cl.m.Sender, "chat", cl.m.Chat, "reason", why)
+		return refuse(why)
+	}
+	if len(cl.args) < 2 {
+		return usageError{}
+	}
+	id, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	to, ok := actions.ParseStatus(cl.args[1])
+	if !ok {
+		return usageError{i18n.T(cl.lang, "%q is not a status.", cl.args[1])}
+	}
+	c, err := cl.c.actions.SetStatus(cl.tx, cl.actor, id, to, cl.textAfter(2))
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ Case #%d is now %s.", c.ID, i18n.Status(cl.lang, to)))
+}
+
+func cmdNote(cl *call) error {
+	id, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	note := cl.textAfterCase()
+	if note == "" {
+		return usageError{}
+	}
+	c, err := cl.c.actions.Note(cl.tx, cl.actor, id, note)
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ Note added to case #%d.", c.ID))
+}
+
+func cmdUrgency(cl *call) error {
+	id, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	u, err := triage.ParseUrgency(cl.args[1])
+	if err != nil || u == triage.None {
+		return usageError{i18n.T(cl.lang, "%q is not an urgency (critical, high, normal).", cl.args[1])}
+	}
+	res, err := cl.c.actions.SetUrgency(cl.tx, cl.actor, id, u, cl.textAfter(2))
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ Case #%d urgency %s → %s.", res.Case.ID, i18n.Urgency(cl.lang, res.From), i18n.Urgency(cl.lang, res.To)))
+}
+
+func cmdResolve(cl *call) error {
+	id, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	c, err := cl.c.actions.Resolve(cl.tx, cl.actor, id, cl.textAfterCase())
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ Case #%d resolved. Thank you!", c.ID))
+}
+
+func cmdClose(cl *call) error {
+	id, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	reasonAt := 1
+	if !cl.hasCaseNumber() {
+		reasonAt = 0
+	}
+	if len(cl.args) <= reasonAt {
+		return usageError{}
+	}
+	c, err := cl.c.actions.Close(cl.tx, cl.actor, id, cl.args[reasonAt], cl.textAfter(reasonAt+1))
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ Case #%d closed (%s).", c.ID, c.CloseReason))
+}
+
+func cmdReopen(cl *call) error {
+	id, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	c, err := cl.c.actions.Reopen(cl.tx, cl.actor, id, cl.textAfter(1))
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ Case #%d reopened; it is verifying again.", c.ID))
+}
+
+func cmdMerge(cl *call) error {
+	dup, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	into, err := cl.caseID(1)
+	if err != nil {
+		return err
+	}
+	res, err := cl.c.actions.Merge(cl.tx, cl.actor, dup, into)
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ Case #%d merged into #%d.", res.Dup.ID, res.Into.ID))
+}
+
+func cmdBroadcast(cl *call) error {
+	id, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	res, err := cl.c.actions.Broadcast(cl.tx, cl.actor, id)
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ Case #%d broadcast to %d chats.", res.Case.ID, res.Chats))
+}
+
+// roomOutside asks the platform for a room before the command's
+// transaction, because a platform call must never run inside one.
+func roomOutside(ctx context.Context, cl *call) error {
+	id, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	plan, err := cl.c.actions.PrepareRoom(ctx, cl.actor, id)
+	if err != nil {
+		return err
+	}
+	cl.scratch = plan
+	return nil
+}
+
+// cmdRoom records the room roomOutside opened.
+func cmdRoom(cl *call) error {
+	plan, _ := cl.scratch.(*actions.RoomPlan)
+	if plan == nil {
+		return fmt.Errorf("room for %q: not prepared", cl.m.Text)
+	}
+	res, err := cl.c.actions.OpenRoom(cl.tx, cl.actor, plan)
+	if err != nil {
+		return err
+	}
+	id := res.Case.ID
+	switch {
+	case res.StillFallback:
+		return cl.reply(i18n.T(cl.lang, "Still no separate room for case #%d (%s); this chat remains its room.", id, res.Why))
+	case res.Existing:
+		return cl.reply(i18n.T(cl.lang, "Case #%d already has a room: %s", id, res.Name))
+	}
+	return cl.reply(rooms.OpenedText(cl.lang, id, res.Room.Fallback, res.Name, res.Why))
+}
+
+// cmdCase shows a case's card and recent history, with its buttons.
+func cmdCase(cl *call) error {
+	id, err := cl.caseID(0)
+	if err != nil {
+		return err
+	}
+	c, err := cl.tx.Case(id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return refuse(i18n.T(cl.lang, "There is no case #%d.", id))
+		}
+		return fmt.Errorf("read case %d: %w", id, err)
+	}
+	if c.MergedInto != 0 {
+		if err := cl.reply(i18n.T(cl.lang, "Case #%d was merged into #%d.", c.ID, c.MergedInto)); err != nil {
+			return err
+		}
+	}
+	p := cl.privacy(c)
+	text := cl.c.cards.Card(c, cl.lang, p)
+	events, err := cl.tx.Events(c.ID)
+	if err != nil {
+		return fmt.Errorf("read events of case %d: %w", c.ID, err)
+	}
+	if len(events) > 0 {
+		text += "\n" + i18n.T(cl.lang, "History:")
+		for _, ev := range events[max(0, len(events)-8):] {
+			text += "\n  " + cl.c.cards.EventLine(ev, cl.lang, p)
+		}
+	}
+	return cl.send(platform.OutMessage{Chat: cl.m.Chat, Thread: cl.m.Thread, Text: text, Buttons: cards.Buttons(c, cl.lang)}, c.ID)
+}
+
+// cmdCases lists open cases, most urgent and oldest first, with filters:
+// an urgency, a status, a category, "mine", "stale", or any other word as a
+// district.
+func cmdCases(cl *call) error {
+	var (
+		urg      []triage.Urgency
+		statuses []store.Status
+		cats     []triage.Category
+		places   []string
+		mine     bool
+		stale    bool
+	)
+	for _, a := range cl.args {
+		la := strings.ToLower(a)
+		if u, err := triage.ParseUrgency(la); err == nil {
+			urg = append(urg, u)
+		} else if st, ok := actions.ParseStatus(la); ok {
+			statuses = append(statuses, st)
+		} else if cat, ok := i18n.ParseCategory(la); ok {
+			cats = append(cats, cat)
+		} else if la == "mine" {
+			mine = true
+		} else if la == "stale" {
+			stale = true
+		} else {
+			places = append(places, a)
+		}
+	}
+	staleBefore := cl.c.env.Now().Add(-cl.c.reports.StaleAfter())
+	keep := func(c *store.Case) bool {
+		if len(urg) > 0 && !slices.Contains(urg, c.Urgency) {
+			return false
+		}
+		if len(statuses) > 0 && !slices.Contains(statuses, c.Status) {
+			return false
+		}
+		if len(cats) > 0 && !slices.Contains(cats, c.Category) {
+			return false
+		}
+		if mine && !slices.Contains(c.Assignees, cl.m.Sender) {
+			return false
+		}
+		if stale && !c.Updated.Before(staleBefore) {
+			return false
+		}
+		for _, p := range places {
+			if !strings.Contains(strings.Join(c.Assessment.Places, " ")+" "+c.Address+" "+c.Text, p) {
+				return false
+			}
+		}
+		return true
+	}
+	const page = 20
+	cases, err := cl.tx.OpenCases(page+1, keep)
+	if err != nil {
+		return fmt.Errorf("list open cases: %w", err)
+	}
+	if len(cases) == 0 {
+		return cl.reply(i18n.T(cl.lang, "No open cases match."))
+	}
+	lines := []string{i18n.T(cl.lang, "Open cases (most urgent first):")}
+	for i, c := range cases {
+		if i == page {
+			lines = append(lines, i18n.T(cl.lang, "… more; narrow with a filter: /cases critical, /cases dialysis, /cases mine, /cases stale"))
+			break
+		}
+		lines = append(lines, cards.Line(c, cl.lang, cl.privacy(nil)))
+	}
+	return cl.reply(strings.Join(lines, "\n"))
+}

@@ -1,0 +1,70 @@
+package commands
+
+import (
+	"strings"
+
+	"github.com/lifeline-aid/lifeline/bot/access"
+	"github.com/lifeline-aid/lifeline/bot/actions"
+	"github.com/lifeline-aid/lifeline/bot/i18n"
+)
+
+// Rules of the commands that only read (the others use their action's).
+var (
+	anyone     = func(name string) access.Rule { return access.Rule{Name: name} }
+	inPrivate  = func(name string) access.Rule { return access.Rule{Name: name, Where: access.PrivateChat} }
+	volunteers = func(name string) access.Rule {
+		return access.Rule{Name: name, Need: access.Volunteer, Where: access.WorkChats}
+	}
+	coordinators = func(name string) access.Rule {
+		return access.Rule{Name: name, Need: access.Coordinator, Where: access.WorkChats}
+	}
+)
+
+// commandList is every command the bot understands, in /help order.
+func (c *Commands) commandList() []*command {
+	return []*command{
+		{name: "help", usage: "/help", rule: anyone("help"), run: cmdHelp},
+		{name: "start", usage: "/start", rule: inPrivate("start"), run: cmdStart},
+		// /status is the asker's own list in a private chat; with a case
+		// and a state it is the coordinators' action, which checks itself.
+		{name: "status", usage: "/status N <new|verifying|verified|in_progress|resolved> [note]", rule: anyone("status"), run: cmdStatus},
+		{name: "cancel", usage: "/cancel [N]", rule: actions.WithdrawRule, run: cmdCancel},
+		{name: "cases", usage: "/cases [critical|high|normal] [status] [category] [district] [mine] [stale]", rule: volunteers("cases"), run: cmdCases},
+		{name: "case", usage: "/case N", rule: volunteers("case"), run: cmdCase},
+		{name: "claim", usage: "/claim N", rule: actions.ClaimRule, run: cmdClaim},
+		{name: "assign", usage: "/assign N @person", rule: actions.AssignRule, minArgs: 1, run: cmdAssign},
+		{name: "verify", usage: "/verify N [note]", rule: actions.VerifyRule, run: cmdVerify},
+		{name: "note", usage: "/note N text", rule: actions.NoteRule, minArgs: 1, run: cmdNote},
+		{name: "urgency", usage: "/urgency N critical|high|normal [reason]", rule: actions.UrgencyRule, minArgs: 2, run: cmdUrgency},
+		{name: "resolve", usage: "/resolve N [note]", rule: actions.ResolveRule, run: cmdResolve},
+		{name: "close", usage: "/close N duplicate|unreachable|invalid|withdrawn|referred [note]", rule: actions.CloseRule, minArgs: 1, run: cmdClose},
+		{name: "reopen", usage: "/reopen N", rule: actions.ReopenRule, run: cmdReopen},
+		{name: "merge", usage: "/merge N M (merge case N into case M)", rule: actions.MergeRule, minArgs: 2, run: cmdMerge},
+		{name: "room", usage: "/room N", rule: actions.RoomRule, outside: roomOutside, run: cmdRoom},
+		{name: "broadcast", usage: "/broadcast N", rule: actions.BroadcastRule, run: cmdBroadcast},
+		{name: "find", usage: "/find words (hospital, dialysis, pharmacy, district…)", rule: anyone("find"), minArgs: 1, run: cmdFind},
+		{name: "dir", usage: "/dir add name | category | district | phone | hours | notes — or /dir rm ID", rule: actions.DirRule, minArgs: 1, run: cmdDir},
+		{name: "stats", usage: "/stats [today|24h|7d|all]", rule: volunteers("stats"), run: cmdStats},
+		{name: "digest", usage: "/digest", rule: volunteers("digest"), run: cmdDigest},
+		{name: "export", usage: "/export", rule: coordinators("export"), run: cmdExport},
+		{name: "volunteer", usage: "/volunteer [skills…] (verify, medical, legal, mental, transport) — or /volunteer off | on", rule: actions.VolunteerRule, run: cmdVolunteer},
+		{name: "bind", usage: "/bind intake|coordination|broadcast|none [zh|en]", rule: actions.BindRule, minArgs: 1, run: cmdBind},
+		{name: "grant", usage: "/grant @person volunteer|coordinator|admin", rule: actions.GrantRule, minArgs: 2, run: cmdGrant},
+		{name: "revoke", usage: "/revoke @person volunteer|coordinator|admin", rule: actions.RevokeRule, minArgs: 2, run: cmdRevoke},
+	}
+}
+
+// cmdHelp lists the commands the caller may use here.
+func cmdHelp(cl *call) error {
+	var lines []string
+	if cl.m.Private && cl.actor.Level < access.Volunteer {
+		lines = append(lines, i18n.T(cl.lang, "I help people in need reach volunteers. Tell me in your own words what you need, for whom, where, and a phone number."))
+	}
+	lines = append(lines, i18n.T(cl.lang, "Commands:"))
+	for _, cmd := range cl.c.list {
+		if cmd.rule.Offered(cl.actor) {
+			lines = append(lines, "  "+i18n.T(cl.lang, cmd.usage))
+		}
+	}
+	return cl.reply(strings.Join(lines, "\n"))
+}

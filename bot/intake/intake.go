@@ -1,0 +1,196 @@
+// Package intake turns messages in the mutual-aid groups the bot reads
+// into cases: triage decides whether a message is a plea, the plea becomes
+// a new case or merges into an open one, and urgent cases alert the
+// coordination chats — in one transaction with the message's seen-record,
+// so a crash leaves neither a case without its alert nor an alert without
+// its case. Edits of a plea update its case.
+package intake
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/lifeline-aid/lifeline/bot/cards"
+	"github.com/lifeline-aid/lifeline/bot/delivery"
+	"github.com/lifeline-aid/lifeline/bot/directory"
+	"github.com/lifeline-aid/lifeline/bot/env"
+	"github.com/lifeline-aid/lifeline/bot/i18n"
+	"github.com/lifeline-aid/lifeline/bot/platform"
+	"github.com/lifeline-aid/lifeline/bot/rooms"
+	"github.com/lifeline-aid/lifeline/store"
+	"github.com/lifeline-aid/lifeline/triage"
+)
+
+// Intake handles pleas from intake groups (and, through Ingest, private
+// ones).
+type Intake struct {
+	env       *env.Env
+	triage    *triage.Engine
+	cards     cards.Renderer
+	rooms     *rooms.Rooms
+	directory *directory.Directory
+	// alertAt is the lowest urgency that alerts coordination chats.
+	alertAt triage.Urgency
+}
+
+// New makes the intake path.
+func New(e *env.Env, t *triage.Engine, r cards.Renderer, rm *rooms.Rooms, d *directory.Directory, alertAt triage.Urgency) *Intake {
+	return &Intake{env: e, triage: t, cards: r, rooms: rm, directory: d, alertAt: alertAt}
+}
+
+// AlertAt is the lowest urgency that alerts the coordination chats.
+func (in *Intake) AlertAt() triage.Urgency { return in.alertAt }
+
+// Handle runs a group message through triage and, for a request, creates
+// or merges its case and queues the alerts.
+func (in *Intake) Handle(ctx context.Context, m platform.Message, chat *store.Chat) error {
+	a := in.triage.Assess(m.Text)
+	if m.Edited {
+		return in.handleEdit(ctx, m, a)
+	}
+	if !a.IsRequest {
+		return in.env.MarkSeen(ctx, m)
+	}
+	c, err := in.Ingest(ctx, m, chat, a)
+	if err != nil || c == nil {
+		return err
+	}
+	in.rooms.MaybeAuto(ctx, c)
+	in.directory.AutoReply(ctx, m, chat, c)
+	return nil
+}
+
+// Ingest records a request message as a new case or merges it into an
+// open one (same phone or a near-duplicate text), queueing the alerts. It
+// returns nil for a message that was already handled.
+func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Chat, a triage.Assessment) (*store.Case, error) {
+	proposal := store.Case{
+		Asker:      m.Sender,
+		AskerName:  m.SenderName,
+		SourceChat: m.Chat,
+		SourceMsg:  m.ID,
+		Text:       m.Text,
+		Assessment: a,
+		Category:   a.Category,
+		Urgency:    a.Urgency,
+		Status:     store.StatusNew,
+		Phones:     a.Phones,
+		Language:   a.Language,
+		Created:    m.Time,
+		Updated:    m.Time,
+	}
+	var res store.IngestResult
+	// Batch lets messages from several chats share one commit (one fsync);
+	// the function may run again after a failed batch, and is idempotent.
+	err := in.env.Store.Batch(ctx, func(tx *store.Tx) error {
+		coordination, err := env.ChatsWithRole(tx, store.RoleCoordination)
+		if err != nil {
+			return err
+		}
+		res, err = tx.Ingest(store.IngestRequest{
+			Msg:   env.MsgKey(m),
+			At:    m.Time,
+			Case:  proposal,
+			Merge: true,
+			Alerts: func(c *store.Case, merged bool) []store.OutboxItem {
+				if c.Urgency < in.alertAt {
+					return nil
+				}
+				matches, err := directory.Matches(tx, c)
+				if err != nil {
+					in.env.Log.Warn("directory lookup", "err", err)
+				}
+				return in.alertItems(c, merged, coordination, matches)
+			},
+		})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ingest request: %w", err)
+	}
+	if res.Duplicate {
+		return nil, nil
+	}
+	in.env.Log.Info("request recorded", "case", res.Case.ID, "merged", res.Merged, "urgency", res.Case.Urgency.String(),
+		"category", string(res.Case.Category), "alerts", res.Enqueued)
+	return res.Case, nil
+}
+
+// alertItems builds the alert card for every coordination chat when the
+// case is urgent enough. The dedupe key carries the urgency, so a repost at
+// the same level alerts nobody again, while a repost that raises the level
+// alerts once more.
+func (in *Intake) alertItems(c *store.Case, merged bool, coordination []*store.Chat, matches []store.DirEntry) []store.OutboxItem {
+	if c.Urgency < in.alertAt {
+		return nil
+	}
+	now := in.env.Now()
+	var items []store.OutboxItem
+	for _, ch := range coordination {
+		lang := in.env.Lang(ch)
+		text := in.cards.Card(c, lang, cards.Unmasked) + cards.Directory(lang, matches)
+		if merged {
+			text = i18n.T(lang, "urgency raised to %s by a repost", i18n.Urgency(lang, c.Urgency)) + "\n" + text
+		}
+		out := platform.OutMessage{Chat: ch.Ref, Text: text, Buttons: cards.Buttons(c, lang)}
+		items = append(items, delivery.Item(now, delivery.KindAlert, c.ID, out, fmt.Sprintf("alert:%d:%s:%s", c.ID, ch.Ref, c.Urgency)))
+	}
+	return items
+}
+
+// handleEdit applies an edited plea to the case it created.
+func (in *Intake) handleEdit(ctx context.Context, m platform.Message, a triage.Assessment) error {
+	return in.env.Once(ctx, m, func(tx *store.Tx) error {
+		c, err := caseFromSource(tx, m)
+		if err != nil || c == nil {
+			return err
+		}
+		before := c.Urgency
+		c.Text, c.Assessment, c.Category, c.Updated = m.Text, a, a.Category, m.Time
+		if a.Urgency > c.Urgency || a.Resolved {
+			c.Urgency = a.Urgency
+		}
+		c.Phones = env.Union(c.Phones, a.Phones)
+		if err := tx.PutCase(c); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(&store.Event{Case: c.ID, At: m.Time, Actor: m.Sender, Kind: "edited", From: before.String(), To: c.Urgency.String()}); err != nil {
+			return err
+		}
+		if c.Urgency > before {
+			return in.QueueAlerts(tx, c)
+		}
+		return nil
+	})
+}
+
+// QueueAlerts queues the alert card of c, with matching directory entries,
+// for every coordination chat, when c is urgent enough. Alerts already
+// sent at this urgency are not repeated (their dedupe key).
+func (in *Intake) QueueAlerts(tx *store.Tx, c *store.Case) error {
+	coordination, err := env.ChatsWithRole(tx, store.RoleCoordination)
+	if err != nil {
+		return err
+	}
+	matches, err := directory.Matches(tx, c)
+	if err != nil {
+		return fmt.Errorf("directory matches for case %d: %w", c.ID, err)
+	}
+	for _, it := range in.alertItems(c, false, coordination, matches) {
+		if _, err := tx.Enqueue(&it); err != nil {
+			return fmt.Errorf("queue alert for case %d: %w", c.ID, err)
+		}
+	}
+	return nil
+}
+
+// caseFromSource finds the case a message created or was merged into,
+// when the message's sender is that case's asker: someone whose repost was
+// merged into another person's case must not rewrite it by editing.
+func caseFromSource(tx *store.Tx, m platform.Message) (*store.Case, error) {
+	c, err := tx.CaseOfMessage(env.MsgKey(m))
+	if err != nil || c == nil || c.Asker != m.Sender {
+		return nil, err
+	}
+	return c, nil
+}

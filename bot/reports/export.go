@@ -1,0 +1,161 @@
+package reports
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lifeline-aid/lifeline/store"
+)
+
+// exportColumns is the header of the case export, in order.
+var exportColumns = []string{"id", "created", "updated", "status", "close_reason", "urgency", "category",
+	"places", "vulnerable", "phone", "text", "assignees", "sources", "first_response_minutes", "resolution_minutes"}
+
+// ErrNoExportDir says the configuration has no export directory.
+var ErrNoExportDir = errors.New("export is not set up: the configuration has no export directory")
+
+// Export writes every case to a CSV file in the export directory and
+// returns its path and the number of cases. The file holds personal data,
+// so it is readable only by the bot's user.
+func (r *Reports) Export(tx *store.Tx) (path string, rows int, err error) {
+	if r.opts.ExportDir == "" {
+		return "", 0, ErrNoExportDir
+	}
+	return r.exportCases(tx, r.opts.ExportDir)
+}
+
+// exportCases writes the CSV through a temporary file renamed into place,
+// so a half-written export never appears under the final name.
+func (r *Reports) exportCases(tx *store.Tx, dir string) (path string, rows int, err error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", 0, fmt.Errorf("create export directory: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".export-*.tmp")
+	if err != nil {
+		return "", 0, fmt.Errorf("create export file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	w := bufio.NewWriter(tmp)
+	// The BOM makes Excel and WPS read the file as UTF-8 (Chinese text
+	// otherwise turns to mojibake), and CRLF is what they expect.
+	w.WriteString("\ufeff")
+	writeCSVRow(w, exportColumns)
+	err = tx.ForEachCase(func(c *store.Case) error {
+		rows++
+		writeCSVRow(w, r.exportRow(c))
+		return nil
+	})
+	if err != nil {
+		return "", 0, fmt.Errorf("read cases: %w", err)
+	}
+	if err = w.Flush(); err != nil {
+		return "", 0, fmt.Errorf("write export file: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return "", 0, fmt.Errorf("write export file: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return "", 0, fmt.Errorf("write export file: %w", err)
+	}
+	path, err = freeName(dir, "lifeline-cases-"+r.env.Now().In(r.env.Loc).Format("20060102-150405"), ".csv")
+	if err != nil {
+		return "", 0, err
+	}
+	if err = os.Rename(tmp.Name(), path); err != nil {
+		return "", 0, fmt.Errorf("name export file: %w", err)
+	}
+	return path, rows, nil
+}
+
+// freeName finds a file name not yet taken, so two exports in the same
+// second don't overwrite each other.
+func freeName(dir, base, ext string) (string, error) {
+	for i := 1; i < 1000; i++ {
+		name := base + ext
+		if i > 1 {
+			name = base + "-" + strconv.Itoa(i) + ext
+		}
+		p := filepath.Join(dir, name)
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			return p, nil
+		} else if err != nil {
+			return "", fmt.Errorf("check export file name: %w", err)
+		}
+	}
+	return "", fmt.Errorf("no free export file name for %s in %s", base, dir)
+}
+
+// exportRow is one case as CSV cells. A purged case keeps its counts and
+// times but no personal data.
+func (r *Reports) exportRow(c *store.Case) []string {
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(r.env.Loc).Format("2006-01-02 15:04")
+	}
+	minutes := func(from, to time.Time) string {
+		if from.IsZero() || to.IsZero() {
+			return ""
+		}
+		return strconv.FormatInt(int64(to.Sub(from).Round(time.Minute)/time.Minute), 10)
+	}
+	cat := string(c.Category)
+	places := strings.Join(c.Assessment.Places, " ")
+	if c.Address != "" {
+		places = strings.TrimSpace(c.Address + " " + places)
+	}
+	phones, text := strings.Join(c.Phones, " / "), c.Text
+	if c.Purged {
+		places, phones, text = "", "", ""
+	}
+	resolution := ""
+	if c.Status == store.StatusResolved {
+		resolution = minutes(c.Created, c.Finished)
+	}
+	return []string{
+		strconv.FormatInt(c.ID, 10), ts(c.Created), ts(c.Updated), string(c.Status), c.CloseReason,
+		c.Urgency.String(), cat, places, strings.Join(c.Assessment.Vulnerable, " "), phones, text,
+		strings.Join(c.Assignees, " "), strconv.Itoa(c.SourceCount),
+		minutes(c.Created, c.FirstResponse), resolution,
+	}
+}
+
+// writeCSVRow writes every cell quoted (Excel and WPS then never guess at
+// separators inside the text) and ends the row with CRLF.
+func writeCSVRow(w *bufio.Writer, cells []string) {
+	for i, cell := range cells {
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteByte('"')
+		w.WriteString(strings.ReplaceAll(csvSafe(cell), `"`, `""`))
+		w.WriteByte('"')
+	}
+	w.WriteString("\r\n")
+}
+
+// csvSafe neutralises CSV injection: a cell that a spreadsheet would run
+// as a formula (a plea text "=HYPERLINK(...)" typed by anyone) gets a
+// leading apostrophe, which makes Excel and WPS treat it as text. Line
+// ends inside a cell are normalised to LF.
+func csvSafe(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	if s != "" && strings.ContainsRune("=+-@\t", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
