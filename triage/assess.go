@@ -520,17 +520,21 @@ func (e *Engine) assess(text string, features []float32, wantFeatures bool) (Ass
 	t.act = decideAct(pleaW, &t.actW, t.subjOther || vulW > 0)
 	a.Act = t.act
 
-	// The decision: the trained model over the tally, or the gate alone
-	// before any training.
+	// The decision: the trained model over the tally where its
+	// thresholds give it any say for this language, else the gate alone
+	// (then the features are not even computed: they would change
+	// nothing).
 	a.Urgency = t.gate
-	{
+	t.chinese = a.Language == "zh"
+	m := e.model
+	consult := m.consulted(t.chinese)
+	if consult || wantFeatures {
 		t.needW, t.askW, t.sayW, t.lackW, t.urgW, t.subjW, t.vulW = needW, askW, sayW, lackW, urgW, subjW, vulW
 		t.routineW, t.needs, t.base, t.ruleUrg = routineW, len(needLabel), base, ruleUrg
 		t.criticalConcrete = eff == Critical && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || located)
 		t.topics, t.headline = topics > 0, frameW > topicWeight || frameW > 0 && topics == 0
 		t.phone, t.address, t.duration = len(a.Phones) > 0, located, len(a.Durations) > 0
 		t.placeName = len(a.Places) > 0 && !located
-		t.chinese = a.Language == "zh"
 		t.shape(buf)
 		t.surface(text)
 		t.pleaPos = 1
@@ -543,7 +547,7 @@ func (e *Engine) assess(text string, features []float32, wantFeatures bool) (Ass
 			features = append(features, x[:]...)
 		}
 	}
-	if m := e.model; m.Trained {
+	if consult {
 		p := m.probs(&sc.x)
 		a.Urgency = m.level(p, t.chinese, t.gate, t.cue)
 		// A life at risk by the reviewed lexicon, in a message the model

@@ -81,7 +81,9 @@ type Assessment struct {
 	IsRequest bool     `json:"is_request"`
 	Urgency   Urgency  `json:"urgency"`
 	Category  Category `json:"category,omitempty"`
-	// Score is the evidence total behind Urgency; higher is more urgent.
+	// Score is the evidence behind Urgency; higher is more urgent: the
+	// decision layer's expected level (0–3) when it decides, else the
+	// hand-set gate's evidence total.
 	Score float64 `json:"score"`
 	// Signals are the matched cues in human words, strongest first
 	// (e.g. "透析", "两周没做", "老人"); Explain joins them for volunteers.

@@ -131,3 +131,28 @@ func syntheticGazetteer(n int) *Lexicon {
 		ID: "synthetic_place", Kind: KindPlace, Patterns: map[string][]string{"zh": zh, "en": en},
 	}}}
 }
+
+// BenchmarkAssessModel is BenchmarkAssess with the decision layer
+// consulted on every message (thresholds that give it the say), the cost
+// a retrained model that overrides the rules would add.
+func BenchmarkAssessModel(b *testing.B) {
+	cases := loadCases(b)
+	e, err := NewEngine()
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := *e.model
+	m.Trained = true
+	for l := range m.Threshold {
+		for h := range nHeads {
+			m.Threshold[l][h] = [2]float32{0.5, 0.5}
+		}
+	}
+	e.model = &m
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_ = e.Assess(cases[i%len(cases)].text)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}

@@ -367,6 +367,24 @@ func (t *tally) surface(text string) {
 	}
 }
 
+// consulted reports whether the model has any say for a language: it is
+// trained and some head's thresholds are not [0, 1] (the rules alone).
+func (m *decisionModel) consulted(zh bool) bool {
+	if !m.Trained {
+		return false
+	}
+	th := &m.Threshold[1]
+	if zh {
+		th = &m.Threshold[0]
+	}
+	for h := range nHeads {
+		if th[h][0] > 0 || th[h][1] < 1 {
+			return true
+		}
+	}
+	return false
+}
+
 // probs returns each head's probability for features x.
 func (m *decisionModel) probs(x *[nFeatures]float32) (p [nHeads]float64) {
 	for h := range nHeads {
