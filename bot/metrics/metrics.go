@@ -205,7 +205,7 @@ func (m *Metrics) NotifyFailed() {
 
 // stateCollector turns one ReadState per scrape into the gauges.
 type stateCollector struct {
-	opts                                         Options
+	opts                                        Options
 	pending, oldest, dead, open, up, lastUpdate *prometheus.Desc
 }
 
