@@ -76,6 +76,26 @@ func newWebhook(t *testing.T) *webhook {
 	return w
 }
 
+// wait returns the first notice containing substr, waiting long enough
+// for a busy 2-core machine building the triage engine under -race.
+func (w *webhook) wait(t *testing.T, substr string) map[string]string {
+	t.Helper()
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if n, ok := w.find(substr); ok {
+			return n
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no notice saying %q; notices: %v", substr, w.all())
+		}
+	}
+}
+
+func (w *webhook) all() []map[string]string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]map[string]string(nil), w.notices...)
+}
+
 func (w *webhook) find(substr string) (map[string]string, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -111,13 +131,15 @@ notify: {webhook_url: %q}
 	}
 	var terminal syncBuffer
 	startApp(t, cfg, appIO{in: strings.NewReader(""), out: &terminal, errOut: io.Discard})
-	if n := waitFor(t, func() (map[string]string, bool) { return hook.find("started") }); n["level"] != "info" {
+	if n := hook.wait(t, "started"); n["level"] != "info" {
 		t.Errorf("start notice %v", n)
 	}
 	waitFor(t, func() (bool, bool) { return true, srv.Logins() > 0 })
 	srv.SetPushLogin(false)
 	srv.ExpireSessionWith("1102")
-	n := waitFor(t, func() (map[string]string, bool) { return hook.find("WeChat needs a fresh login") })
+	// A re-login goes through a failed sync, a failed hot login and a
+	// refused push login first.
+	n := hook.wait(t, "WeChat needs a fresh login")
 	if n["level"] != "critical" || !strings.Contains(n["text"], "docker logs") {
 		t.Errorf("login notice %v", n)
 	}
