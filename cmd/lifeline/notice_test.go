@@ -134,7 +134,13 @@ notify: {webhook_url: %q}
 	if n := hook.wait(t, "started"); n["level"] != "info" {
 		t.Errorf("start notice %v", n)
 	}
-	waitFor(t, func() (bool, bool) { return true, srv.Logins() > 0 })
+	// Logged in and polling (contacts loaded), as the adapter's own tests
+	// wait before expiring the session.
+	for deadline := time.Now().Add(90 * time.Second); srv.Logins() == 0 || srv.Requests("synccheck") < 2; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the bot never logged in and polled")
+		}
+	}
 	srv.SetPushLogin(false)
 	srv.ExpireSessionWith("1102")
 	// A re-login goes through a failed sync, a failed hot login and a

@@ -62,20 +62,24 @@ func startBinary(t *testing.T, env []string, args ...string) *binary {
 
 var listening = regexp.MustCompile(`msg="http listening" addr=(\S+)`)
 
-// httpAddr waits for the log line that names the listener's address.
+// httpAddr waits for the log line that names the listener's address. It
+// comes after the triage engine is built: slow under -race on a busy
+// 2-core machine, hence the long wait.
 func (b *binary) httpAddr(t *testing.T) string {
 	t.Helper()
-	return waitFor(t, func() (string, bool) {
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(20 * time.Millisecond) {
 		if m := listening.FindStringSubmatch(b.errOut.String()); m != nil {
-			return m[1], true
+			return m[1]
 		}
 		select {
 		case <-b.exited:
 			t.Fatalf("lifeline exited (%v) before listening:\n%s", b.err, b.errOut.String())
 		default:
 		}
-		return "", false
-	})
+		if time.Now().After(deadline) {
+			t.Fatalf("lifeline never listened:\n%s", b.errOut.String())
+		}
+	}
 }
 
 func httpGet(t *testing.T, url string) (int, string) {
