@@ -104,7 +104,8 @@ func purgeDue(c *Case, cutoff time.Time) bool {
 func (tx *Tx) purgeCase(c *Case) error {
 	old := *c
 	c.Phones, c.Address, c.Text = nil, "", ""
-	c.Asker, c.AskerName = "", ""
+	c.Asker, c.AskerName, c.RelayedBy = "", "", ""
+	c.Location, c.Media = nil, nil
 	c.Assessment.Phones, c.Assessment.Places = nil, nil
 	srcs := make([]Source, len(c.Sources))
 	for i, s := range c.Sources {
