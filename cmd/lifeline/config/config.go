@@ -36,7 +36,11 @@ type Config struct {
 	Outbox    Outbox         `yaml:"outbox"`
 	Backup    Backup         `yaml:"backup"`
 	Log       Log            `yaml:"log"`
-	Location  *time.Location `yaml:"-"`
+	// PhoneRegion, EmergencyNumber and OCR are read in media.go.
+	PhoneRegion     string            `yaml:"phone_region"`
+	EmergencyNumber map[string]string `yaml:"emergency_number"`
+	OCR             OCR               `yaml:"ocr"`
+	Location        *time.Location    `yaml:"-"`
 	// missingEnv maps a key path to the environment variable it named that
 	// was not set, so validation can say why a value is empty.
 	missingEnv map[string]string
@@ -418,6 +422,7 @@ func (c *Config) finish() error {
 			bad("backup.schedule", "%q is not a cron schedule: %v", c.Backup.Schedule, err)
 		}
 	}
+	c.checkMedia(bad)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
