@@ -313,7 +313,11 @@ func urgencySet(tx *store.Tx, id int64) (bool, error) {
 // plea that follows.
 func (as *Asker) sharedLocation(ctx context.Context, m platform.Message, st privateState, lang string) error {
 	pt := media.Point(m)
-	where := cards.Coordinates(pt.Lat, pt.Lon) + " " + cards.MapLink(pt.Lat, pt.Lon)
+	where := "📍 " + cards.Coordinates(pt.Lat, pt.Lon)
+	if pt.Title != "" {
+		where += " (" + cards.Clip(pt.Title, 80) + ")"
+	}
+	where += " " + cards.MapLink(pt.Lat, pt.Lon)
 	if st.current == nil {
 		conv := st.conv
 		conv.Location = pt
