@@ -75,4 +75,11 @@ var zhMediaText = map[string]string{
 	"Thank you, I noted the number %s. What do you need help with?":                                                                                     "谢谢，已记下号码 %s。请问您需要什么帮助？",
 	"Thank you, I added your location to request #%d: %s":                                                                                               "谢谢，已把您的位置补充到求助 #%d：%s",
 	"Thank you, I added the number to request #%d: %s":                                                                                                  "谢谢，已把号码补充到求助 #%d：%s",
+
+	// Deep links.
+	"%s: I can't write to you privately yet. Write any message to me in a private chat, then send /start there to get your invite to the room of case #%d.":                    "%s：我还不能私信您。请先在私聊里给我发任意一条消息，再发送 /start，即可收到求助 #%d 救援群的邀请。",
+	"%s: open %s and press Start to get your invite to the room of case #%d.":                                                                                                  "%s：请打开 %s 并点击“开始”，即可收到求助 #%d 救援群的邀请。",
+	"This chat is now tied to your request #%d (%s). Tell me here anything the volunteers should know: what is needed, where you are, a phone number. Send /status to see it.": "这个私聊已关联到您的求助 #%d（%s）。志愿者需要知道的情况都可以在这里告诉我：需要什么、在哪里、联系电话。发送 /status 查看进展。",
+	"I have no room invite for you for case #%d (the room may be closed, or the invite was already sent).":                                                                     "没有给您的求助 #%d 救援群邀请（救援群可能已关闭，或邀请已发过）。",
+	"To tell me more privately (this link works only for you): %s":                                                                                                             "如需私下补充情况（此链接只对您本人有效）：%s",
 }
