@@ -22,20 +22,20 @@ import (
 
 // Config is the whole file. Every key is documented in config.example.yaml.
 type Config struct {
-	DataDir   string         `yaml:"data_dir"`
-	Timezone  string         `yaml:"timezone"`
-	Language  string         `yaml:"language"`
-	Admins    []string       `yaml:"admins"`
-	Platforms Platforms      `yaml:"platforms"`
-	Groups    []Group        `yaml:"groups"`
-	Triage    Triage         `yaml:"triage"`
-	Digests   []Digest       `yaml:"digests"`
-	Privacy   Privacy        `yaml:"privacy"`
-	Workflow  Workflow       `yaml:"workflow"`
-	Directory Directory      `yaml:"directory"`
-	Outbox    Outbox         `yaml:"outbox"`
-	Backup    Backup         `yaml:"backup"`
-	Log       Log            `yaml:"log"`
+	DataDir   string    `yaml:"data_dir"`
+	Timezone  string    `yaml:"timezone"`
+	Language  string    `yaml:"language"`
+	Admins    []string  `yaml:"admins"`
+	Platforms Platforms `yaml:"platforms"`
+	Groups    []Group   `yaml:"groups"`
+	Triage    Triage    `yaml:"triage"`
+	Digests   []Digest  `yaml:"digests"`
+	Privacy   Privacy   `yaml:"privacy"`
+	Workflow  Workflow  `yaml:"workflow"`
+	Directory Directory `yaml:"directory"`
+	Outbox    Outbox    `yaml:"outbox"`
+	Backup    Backup    `yaml:"backup"`
+	Log       Log       `yaml:"log"`
 	// PhoneRegion, EmergencyNumber and OCR are read in media.go.
 	PhoneRegion     string            `yaml:"phone_region"`
 	EmergencyNumber map[string]string `yaml:"emergency_number"`
