@@ -22,28 +22,26 @@ import (
 
 // Config is the whole file. Every key is documented in config.example.yaml.
 type Config struct {
-	DataDir   string    `yaml:"data_dir"`
-	Timezone  string    `yaml:"timezone"`
-	Language  string    `yaml:"language"`
-	Admins    []string  `yaml:"admins"`
-	Platforms Platforms `yaml:"platforms"`
-	Groups    []Group   `yaml:"groups"`
-	Triage    Triage    `yaml:"triage"`
-	Digests   []Digest  `yaml:"digests"`
-	Privacy   Privacy   `yaml:"privacy"`
-	Workflow  Workflow  `yaml:"workflow"`
-	Directory Directory `yaml:"directory"`
-	Outbox    Outbox    `yaml:"outbox"`
-	Backup    Backup    `yaml:"backup"`
-	Log       Log       `yaml:"log"`
-	// PhoneRegion, EmergencyNumber and OCR are read in media.go.
-	PhoneRegion     string            `yaml:"phone_region"`
-	EmergencyNumber map[string]string `yaml:"emergency_number"`
-	OCR             OCR               `yaml:"ocr"`
-	Location        *time.Location    `yaml:"-"`
+	DataDir   string         `yaml:"data_dir"`
+	Timezone  string         `yaml:"timezone"`
+	Language  string         `yaml:"language"`
+	Admins    []string       `yaml:"admins"`
+	Platforms Platforms      `yaml:"platforms"`
+	Groups    []Group        `yaml:"groups"`
+	Triage    Triage         `yaml:"triage"`
+	Digests   []Digest       `yaml:"digests"`
+	Privacy   Privacy        `yaml:"privacy"`
+	Workflow  Workflow       `yaml:"workflow"`
+	Directory Directory      `yaml:"directory"`
+	Outbox    Outbox         `yaml:"outbox"`
+	Backup    Backup         `yaml:"backup"`
+	Log       Log            `yaml:"log"`
+	Location  *time.Location `yaml:"-"`
 	// missingEnv maps a key path to the environment variable it named that
 	// was not set, so validation can say why a value is empty.
 	missingEnv map[string]string
+
+	Media `yaml:",inline"` // phone_region, emergency_number, ocr (media.go)
 }
 
 // Platforms holds one section per platform.

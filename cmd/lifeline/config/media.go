@@ -8,6 +8,14 @@ import (
 	"github.com/lifeline-aid/lifeline/triage"
 )
 
+// Media are the keys about phones, emergency numbers and OCR, kept at the
+// top level of the file.
+type Media struct {
+	PhoneRegion     string            `yaml:"phone_region"`
+	EmergencyNumber map[string]string `yaml:"emergency_number"`
+	OCR             OCR               `yaml:"ocr"`
+}
+
 // OCR configures reading text in images.
 type OCR struct {
 	// Engine is "tesseract" (the default: on when the program and its
