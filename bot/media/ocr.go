@@ -101,6 +101,7 @@ func lastLine(s string) string {
 // triage would read as separate words, and leaves empty lines and form
 // feeds.
 func CleanOCR(s string) string {
+	s = strings.ToValidUTF8(s, "")
 	var lines []string
 	for _, line := range strings.Split(strings.ReplaceAll(s, "\f", "\n"), "\n") {
 		line = joinCJK(strings.Join(strings.Fields(line), " "))
@@ -115,14 +116,17 @@ func CleanOCR(s string) string {
 // on either side, or after ASCII punctuation that follows Chinese.
 func joinCJK(s string) string {
 	r := []rune(s)
-	var b strings.Builder
+	out := make([]rune, 0, len(r))
 	for i, c := range r {
-		if c == ' ' && i > 0 && i+1 < len(r) && (wide(r[i-1]) || wide(r[i+1]) || punct(r[i-1]) && i > 1 && wide(r[i-2])) {
-			continue
+		if c == ' ' && len(out) > 0 && i+1 < len(r) {
+			prev := out[len(out)-1]
+			if wide(prev) || wide(r[i+1]) || punct(prev) && len(out) > 1 && wide(out[len(out)-2]) {
+				continue
+			}
 		}
-		b.WriteRune(c)
+		out = append(out, c)
 	}
-	return b.String()
+	return string(out)
 }
 
 func wide(r rune) bool {
