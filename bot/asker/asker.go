@@ -222,7 +222,7 @@ func (as *Asker) newAskerCase(ctx context.Context, m platform.Message, chat *sto
 	if err != nil || c == nil {
 		return err // nil case: a redelivered message, already answered
 	}
-	merged := len(c.Sources) > 1 || c.Asker != m.Sender
+	merged := c.SourceCount > 1 || c.Asker != m.Sender
 	err = as.env.Store.Update(ctx, func(tx *store.Tx) error {
 		if err := as.rememberAsker(tx, m, person, lang); err != nil {
 			return err

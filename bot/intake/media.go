@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -344,14 +343,12 @@ func (in *Intake) attachDetail(ctx context.Context, m platform.Message) error {
 // this chat within AttachWindow; nil for none.
 func (in *Intake) detailTarget(tx *store.Tx, m platform.Message) (*store.Case, error) {
 	if m.ReplyTo != "" {
-		found, err := tx.OpenCases(1, func(c *store.Case) bool {
-			return slices.ContainsFunc(c.Sources, func(s store.Source) bool { return s.Chat == m.Chat && s.Msg == m.ReplyTo })
-		})
+		c, err := tx.CaseOfMessage(store.MessageKey{Chat: m.Chat, ID: m.ReplyTo})
 		if err != nil {
 			return nil, fmt.Errorf("find the plea replied to: %w", err)
 		}
-		if len(found) > 0 {
-			return found[0], nil
+		if c != nil && c.Status.Open() {
+			return c, nil
 		}
 	}
 	cases, err := tx.CasesByAsker(m.Sender)
@@ -362,7 +359,11 @@ func (in *Intake) detailTarget(tx *store.Tx, m platform.Message) (*store.Case, e
 		if !c.Status.Open() {
 			continue
 		}
-		for _, s := range c.Sources {
+		recent, err := tx.SourcesNewest(c.ID, 0, 8)
+		if err != nil {
+			return nil, fmt.Errorf("read sources of case %d: %w", c.ID, err)
+		}
+		for _, s := range recent {
 			if s.Chat == m.Chat && s.Sender == m.Sender && !m.Time.Before(s.At) && m.Time.Sub(s.At) <= AttachWindow {
 				return c, nil
 			}
