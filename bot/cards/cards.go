@@ -156,8 +156,12 @@ func Line(c *store.Case, lang string, p Privacy) string {
 	if where != "" {
 		where = " · " + where
 	}
+	quote := Quote(c.Text, p)
+	if quote == "" && len(c.Media) > 0 {
+		quote = MediaCount(c.Media, lang)
+	}
 	return fmt.Sprintf("#%d %s · %s%s · %s · %s", c.ID, i18n.Urgency(lang, c.Urgency), i18n.Category(lang, c.Category), where,
-		i18n.Status(lang, c.Status), Clip(Quote(c.Text, p), 40))
+		i18n.Status(lang, c.Status), Clip(quote, 40))
 }
 
 // Places is where the case is: its address and the places triage found.

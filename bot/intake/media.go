@@ -57,10 +57,15 @@ func (in *Intake) handleMedia(ctx context.Context, m platform.Message, chat *sto
 		in.directory.AutoReply(ctx, m, chat, c)
 		return nil
 	}
-	if err := in.env.MarkSeen(ctx, m); err != nil {
+	var first bool
+	if err := in.env.Store.Batch(ctx, func(tx *store.Tx) error {
+		var err error
+		first, err = tx.MarkSeen(env.MsgKey(m), m.Time)
 		return err
+	}); err != nil {
+		return fmt.Errorf("record message: %w", err)
 	}
-	if hasImage {
+	if hasImage && first { // a redelivered picture is not read twice
 		in.readLater(m, image, 0)
 	}
 	return nil
