@@ -34,6 +34,7 @@ import (
 	"github.com/lifeline-aid/lifeline/bot/directory"
 	"github.com/lifeline-aid/lifeline/bot/env"
 	"github.com/lifeline-aid/lifeline/bot/intake"
+	"github.com/lifeline-aid/lifeline/bot/media"
 	"github.com/lifeline-aid/lifeline/bot/reports"
 	"github.com/lifeline-aid/lifeline/bot/rooms"
 	"github.com/lifeline-aid/lifeline/store"
@@ -103,7 +104,12 @@ type Options struct {
 	Groups   []GroupBinding
 	Outbox   OutboxOptions
 	Workflow WorkflowOptions
+	Media    MediaOptions
 }
+
+// MediaOptions configure what the engine does with voice notes, photos
+// and other media (media_options.go).
+type MediaOptions = mediaOptions
 
 // Engine is the platform-neutral bot. It is safe for concurrent use.
 type Engine struct {
@@ -116,6 +122,7 @@ type Engine struct {
 	rooms     *rooms.Rooms
 	reports   *reports.Reports
 	directory *directory.Directory
+	media     *media.Service
 }
 
 // New builds an engine, records the configured chat bindings and admins in
@@ -138,7 +145,10 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	ev := env.New(env.Config{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Location: opts.Location,
 		Language: opts.Language, Admins: opts.Admins})
 	rd := cards.Renderer{Names: ev, Loc: ev.Loc}
-	e := &Engine{env: ev, outbox: delivery.New(ev, opts.Outbox)}
+	e := &Engine{env: ev}
+	e.media = newMedia(ev, opts.Media)
+	opts.Outbox.Prepare = e.media.Prepare
+	e.outbox = delivery.New(ev, opts.Outbox)
 	e.rooms = rooms.New(ev, rd, opts.RoomAt)
 	e.directory = directory.New(ev, directory.Options{File: wf.DirectoryFile, AutoReply: wf.DirectoryAutoReply, AutoReplyEvery: wf.AutoReplyEvery})
 	e.reports = reports.New(ev, rd, reports.Options{Digests: wf.Digests, StaleAfter: wf.StaleAfter, ExportDir: wf.ExportDir})
@@ -146,6 +156,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e.intake = intake.New(ev, opts.Triage, rd, e.rooms, e.directory, opts.AlertAt)
 	e.asker = asker.New(ev, opts.Triage, e.intake, e.rooms, e.actions, wf.RetentionDays)
 	e.commands = commands.New(ev, e.actions, e.reports, rd)
+	e.wireMedia(opts.Media)
 	if err := e.applyBindings(ctx, opts.Groups); err != nil {
 		return nil, err
 	}
@@ -219,6 +230,12 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer close(roomsDone)
 		e.rooms.RetryCloses(ctx)
 	}()
+	mediaDone := make(chan struct{})
+	go func() {
+		defer close(mediaDone)
+		e.media.Run(ctx)
+	}()
+	defer func() { <-mediaDone }()
 	err := e.outbox.Run(ctx)
 	<-roomsDone
 	return errors.Join(err, <-errc)

@@ -152,7 +152,8 @@ func (tx *Tx) purgeCase(c *Case, private func(chat, sender string) bool, r *Purg
 		c.SourceChat, c.SourceMsg = "", ""
 	}
 	c.Phones, c.Address, c.Text = nil, "", ""
-	c.Asker, c.AskerName = "", ""
+	c.Asker, c.AskerName, c.RelayedBy = "", "", ""
+	c.Location, c.Media = nil, nil
 	c.Assessment.Phones, c.Assessment.Places = nil, nil
 	if c.Latest != nil {
 		l := cutSource(*c.Latest, private)

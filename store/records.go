@@ -105,6 +105,20 @@ type Case struct {
 	// Purged is set once retention removed the personal fields.
 	Purged bool `json:"purged,omitempty"`
 
+	// Location is a map pin shared for the case (personal data: shown
+	// where the address is).
+	Location *GeoPoint `json:"location,omitempty"`
+	// Media are the voice notes, photos and files that are part of the
+	// case, oldest first.
+	Media []CaseMedia `json:"media,omitempty"`
+	// RelayedBy names who forwarded the plea when AskerName is its
+	// original sender; Asker is then the relayer, the one the bot talks to.
+	RelayedBy string `json:"relayed_by,omitempty"`
+	// UrgencyUnknown is set for a case whose words the bot could not read
+	// (a voice message, a photo): Urgency is then the alerting level, until
+	// a volunteer sets it.
+	UrgencyUnknown bool `json:"urgency_unknown,omitempty"`
+
 	// The fields below are kept by the store: PutCase ignores changes to
 	// them (it keeps what is stored), so a case read before an ingest
 	// merged into it cannot wind them back.
@@ -117,6 +131,34 @@ type Case struct {
 	// Links are the cases this one was linked to, newest last, at most
 	// MaxLinks (older ones drop off the record; their events remain).
 	Links []CaseLink `json:"links,omitempty"`
+}
+
+// MaxCaseMedia bounds Case.Media; later items are still relayed and
+// recorded as events.
+const MaxCaseMedia = 32
+
+// GeoPoint is a position on the map.
+type GeoPoint struct {
+	Lat   float64   `json:"lat"`
+	Lon   float64   `json:"lon"`
+	Title string    `json:"title,omitempty"` // the place's name or address, as shared
+	At    time.Time `json:"at,omitzero"`
+}
+
+// CaseMedia is one voice note, photo or file of a case: where it was sent
+// and the platform's handle to fetch it again.
+type CaseMedia struct {
+	Kind     string        `json:"kind"` // voice, audio, photo, document, video
+	Chat     string        `json:"chat"`
+	Msg      string        `json:"msg"`
+	Ref      string        `json:"ref,omitempty"`
+	MIME     string        `json:"mime,omitempty"`
+	Name     string        `json:"name,omitempty"`
+	Size     int64         `json:"size,omitempty"`
+	Duration time.Duration `json:"duration,omitempty"`
+	// OCR is set once text recognised in the image was added to the case.
+	OCR bool      `json:"ocr,omitempty"`
+	At  time.Time `json:"at,omitzero"`
 }
 
 // Bounds that keep a case record's size constant however often the case

@@ -233,11 +233,12 @@ func (a *Actions) SetUrgency(tx *store.Tx, actor access.Actor, id int64, to tria
 	if to <= triage.None || to > triage.Critical {
 		return nil, invalid(i18n.T(actor.Lang, "%q is not an urgency (critical, high, normal).", to.String()))
 	}
-	if to == c.Urgency {
+	if to == c.Urgency && !c.UrgencyUnknown {
 		return nil, conflict(i18n.T(actor.Lang, "Case #%d is already %s.", c.ID, i18n.Urgency(actor.Lang, to)))
 	}
 	from := c.Urgency
-	c.Urgency = to
+	// A volunteer who set it knows it: a voice plea's stand-in ends here.
+	c.Urgency, c.UrgencyUnknown = to, false
 	if err := a.event(tx, actor, c, "urgency", from.String(), to.String(), reason); err != nil {
 		return nil, err
 	}

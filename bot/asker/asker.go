@@ -20,6 +20,7 @@ import (
 	"github.com/lifeline-aid/lifeline/bot/env"
 	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/bot/intake"
+	"github.com/lifeline-aid/lifeline/bot/media"
 	"github.com/lifeline-aid/lifeline/bot/platform"
 	"github.com/lifeline-aid/lifeline/bot/rooms"
 	"github.com/lifeline-aid/lifeline/store"
@@ -51,6 +52,10 @@ type Asker struct {
 	actions *actions.Actions
 	// retentionDays is told to askers: how long their data is kept.
 	retentionDays int
+	// media relays voice notes and photos (media.go); emergency is the
+	// emergency number to tell an asker in lang.
+	media     *media.Service
+	emergency func(lang string) string
 }
 
 // New makes the asker conversations.
@@ -64,6 +69,11 @@ type askerConv struct {
 	Asking string         `json:"asking,omitempty"` // the field last asked for
 	Asked  map[string]int `json:"asked,omitempty"`  // how often each field was asked
 	Draft  string         `json:"draft,omitempty"`  // details sent before any request
+	// Location is a map pin sent before any request (media.go).
+	Location *store.GeoPoint `json:"location,omitempty"`
+	// Keyboard is the field whose share button is showing ("where",
+	// "phone"), so the next reply can take it away.
+	Keyboard string `json:"keyboard,omitempty"`
 }
 
 func convKey(person string) string { return "conv:" + person }
@@ -90,6 +100,10 @@ var (
 
 // Handle answers a person writing to the bot privately.
 func (as *Asker) Handle(ctx context.Context, m platform.Message, chat *store.Chat) error {
+	m = intake.Words(m)
+	if media.Has(m) {
+		return as.handleMedia(ctx, m, chat)
+	}
 	text := strings.TrimSpace(m.Text)
 	var (
 		conv   askerConv
@@ -145,6 +159,7 @@ func (as *Asker) Handle(ctx context.Context, m platform.Message, chat *store.Cha
 	if person.Language == "" && (a.Language == "zh" || a.Language == "en") {
 		lang = a.Language
 	}
+	lang = i18n.Script(lang, text)
 	switch {
 	case badRef != 0:
 		return as.askerReply(ctx, m, person, lang, nil, i18n.T(lang, "I can't find a request #%d of yours.", badRef)+"\n"+OpenList(open, lang))
@@ -203,7 +218,7 @@ func (as *Asker) newAskerCase(ctx context.Context, m platform.Message, chat *sto
 	}
 	plea := m
 	plea.Text = text
-	c, err := as.intake.Ingest(ctx, plea, chat, a)
+	c, err := as.intake.Ingest(ctx, plea, chat, a, as.applyDraft(conv), as.intake.RelayMedia(m, true))
 	if err != nil || c == nil {
 		return err // nil case: a redelivered message, already answered
 	}
@@ -215,7 +230,7 @@ func (as *Asker) newAskerCase(ctx context.Context, m platform.Message, chat *sto
 		conv = askerConv{Case: c.ID, Asked: map[string]int{}}
 		var b strings.Builder
 		if c.Urgency == triage.Critical {
-			b.WriteString(i18n.T(lang, "This sounds urgent: I have alerted the volunteers right away. If a life is in danger, also call the emergency number (120) now.") + "\n\n")
+			b.WriteString(i18n.T(lang, "This sounds urgent: I have alerted the volunteers right away. If a life is in danger, also call the emergency number (%s) now.", as.Emergency(lang)) + "\n\n")
 		} else if c.Urgency >= as.intake.AlertAt() {
 			b.WriteString(i18n.T(lang, "I have alerted the volunteers.") + "\n\n")
 		}
@@ -249,6 +264,7 @@ func (as *Asker) newAskerCase(ctx context.Context, m platform.Message, chat *sto
 	if err != nil {
 		return fmt.Errorf("answer asker %s: %w", m.Sender, err)
 	}
+	as.intake.ReadLater(m, c.ID)
 	as.rooms.MaybeAuto(ctx, c)
 	return nil
 }
@@ -367,7 +383,7 @@ func joinPlea(plea, more, lang string) string {
 		return more
 	}
 	last, _ := utf8.DecodeLastRuneInString(plea)
-	if lang == "zh" && !strings.ContainsRune("。！？!?.，,；;", last) {
+	if i18n.IsChinese(lang) && !strings.ContainsRune("。！？!?.，,；;", last) {
 		plea += "。"
 	}
 	return plea + "\n" + more
@@ -383,6 +399,7 @@ func (as *Asker) askNext(tx *store.Tx, m platform.Message, lang string, conv *as
 		conv.Asked = map[string]int{}
 	}
 	var text string
+	kb := as.keyboard(lang, field, conv)
 	switch field {
 	case fieldNeed:
 		text = i18n.T(lang, "What exactly do you need? (for example medicine, dialysis, food, a hospital visit)")
@@ -410,7 +427,7 @@ func (as *Asker) askNext(tx *store.Tx, m platform.Message, lang string, conv *as
 	if text == "" {
 		return nil
 	}
-	return as.askerSend(tx, m, c.ID, text, seq)
+	return as.askerSendKB(tx, m, c.ID, text, seq, kb)
 }
 
 // nextField is the first missing detail not yet asked too often.
@@ -428,7 +445,7 @@ func missingFields(c *store.Case) []string {
 	if c.Category == triage.CatNone || c.Category == triage.CatOther {
 		out = append(out, fieldNeed)
 	}
-	if c.Address == "" && len(c.Assessment.Places) == 0 {
+	if c.Address == "" && len(c.Assessment.Places) == 0 && c.Location == nil {
 		out = append(out, fieldWhere)
 	}
 	if len(c.Phones) == 0 {
@@ -476,14 +493,20 @@ func (as *Asker) askerReply(ctx context.Context, m platform.Message, person *sto
 
 // askerSend queues the seq-th reply to message m in its private chat.
 func (as *Asker) askerSend(tx *store.Tx, m platform.Message, caseID int64, text string, seq int) error {
-	return delivery.Enqueue(tx, as.env.Now(), delivery.KindReply, caseID, platform.OutMessage{Chat: m.Chat, Text: text}, delivery.ReplyKey(m.Chat, env.MsgKey(m).ID, seq))
+	return as.askerSendKB(tx, m, caseID, text, seq, nil)
+}
+
+// askerSendKB is askerSend with a reply keyboard (share buttons, or their
+// removal).
+func (as *Asker) askerSendKB(tx *store.Tx, m platform.Message, caseID int64, text string, seq int, kb *platform.ReplyKeyboard) error {
+	return delivery.Enqueue(tx, as.env.Now(), delivery.KindReply, caseID, platform.OutMessage{Chat: m.Chat, Text: text, Keyboard: kb}, delivery.ReplyKey(m.Chat, env.MsgKey(m).ID, seq))
 }
 
 // rememberAsker records the person's private chat (so notices and room
 // relays can reach them) and their language.
 func (as *Asker) rememberAsker(tx *store.Tx, m platform.Message, p *store.Person, lang string) error {
-	if p.Language == "" {
-		p.Language = lang
+	if p.Language == "" || i18n.IsChinese(p.Language) && i18n.IsChinese(lang) {
+		p.Language = lang // a Chinese writer's script is remembered as it changes
 	}
 	if p.Name == "" {
 		p.Name = m.SenderName

@@ -46,11 +46,17 @@ func (r Renderer) Card(c *store.Case, lang string, p Privacy) string {
 	a := c.Assessment
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s · %s · %s\n", i18n.Urgency(lang, c.Urgency), i18n.Category(lang, c.Category), i18n.T(lang, "case #%d", c.ID))
+	if line := UnknownUrgencyLine(c, lang); line != "" {
+		b.WriteString(line + "\n")
+	}
 	if a.Scam {
 		b.WriteString(i18n.T(lang, "⚠ possible scam: asks for money transfer or payment code") + "\n")
 	}
 	if where := Places(c, p); where != "" {
 		b.WriteString(i18n.T(lang, "Where: %s", where) + "\n")
+	}
+	if line := LocationLine(c, lang, p); line != "" {
+		b.WriteString(line + "\n")
 	}
 	if who := vulnerable(lang, a.Vulnerable); who != "" {
 		b.WriteString(i18n.T(lang, "Who: %s", who) + "\n")
@@ -58,11 +64,16 @@ func (r Renderer) Card(c *store.Case, lang string, p Privacy) string {
 	if len(a.Durations) > 0 {
 		b.WriteString(i18n.T(lang, "For how long: %s", strings.Join(a.Durations, ", ")) + "\n")
 	}
-	b.WriteString(i18n.T(lang, "Request: %s", Quote(c.Text, p)) + "\n")
-	if contact := contactText(c, p); contact != "" {
+	if c.Text != "" || len(c.Media) == 0 {
+		b.WriteString(i18n.T(lang, "Request: %s", Quote(c.Text, p)) + "\n")
+	}
+	for _, line := range r.MediaLines(c, lang, p) {
+		b.WriteString(line + "\n")
+	}
+	if contact := contactText(c, lang, p); contact != "" {
 		b.WriteString(i18n.T(lang, "Contact: %s", contact) + "\n")
 	}
-	if why := a.Explain(); why != "" {
+	if why := a.Explain(); why != "" && (len(a.Signals) > 0 || !c.UrgencyUnknown) {
 		b.WriteString(i18n.T(lang, "Why: %s", why) + "\n")
 	}
 	src := r.Names.ChatName(c.SourceChat)
@@ -145,8 +156,12 @@ func Line(c *store.Case, lang string, p Privacy) string {
 	if where != "" {
 		where = " · " + where
 	}
+	quote := Quote(c.Text, p)
+	if quote == "" && len(c.Media) > 0 {
+		quote = MediaCount(c.Media, lang)
+	}
 	return fmt.Sprintf("#%d %s · %s%s · %s · %s", c.ID, i18n.Urgency(lang, c.Urgency), i18n.Category(lang, c.Category), where,
-		i18n.Status(lang, c.Status), Clip(Quote(c.Text, p), 40))
+		i18n.Status(lang, c.Status), Clip(quote, 40))
 }
 
 // Places is where the case is: its address and the places triage found.
@@ -165,7 +180,7 @@ func Places(c *store.Case, p Privacy) string {
 	return s
 }
 
-func contactText(c *store.Case, p Privacy) string {
+func contactText(c *store.Case, lang string, p Privacy) string {
 	var parts []string
 	for _, ph := range c.Phones {
 		if p == Masked {
@@ -173,8 +188,8 @@ func contactText(c *store.Case, p Privacy) string {
 		}
 		parts = append(parts, ph)
 	}
-	if c.AskerName != "" {
-		parts = append(parts, "("+c.AskerName+")")
+	if name := AskerName(c, lang); name != "" {
+		parts = append(parts, "("+name+")")
 	}
 	return strings.Join(parts, " ")
 }

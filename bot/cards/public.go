@@ -17,7 +17,11 @@ import (
 func Public(c *store.Case, lang string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s · %s · %s\n", i18n.Urgency(lang, c.Urgency), i18n.Category(lang, c.Category), i18n.T(lang, "case #%d", c.ID))
-	b.WriteString(i18n.T(lang, "Needed: %s", publicExcerpt(c)) + "\n")
+	needed := publicExcerpt(c)
+	if needed == "" && len(c.Media) > 0 {
+		needed = MediaCount(c.Media, lang) // a voice plea: no words to show
+	}
+	b.WriteString(i18n.T(lang, "Needed: %s", needed) + "\n")
 	if who := Vulnerable(c, lang); who != "" {
 		b.WriteString(i18n.T(lang, "Who: %s", who) + "\n")
 	}

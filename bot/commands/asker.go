@@ -17,6 +17,17 @@ import (
 
 // cmdStart welcomes a person in a private chat and explains how to ask.
 func cmdStart(cl *call) error {
+	if len(cl.args) == 1 {
+		if handled, err := startPayload(cl, cl.args[0]); handled || err != nil {
+			return err
+		}
+	}
+	if invites, err := pendingInvites(cl); err != nil || invites != "" {
+		if err != nil {
+			return err
+		}
+		return cl.reply(invites)
+	}
 	return cl.reply(i18n.T(cl.lang, "Welcome to Lifeline. I pass requests for help to volunteer teams.\nTell me in your own words what is needed, for whom (age, condition), where (district, street, compound) and a phone number; I will ask for anything missing and give you a case number.\n/status shows your requests · /cancel withdraws one · start a message with #N to add to request N."))
 }
 

@@ -40,6 +40,10 @@ type Options struct {
 	Idle time.Duration
 	// NoFold disables folding a burst of alerts into one message.
 	NoFold bool
+	// Prepare, when set, readies a message just before it is sent (a media
+	// item relayed to another platform is fetched into a file). Its error
+	// is handled like the platform's: ErrPermanent gives up, others retry.
+	Prepare func(ctx context.Context, caseID int64, m platform.OutMessage) (platform.OutMessage, error)
 }
 
 // Outbox drains the store's durable queue through the platforms. A message
@@ -349,7 +353,14 @@ func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKe
 		o.giveUpAll(ctx, d.members, fmt.Errorf("decode outbox payload: %w", err))
 		return 0
 	}
-	msgID, err := p.Send(ctx, m)
+	var msgID string
+	var err error
+	if o.opts.Prepare != nil {
+		m, err = o.opts.Prepare(ctx, it.Case, m)
+	}
+	if err == nil {
+		msgID, err = p.Send(ctx, m)
+	}
 	// A retry is judged by the member that has failed most often.
 	attempts := 0
 	for _, mem := range d.members {

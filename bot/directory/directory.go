@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lifeline-aid/lifeline/bot/cards"
+	"github.com/lifeline-aid/lifeline/bot/deeplink"
 	"github.com/lifeline-aid/lifeline/bot/delivery"
 	"github.com/lifeline-aid/lifeline/bot/env"
 	"github.com/lifeline-aid/lifeline/bot/i18n"
@@ -648,6 +649,13 @@ func (dir *Directory) AutoReply(ctx context.Context, m platform.Message, chat *s
 		lines := []string{i18n.T(lang, "Your request is recorded as case #%d; volunteers will follow up. Meanwhile these may help:", c.ID)}
 		for _, d := range matches {
 			lines = append(lines, "  "+Line(&d))
+		}
+		// A deep link takes the asker straight into a private chat tied to
+		// their case; it works for them only (deeplink checks the person).
+		if link, err := deeplink.Link(tx, dir.env, m.Chat, deeplink.Case, c.ID); err != nil {
+			return err
+		} else if link != "" && c.Asker == m.Sender {
+			lines = append(lines, i18n.T(lang, "To tell me more privately (this link works only for you): %s", link))
 		}
 		out := platform.OutMessage{Chat: m.Chat, Thread: m.Thread, Text: strings.Join(lines, "\n")}
 		if err := delivery.Enqueue(tx, now, delivery.KindAutoReply, c.ID, out, "autoreply:"+m.Chat+":"+m.ID); err != nil {

@@ -16,12 +16,15 @@ import (
 // place; keys are English phrases so a missing entry still reads sensibly.
 // The Chinese text is split by area (one table per file that owns the
 // replies) and looked up in order.
-var zhTables = []map[string]string{zhText, zhWorkflowText, zhAskerText, zhDigestText}
+var zhTables = []map[string]string{zhText, zhWorkflowText, zhAskerText, zhDigestText, zhMediaText}
 
 // T formats the message key in lang ("zh" or "en"). Keys are the English
 // text, so English needs no table, and a missing translation still reads
 // sensibly.
 func T(lang, key string, args ...any) string {
+	if lang == Traditional {
+		return triage.ToTraditional(T("zh", key, args...))
+	}
 	format := key
 	if lang == "zh" {
 		for _, t := range zhTables {
@@ -33,6 +36,8 @@ func T(lang, key string, args ...any) string {
 	} else if f, ok := enText[key]; ok {
 		format = f
 	} else if f, ok := labelText[key]; ok {
+		format = f
+	} else if f, ok := enMediaText[key]; ok {
 		format = f
 	}
 	if len(args) == 0 {
@@ -163,6 +168,9 @@ var zhText = map[string]string{
 
 // Vulnerable names a vulnerable group triage found (elderly, child…).
 func Vulnerable(lang, v string) string {
+	if lang == Traditional {
+		return triage.ToTraditional(Vulnerable("zh", v))
+	}
 	if lang != "zh" {
 		return v
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/lifeline-aid/lifeline/bot/directory"
 	"github.com/lifeline-aid/lifeline/bot/env"
 	"github.com/lifeline-aid/lifeline/bot/i18n"
+	"github.com/lifeline-aid/lifeline/bot/media"
 	"github.com/lifeline-aid/lifeline/bot/platform"
 	"github.com/lifeline-aid/lifeline/bot/rooms"
 	"github.com/lifeline-aid/lifeline/store"
@@ -31,6 +32,9 @@ type Intake struct {
 	directory *directory.Directory
 	// alertAt is the lowest urgency that alerts coordination chats.
 	alertAt triage.Urgency
+	// media relays and reads media (media.go); refresh edits cards.
+	media   *media.Service
+	refresh refresher
 }
 
 // New makes the intake path.
@@ -44,6 +48,10 @@ func (in *Intake) AlertAt() triage.Urgency { return in.alertAt }
 // Handle runs a group message through triage and, for a request, creates
 // or merges its case and queues the alerts.
 func (in *Intake) Handle(ctx context.Context, m platform.Message, chat *store.Chat) error {
+	m = Words(m)
+	if media.Has(m) && !m.Edited {
+		return in.handleMedia(ctx, m, chat)
+	}
 	a := in.triage.Assess(m.Text)
 	if m.Edited {
 		return in.handleEdit(ctx, m, a)
@@ -62,11 +70,15 @@ func (in *Intake) Handle(ctx context.Context, m platform.Message, chat *store.Ch
 
 // Ingest records a request message as a new case or merges it into an
 // open one (same phone or a near-duplicate text), queueing the alerts. It
-// returns nil for a message that was already handled.
-func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Chat, a triage.Assessment) (*store.Case, error) {
+// returns nil for a message that was already handled. Each then runs in
+// the same transaction once the case is recorded (media relays).
+func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Chat, a triage.Assessment, then ...func(tx *store.Tx, c *store.Case, merged bool) error) (*store.Case, error) {
+	askerName, relayedBy := askerNames(m)
 	proposal := store.Case{
 		Asker:      m.Sender,
-		AskerName:  m.SenderName,
+		AskerName:  askerName,
+		RelayedBy:  relayedBy,
+		Media:      caseMedia(m),
 		SourceChat: m.Chat,
 		SourceMsg:  m.ID,
 		Text:       m.Text,
@@ -103,7 +115,15 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 				return in.alertItems(c, merged, coordination, matches)
 			},
 		})
-		return err
+		if err != nil || res.Duplicate {
+			return err
+		}
+		for _, f := range then {
+			if err := f(tx, res.Case, res.Merged); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ingest request: %w", err)

@@ -238,6 +238,12 @@ func (r *Rooms) invite(tx *store.Tx, person string, id int64, invite, lang strin
 	if p, err := tx.Person(person); err == nil {
 		lang = i18n.LangOf(p, lang)
 	}
+	if chat, err := delivery.PrivateChat(tx, person); err != nil || chat == "" {
+		if err != nil {
+			return err
+		}
+		return r.inviteByLink(tx, person, id, invite) // deeplink.go
+	}
 	return delivery.TellPerson(tx, r.env.Now(), person, id, i18n.T(lang, "You are invited to the rescue room for case #%d: %s", id, invite))
 }
 

@@ -115,7 +115,10 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 	if err != nil {
 		return fmt.Errorf("triage: %w", err)
 	}
-	engine, err := bot.New(ctx, engineOptions(cfg, st, tri, log))
+	tri.SetPhoneRegion(cfg.Region())
+	eopts := engineOptions(cfg, st, tri, log)
+	eopts.Media = mediaOptions(ctx, cfg, log)
+	engine, err := bot.New(ctx, eopts)
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,8 @@ type Config struct {
 	// present holds the key paths written in the file, so a default fills
 	// only what is missing and a written 0 or -1 is refused, not replaced.
 	present map[string]bool
+
+	Media `yaml:",inline"` // phone_region, emergency_number, ocr (media.go)
 }
 
 // Platforms holds one section per platform.
@@ -482,6 +484,7 @@ func (c *Config) finish() error {
 			bad("backup.schedule", "%q is not a cron schedule: %v", c.Backup.Schedule, err)
 		}
 	}
+	c.checkMedia(bad)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
 	"sort"
@@ -107,6 +108,19 @@ func walkShape(n *yaml.Node, t reflect.Type, path string, present map[string]boo
 			}
 			walkShape(v, f.Type, p, present, errs, depth+1, budget)
 		}
+	case reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			bad("want keys, not %s", nodeKind(n))
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i].Value, n.Content[i+1]
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			walkShape(v, t.Elem(), p, present, errs, depth+1, budget)
+		}
 	case reflect.Slice:
 		if n.Kind != yaml.SequenceNode {
 			bad("want a list ([…] or lines starting with -), not %s", nodeKind(n))
@@ -158,7 +172,12 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 	out := map[string]reflect.StructField{}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if f.IsExported() && name == "" && opts == "inline" && f.Type.Kind() == reflect.Struct {
+			// An inline struct's keys sit at this level of the file.
+			maps.Copy(out, yamlFields(f.Type))
+			continue
+		}
 		if !f.IsExported() || name == "-" || name == "" {
 			continue
 		}
