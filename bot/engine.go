@@ -116,6 +116,8 @@ type Engine struct {
 	rooms     *rooms.Rooms
 	reports   *reports.Reports
 	directory *directory.Directory
+	// retentionDays is how long personal data of finished cases is kept.
+	retentionDays int
 }
 
 // New builds an engine, records the configured chat bindings and admins in
@@ -138,7 +140,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	ev := env.New(env.Config{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Location: opts.Location,
 		Language: opts.Language, Admins: opts.Admins})
 	rd := cards.Renderer{Names: ev, Loc: ev.Loc}
-	e := &Engine{env: ev, outbox: delivery.New(ev, opts.Outbox)}
+	e := &Engine{env: ev, outbox: delivery.New(ev, opts.Outbox), retentionDays: wf.RetentionDays}
 	e.rooms = rooms.New(ev, rd, opts.RoomAt)
 	e.directory = directory.New(ev, directory.Options{File: wf.DirectoryFile, AutoReply: wf.DirectoryAutoReply, AutoReplyEvery: wf.AutoReplyEvery})
 	e.reports = reports.New(ev, rd, reports.Options{Digests: wf.Digests, StaleAfter: wf.StaleAfter, ExportDir: wf.ExportDir})
@@ -210,7 +212,8 @@ func (e *Engine) applyBindings(ctx context.Context, groups []GroupBinding) error
 	})
 }
 
-// Run delivers the outbox and runs scheduled work until ctx is done.
+// Run delivers the outbox and runs scheduled work (digests, the daily
+// retention purge) until ctx is done. It first publishes the command menus.
 func (e *Engine) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- e.reports.Run(ctx) }()
@@ -219,8 +222,17 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer close(roomsDone)
 		e.rooms.RetryCloses(ctx)
 	}()
+	purgeDone := make(chan struct{})
+	go func() {
+		defer close(purgeDone)
+		// Menus are cosmetic and a platform may be slow to answer: they
+		// must not hold up delivery.
+		_ = e.PublishMenus(ctx)
+		e.runPurges(ctx)
+	}()
 	err := e.outbox.Run(ctx)
 	<-roomsDone
+	<-purgeDone
 	return errors.Join(err, <-errc)
 }
 

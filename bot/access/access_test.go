@@ -105,11 +105,23 @@ func TestFindPerson(t *testing.T) {
 	defer st.Close()
 	err = st.Update(ctx, func(tx *store.Tx) error {
 		for _, p := range []*store.Person{
-			{Ref: "telegram:42", Name: "Alice"},
+			{Ref: "telegram:42", Name: "Alice", Roles: []string{"volunteer"}},
+			{Ref: "telegram:66", Name: "Alice"}, // a stranger who took the name
 			{Ref: "wechat:LL-7", Name: "Alice"},
-			{Ref: "telegram:bob", Name: "Bobby"},
+			{Ref: "telegram:77", Name: "Bobby"},
+			{Ref: "telegram:88", Name: "Carol"},
+			{Ref: "telegram:99", Name: "Dave"},
 		} {
 			if err := tx.PutPerson(p); err != nil {
+				return err
+			}
+		}
+		for _, s := range []access.Sighting{
+			{Person: "telegram:77", Handle: "bob", Role: store.RoleIntake},
+			{Person: "telegram:88", Role: store.RoleCoordination},
+			{Person: "wechat:LL-7", Role: store.RoleRoom},
+		} {
+			if err := access.Record(tx, s); err != nil {
 				return err
 			}
 		}
@@ -118,28 +130,40 @@ func TestFindPerson(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct{ platform, arg, want string }{
-		{"telegram", "@Alice", "telegram:42"}, // the caller's platform first
-		{"wechat", "alice", "wechat:LL-7"},
-		{"telegram", "wechat:LL-7", "wechat:LL-7"},
-		{"telegram", "@bob", "telegram:bob"},
-		{"telegram", "@nobody", ""},
-		{"telegram", "", ""},
+	tests := []struct {
+		platform, arg, want string
+		candidates          int
+		outside             bool
+	}{
+		{"telegram", "telegram:66", "telegram:66", 0, false}, // an id is exact
+		{"telegram", "wechat:LL-7", "wechat:LL-7", 0, false},
+		{"telegram", "42", "telegram:42", 0, false},    // a numeric id on the caller's platform
+		{"wechat", "@LL-7", "wechat:LL-7", 0, false},   // a local id
+		{"telegram", "@bob", "telegram:77", 0, false},  // a handle
+		{"telegram", "@Bob", "telegram:77", 0, false},  // handles ignore case
+		{"telegram", "@Alice", "", 3, false},           // shared display name: refused with the candidates
+		{"telegram", "Carol", "telegram:88", 0, false}, // a unique name on the team
+		{"telegram", "@Dave", "", 1, true},             // a unique name outside the team
+		{"telegram", "Bobby", "", 1, true},             // seen only in an intake group
+		{"telegram", "@nobody", "", 0, false},
+		{"telegram", "", "", 0, false},
+		{"telegram", "@", "", 0, false},
 	}
 	for _, tt := range tests {
-		var got *store.Person
+		var got access.Found
 		if err := st.View(ctx, func(tx *store.Tx) error {
-			got, err = access.FindPerson(tx, tt.platform, tt.arg)
+			got, err = access.FindPerson(tx, admins{}, tt.platform, tt.arg)
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
 		ref := ""
-		if got != nil {
-			ref = got.Ref
+		if got.Person != nil {
+			ref = got.Person.Ref
 		}
-		if ref != tt.want {
-			t.Errorf("FindPerson(%s, %q) = %q, want %q", tt.platform, tt.arg, ref, tt.want)
+		if ref != tt.want || len(got.Candidates) != tt.candidates || got.Outside != tt.outside {
+			t.Errorf("FindPerson(%s, %q) = %q, %d candidates, outside %v; want %q, %d, %v",
+				tt.platform, tt.arg, ref, len(got.Candidates), got.Outside, tt.want, tt.candidates, tt.outside)
 		}
 	}
 }

@@ -16,23 +16,10 @@ import (
 	"github.com/lifeline-aid/lifeline/store"
 )
 
-// runMaintenance purges expired personal data daily and takes scheduled
-// backups, until ctx ends.
+// runMaintenance takes scheduled backups until ctx ends. (The retention
+// purge is the engine's: it runs in Engine.Run.)
 func runMaintenance(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger) {
 	c := cron.New(cron.WithLocation(cfg.Location))
-	retention := time.Duration(cfg.Privacy.RetentionDays) * 24 * time.Hour
-	purge := func() {
-		n, err := st.Purge(ctx, time.Now(), retention)
-		if err != nil {
-			log.Error("retention purge", "err", err)
-			return
-		}
-		if n > 0 {
-			log.Info("personal data purged from finished cases", "cases", n, "retention_days", cfg.Privacy.RetentionDays)
-		}
-	}
-	purge()
-	_, _ = c.AddFunc("17 4 * * *", purge) // a quiet hour
 	if cfg.Backup.Schedule != "" {
 		dir := cfg.DataPath(cfg.Backup.Dir)
 		_, _ = c.AddFunc(cfg.Backup.Schedule, func() {

@@ -1,0 +1,175 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/lifeline-aid/lifeline/bot/access"
+	"github.com/lifeline-aid/lifeline/bot/actions"
+	"github.com/lifeline-aid/lifeline/bot/asker"
+	"github.com/lifeline-aid/lifeline/bot/delivery"
+	"github.com/lifeline-aid/lifeline/store"
+)
+
+// What the engine does so that strangers get nothing: first admins by
+// one-time code, command menus only where they belong, and the retention
+// purge of everything that ties a person to a finished case.
+
+// AdminCode is a one-time code that makes its first user an admin of a
+// platform that has none (see actions.ClaimAdmin).
+type AdminCode = actions.AdminCode
+
+// AdminCodes issues a claim code for every registered platform on which
+// no admin has written to the bot yet, and logs each. Call it once at
+// start, after AddPlatform, and show the codes to the operator (the
+// terminal); they must never go into a chat.
+func (e *Engine) AdminCodes(ctx context.Context) ([]AdminCode, error) {
+	var codes []AdminCode
+	err := e.env.Store.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		codes, err = e.actions.IssueAdminCodes(tx, e.env.Platforms())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("issue admin claim codes: %w", err)
+	}
+	for _, c := range codes {
+		e.env.Log.Warn("no admin on this platform yet: send the code privately to the bot to become its admin",
+			"platform", c.Platform, "command", "/admin "+c.Code, "expires", c.Expires.Format(time.RFC3339))
+	}
+	return codes, nil
+}
+
+// PublishMenus sets each platform's command menus: the askers' commands in
+// private chats, nothing in groups, the volunteers' in coordination chats
+// and rooms. Run calls it at start; /bind calls it again for its platform.
+func (e *Engine) PublishMenus(ctx context.Context) error { return e.commands.PublishMenus(ctx) }
+
+// PurgeReport says what one retention purge removed.
+type PurgeReport struct {
+	Cases   int // finished cases whose personal data was removed
+	People  int // people whose links to the bot were forgotten
+	Exports int // export files deleted
+}
+
+const (
+	purgeKey   = "purge:last"
+	purgeEvery = 24 * time.Hour
+)
+
+// RunDuePurge runs the retention purge when a day has passed since the
+// last one by the engine's clock (or it never ran), and says whether it
+// ran. Run calls it every hour; tests call it with a controlled clock.
+func (e *Engine) RunDuePurge(ctx context.Context) (bool, PurgeReport, error) {
+	now := e.env.Now()
+	raw, err := e.env.Store.GetState(ctx, purgeKey)
+	if err != nil {
+		return false, PurgeReport{}, fmt.Errorf("read last purge: %w", err)
+	}
+	if last, err := time.Parse(time.RFC3339Nano, string(raw)); err == nil && now.Sub(last) < purgeEvery {
+		return false, PurgeReport{}, nil
+	}
+	r, err := e.Purge(ctx)
+	if err != nil {
+		return true, r, err
+	}
+	if err := e.env.Store.PutState(ctx, purgeKey, []byte(now.Format(time.RFC3339Nano))); err != nil {
+		return true, r, fmt.Errorf("record purge: %w", err)
+	}
+	return true, r, nil
+}
+
+// Purge removes the personal data older than the retention period:
+// finished cases lose their texts, phones, addresses and askers (the
+// store's purge); people with no role, no open case and nothing new for
+// the whole period lose their private-chat link, their conversation
+// state and what identifies them to commands; export files older than the
+// period are deleted.
+func (e *Engine) Purge(ctx context.Context) (PurgeReport, error) {
+	var r PurgeReport
+	now := e.env.Now()
+	retention := time.Duration(e.retentionDays) * 24 * time.Hour
+	cutoff := now.Add(-retention)
+	var errs []error
+	n, err := e.env.Store.Purge(ctx, now, retention)
+	r.Cases = n
+	if err != nil {
+		errs = append(errs, err)
+	}
+	people, err := e.idlePeople(ctx, cutoff)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, ref := range people {
+		err := e.env.Store.Update(ctx, func(tx *store.Tx) error {
+			return errors.Join(delivery.ForgetPrivateChat(tx, ref), asker.Forget(tx, ref), access.Forget(tx, ref))
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("forget %s: %w", ref, err))
+			continue
+		}
+		r.People++
+	}
+	r.Exports, err = e.reports.PurgeExports(cutoff)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if r != (PurgeReport{}) {
+		e.env.Log.Info("retention purge", "cases", r.Cases, "people", r.People, "exports", r.Exports, "retention_days", e.retentionDays)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return r, fmt.Errorf("retention purge: %w", err)
+	}
+	return r, nil
+}
+
+// idlePeople are the people whose links the purge forgets: no role, not an
+// admin, nothing from them since cutoff, asking no open case and holding
+// none.
+func (e *Engine) idlePeople(ctx context.Context, cutoff time.Time) ([]string, error) {
+	var refs []string
+	err := e.env.Store.View(ctx, func(tx *store.Tx) error {
+		busy := map[string]bool{}
+		if _, err := tx.OpenCases(0, func(c *store.Case) bool {
+			busy[c.Asker] = true
+			for _, a := range c.Assignees {
+				busy[a] = true
+			}
+			return false
+		}); err != nil {
+			return err
+		}
+		return tx.ForEachPerson(func(p *store.Person) error {
+			if len(p.Roles) > 0 || access.LevelOf(e.env, p) > access.Anyone || busy[p.Ref] || !p.Updated.Before(cutoff) {
+				return nil
+			}
+			refs = append(refs, p.Ref)
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find people to forget: %w", err)
+	}
+	slices.Sort(refs)
+	return refs, nil
+}
+
+// runPurges runs the retention purge at start and then daily, checking
+// every hour, until ctx ends.
+func (e *Engine) runPurges(ctx context.Context) {
+	for {
+		if _, _, err := e.RunDuePurge(ctx); err != nil && ctx.Err() == nil {
+			e.env.Log.Error("retention purge", "err", err)
+		}
+		t := time.NewTimer(time.Hour)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
