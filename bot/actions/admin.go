@@ -187,15 +187,15 @@ func (a *Actions) ClaimAdmin(tx *store.Tx, actor access.Actor, code string) (*st
 	if err != nil {
 		return nil, err
 	}
-	wrong := a.refuseCode(actor, "no code", i18n.T(lang, "That code is not valid. Codes are printed where the bot runs, once per start, and work for 24 hours."))
+	notValid := i18n.T(lang, "That code is not valid. Codes are printed where the bot runs, once per start, and work for 24 hours.")
 	if claim == nil {
-		return nil, wrong
+		return nil, a.refuseCode(actor, "no code", notValid)
 	}
 	if !now.Before(claim.Expires) {
 		if err := tx.PutState(claimKey(name), nil); err != nil {
 			return nil, err
 		}
-		return nil, a.refuseCode(actor, "expired", i18n.T(lang, "That code is not valid. Codes are printed where the bot runs, once per start, and work for 24 hours."))
+		return nil, a.refuseCode(actor, "expired", notValid)
 	}
 	tries := slices.DeleteFunc(claim.Tries[actor.Ref], func(t time.Time) bool { return now.Sub(t) >= adminTryWindow })
 	if len(tries) >= adminTriesPerPerson {
@@ -216,7 +216,7 @@ func (a *Actions) ClaimAdmin(tx *store.Tx, actor access.Actor, code string) (*st
 		} else if err := putClaim(tx, name, *claim); err != nil {
 			return nil, err
 		}
-		return nil, a.refuseCode(actor, "wrong code", i18n.T(lang, "That code is not valid. Codes are printed where the bot runs, once per start, and work for 24 hours."))
+		return nil, a.refuseCode(actor, "wrong code", notValid)
 	}
 	// Single use: gone before anything else can read it.
 	if err := tx.PutState(claimKey(name), nil); err != nil {

@@ -56,6 +56,10 @@ type command struct {
 	// rule is who may use it where: the action's own rule for commands
 	// that are actions, checked before the arguments are read.
 	rule access.Rule
+	// listed, when set, is the rule /help lists the command by, for a
+	// command whose action checks the place itself (so that it sees the
+	// arguments even where it refuses).
+	listed *access.Rule
 	// minArgs is the fewest arguments run accepts.
 	minArgs int
 	run     func(cl *call) error

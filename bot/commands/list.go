@@ -51,7 +51,10 @@ func (c *Commands) commandList() []*command {
 		{name: "bind", usage: "/bind intake|coordination|broadcast|none [zh|en]", rule: actions.BindRule, minArgs: 1, run: cmdBind},
 		{name: "grant", usage: "/grant @person volunteer|coordinator|admin (or reply to their message with /grant role)", rule: actions.GrantRule, minArgs: 1, run: cmdGrant},
 		{name: "revoke", usage: "/revoke @person volunteer|coordinator|admin (or reply to their message with /revoke role)", rule: actions.RevokeRule, minArgs: 1, run: cmdRevoke},
-		{name: "admin", usage: "/admin CODE (the one-time code printed when the bot started)", rule: actions.ClaimAdminRule, minArgs: 1, run: cmdAdmin},
+		// /admin reaches its action anywhere: a code typed in a group is
+		// burnt there (see actions.ClaimAdmin), though it works only in a
+		// private chat.
+		{name: "admin", usage: "/admin CODE (the one-time code printed when the bot started)", rule: anyone("admin"), listed: &actions.ClaimAdminRule, minArgs: 1, run: cmdAdmin},
 	}
 }
 
@@ -63,7 +66,11 @@ func cmdHelp(cl *call) error {
 	}
 	lines = append(lines, i18n.T(cl.lang, "Commands:"))
 	for _, cmd := range cl.c.list {
-		if cmd.rule.Offered(cl.actor) {
+		rule := cmd.rule
+		if cmd.listed != nil {
+			rule = *cmd.listed
+		}
+		if rule.Offered(cl.actor) {
 			lines = append(lines, "  "+i18n.T(cl.lang, cmd.usage))
 		}
 	}
