@@ -245,7 +245,7 @@ func TestAskerPleaLikeAnotherCaseStaysItsOwn(t *testing.T) {
 	st := h.say("[@王阿姨] 王阿姨: /status 2")
 	mustContain(t, st, "#2", "延平路", "13812345678")
 	mustNotContain(t, st, "川沙", "热心人", "#1")
-	mustContain(t, h.say("[@王阿姨] 王阿姨: /status 1"), "#1")                  // "no request #1 of yours"
+	mustContain(t, h.say("[@王阿姨] 王阿姨: /status 1"), "#1")                   // "no request #1 of yours"
 	mustNotContain(t, h.say("[@王阿姨] 王阿姨: /status 1"), "川沙", "13812345678") // and nothing from it
 }
 
