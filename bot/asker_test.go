@@ -227,7 +227,7 @@ func TestAskerPleaLikeAnotherCaseStaysItsOwn(t *testing.T) {
 	if c := askerCase(t, h, 2); !strings.Contains(c.Address, "延平路") || c.Asker != "console:王阿姨" {
 		t.Errorf("answer not filed on her own case: %+v", c)
 	}
-	if c := askerCase(t, h, 1); strings.Contains(c.Address+c.Text, "延平路") || len(c.Sources) != 1 {
+	if c := askerCase(t, h, 1); strings.Contains(c.Address+c.Text, "延平路") || c.SourceCount != 1 {
 		t.Errorf("the other case changed: %+v", c)
 	}
 	var linked int

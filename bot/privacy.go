@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/lifeline-aid/lifeline/bot/access"
@@ -48,10 +47,12 @@ func (e *Engine) AdminCodes(ctx context.Context) ([]AdminCode, error) {
 // and rooms. Run calls it at start; /bind calls it again for its platform.
 func (e *Engine) PublishMenus(ctx context.Context) error { return e.commands.PublishMenus(ctx) }
 
-// PurgeReport says what one retention purge removed.
+// PurgeReport says what one retention purge removed: the store's part
+// (cases, their sources and events, dead letters, seen records), the
+// people forgotten and the export files deleted.
 type PurgeReport struct {
-	Cases   int // finished cases whose personal data was removed
-	People  int // people whose links to the bot were forgotten
+	store.PurgeReport
+	People  int // people whose records and links to the bot were dropped
 	Exports int // export files deleted
 }
 
@@ -83,27 +84,28 @@ func (e *Engine) RunDuePurge(ctx context.Context) (bool, PurgeReport, error) {
 }
 
 // Purge removes the personal data older than the retention period:
-// finished cases lose their texts, phones, addresses and askers (the
-// store's purge); people with no role, no open case and nothing new for
-// the whole period lose their private-chat link, their conversation
-// state and what identifies them to commands; export files older than the
-// period are deleted.
+// finished cases lose their texts, phones, addresses and askers, their
+// sources and events the people in them, dead letters their text (the
+// store's PurgeAll); people with no role, no open case and nothing new for
+// the whole period lose their record, their private-chat link, their
+// conversation state and what names them to commands (PurgePeople, and
+// the engine's keys); export files older than the period are deleted.
 func (e *Engine) Purge(ctx context.Context) (PurgeReport, error) {
 	var r PurgeReport
 	now := e.env.Now()
 	retention := time.Duration(e.retentionDays) * 24 * time.Hour
-	cutoff := now.Add(-retention)
 	var errs []error
-	n, err := e.env.Store.Purge(ctx, now, retention)
-	r.Cases = n
+	var err error
+	if r.PurgeReport, err = e.env.Store.PurgeAll(ctx, now, retention); err != nil {
+		errs = append(errs, err)
+	}
+	// Configured admins hold no role in their record: keep them.
+	keep := func(p *store.Person) bool { return access.LevelOf(e.env, p) > access.Anyone }
+	dropped, err := e.env.Store.PurgePeople(ctx, now, retention, keep)
 	if err != nil {
 		errs = append(errs, err)
 	}
-	people, err := e.idlePeople(ctx, cutoff)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	for _, ref := range people {
+	for _, ref := range dropped {
 		err := e.env.Store.Update(ctx, func(tx *store.Tx) error {
 			return errors.Join(delivery.ForgetPrivateChat(tx, ref), asker.Forget(tx, ref), access.Forget(tx, ref))
 		})
@@ -113,48 +115,17 @@ func (e *Engine) Purge(ctx context.Context) (PurgeReport, error) {
 		}
 		r.People++
 	}
-	r.Exports, err = e.reports.PurgeExports(cutoff)
-	if err != nil {
+	if r.Exports, err = e.reports.PurgeExports(now.Add(-retention)); err != nil {
 		errs = append(errs, err)
 	}
 	if r != (PurgeReport{}) {
-		e.env.Log.Info("retention purge", "cases", r.Cases, "people", r.People, "exports", r.Exports, "retention_days", e.retentionDays)
+		e.env.Log.Info("retention purge", "cases", r.Cases, "sources", r.Sources, "events", r.Events, "dead_letters", r.DeadLetters,
+			"people", r.People, "exports", r.Exports, "retention_days", e.retentionDays)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return r, fmt.Errorf("retention purge: %w", err)
 	}
 	return r, nil
-}
-
-// idlePeople are the people whose links the purge forgets: no role, not an
-// admin, nothing from them since cutoff, asking no open case and holding
-// none.
-func (e *Engine) idlePeople(ctx context.Context, cutoff time.Time) ([]string, error) {
-	var refs []string
-	err := e.env.Store.View(ctx, func(tx *store.Tx) error {
-		busy := map[string]bool{}
-		if _, err := tx.OpenCases(0, func(c *store.Case) bool {
-			busy[c.Asker] = true
-			for _, a := range c.Assignees {
-				busy[a] = true
-			}
-			return false
-		}); err != nil {
-			return err
-		}
-		return tx.ForEachPerson(func(p *store.Person) error {
-			if len(p.Roles) > 0 || access.LevelOf(e.env, p) > access.Anyone || busy[p.Ref] || !p.Updated.Before(cutoff) {
-				return nil
-			}
-			refs = append(refs, p.Ref)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("find people to forget: %w", err)
-	}
-	slices.Sort(refs)
-	return refs, nil
 }
 
 // runPurges runs the retention purge at start and then daily, checking

@@ -54,8 +54,8 @@ func sameCase(before, after *store.Case) string {
 	if before.Address != after.Address {
 		diffs = append(diffs, fmt.Sprintf("address %q → %q", before.Address, after.Address))
 	}
-	if before.Asker != after.Asker || len(before.Sources) != len(after.Sources) {
-		diffs = append(diffs, fmt.Sprintf("asker/sources %s/%d → %s/%d", before.Asker, len(before.Sources), after.Asker, len(after.Sources)))
+	if before.Asker != after.Asker || before.SourceCount != after.SourceCount {
+		diffs = append(diffs, fmt.Sprintf("asker/sources %s/%d → %s/%d", before.Asker, before.SourceCount, after.Asker, after.SourceCount))
 	}
 	if !slices.Equal(before.Assignees, after.Assignees) {
 		diffs = append(diffs, fmt.Sprintf("assignees %v → %v", before.Assignees, after.Assignees))

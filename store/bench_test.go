@@ -40,7 +40,9 @@ func BenchmarkIngest(b *testing.B) {
 
 func benchRequest(i int) IngestRequest {
 	c := benchCase(i)
-	return IngestRequest{Msg: MessageKey{Chat: c.SourceChat, ID: c.SourceMsg}, At: c.Created, Case: *c, Merge: true, Alerts: crashAlerts}
+	k := MessageKey{Chat: c.SourceChat, ID: c.SourceMsg}
+	return IngestRequest{Msg: k, At: c.Created, Case: *c, Merge: true,
+		Alerts: func(c *Case, _ bool) []OutboxItem { return crashAlerts(c, k) }}
 }
 
 var benchText = strings.Repeat("浦东新区某小区，老人独居，透析已经两周没做，家里没有药了，", 3)
@@ -54,8 +56,7 @@ func benchCase(i int) *Case {
 	return &Case{
 		Asker: fmt.Sprintf("wechat:wxid_%08d", i%50000), AskerName: "张阿姨",
 		SourceChat: chat, SourceMsg: strconv.Itoa(i),
-		Sources: []Source{{Chat: chat, Msg: strconv.Itoa(i), Sender: fmt.Sprintf("wechat:wxid_%08d", i%50000), At: at}},
-		Text:    benchText + phone,
+		Text: benchText + phone,
 		Assessment: triage.Assessment{IsRequest: true, Urgency: triage.Urgency(i % 4), Category: triage.CatDialysis, Score: 7.5,
 			Signals: []string{"透析", "两周没做", "老人"}, Phones: []string{phone}, Places: []string{"浦东新区"},
 			Vulnerable: []string{"elderly"}, Durations: []string{"两周"}, Language: "zh", Fingerprint: splitmix(uint64(i))},

@@ -26,10 +26,14 @@ import (
 // selected by crashEnvDB) that ingests a deterministic stream of messages
 // with fsync on and prints "ok <n>" after each commit. The parent kills it
 // with SIGKILL at random points, reopens the file and checks that every
-// reported message survived whole, and that nothing is half-written.
+// reported message survived whole, and that nothing is half-written. Half
+// of the runs ingest as concurrent single messages (Batch), half as pages
+// of up to 64 messages from one goroutine (IngestBatch), each page with a
+// broken message that must fail alone.
 const (
-	crashEnvDB   = "LIFELINE_CRASH_DB"
-	crashEnvFrom = "LIFELINE_CRASH_FROM"
+	crashEnvDB    = "LIFELINE_CRASH_DB"
+	crashEnvFrom  = "LIFELINE_CRASH_FROM"
+	crashEnvPages = "LIFELINE_CRASH_PAGES"
 )
 
 // TestCrashWriter is the subprocess side of TestCrashRecovery.
@@ -47,7 +51,16 @@ func TestCrashWriter(t *testing.T) {
 	next := make(chan int)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for range 8 { // concurrent ingests so Batch coalesces, as in the bot
+	workers := 8 // concurrent ingests so Batch coalesces, as in the bot
+	if os.Getenv(crashEnvPages) != "" {
+		workers = 0 // one adapter goroutine handing over pages
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			crashPages(s, next, &mu)
+		}()
+	}
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -91,6 +104,57 @@ func TestCrashWriter(t *testing.T) {
 	s.Close()
 }
 
+// crashPages ingests the stream in pages of 1 to 64 messages, one
+// IngestBatch each, with a message without an id somewhere in each page.
+func crashPages(s *Store, next <-chan int, mu *sync.Mutex) {
+	var page []int
+	flush := func() {
+		reqs := make([]IngestRequest, 0, len(page)+1)
+		bad := len(page) / 2
+		for j, i := range page {
+			if j == bad {
+				reqs = append(reqs, IngestRequest{Msg: MessageKey{Chat: "test:intake-0"}, Merge: true})
+			}
+			reqs = append(reqs, crashMsg(i))
+		}
+		_, errs, err := s.IngestBatch(context.Background(), reqs)
+		if err != nil {
+			fmt.Println("ingest batch:", err)
+			os.Exit(4)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		k := 0
+		for j, e := range errs {
+			if reqs[j].Msg.ID == "" {
+				if e == nil {
+					fmt.Println("ingest batch: the broken message was accepted")
+					os.Exit(4)
+				}
+				continue
+			}
+			if e != nil {
+				fmt.Println("ingest batch:", e)
+				os.Exit(4)
+			}
+			fmt.Fprintf(os.Stdout, "ok %d\n", page[k]) // reported only after commit
+			k++
+		}
+		page = page[:0]
+	}
+	size := 1
+	for i := range next {
+		page = append(page, i)
+		if len(page) >= size {
+			flush()
+			size = 1 + int(splitmix(uint64(i))%64)
+		}
+	}
+	if len(page) > 0 {
+		flush()
+	}
+}
+
 func TestCrashRecovery(t *testing.T) {
 	if os.Getenv(crashEnvDB) != "" {
 		t.Skip("in the writer subprocess")
@@ -118,9 +182,9 @@ func TestCrashRecovery(t *testing.T) {
 		// Start a little before the first gap so the writer also meets
 		// messages it already committed (they must come back duplicate).
 		from := max(0, low-rng.IntN(30))
-		byLines := rng.IntN(2) == 0
+		byLines, pages := rng.IntN(2) == 0, rng.IntN(2) == 0
 		lines, delay := 1+rng.IntN(600), time.Duration(rng.IntN(250))*time.Millisecond
-		n, wasKilled, err := runCrashWriter(path, from, byLines, lines, delay, committed)
+		n, wasKilled, err := runCrashWriter(path, from, byLines, pages, lines, delay, committed)
 		if err != nil {
 			t.Fatalf("run %d: %v", runs, err)
 		}
@@ -178,9 +242,12 @@ func TestCrashRecovery(t *testing.T) {
 // runCrashWriter starts the writer and kills it after a number of reported
 // commits or after a delay; it adds every reported commit to committed,
 // including those read from the pipe after the kill.
-func runCrashWriter(path string, from int, byLines bool, lines int, delay time.Duration, committed map[int]bool) (int, bool, error) {
+func runCrashWriter(path string, from int, byLines, pages bool, lines int, delay time.Duration, committed map[int]bool) (int, bool, error) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashWriter$", "-test.count=1")
 	cmd.Env = append(os.Environ(), crashEnvDB+"="+path, crashEnvFrom+"="+strconv.Itoa(from))
+	if pages {
+		cmd.Env = append(cmd.Env, crashEnvPages+"=1")
+	}
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -260,8 +327,15 @@ func verifyCrashDB(path string, committed map[int]bool) error {
 		// without its case, no case without its seen record.
 		where := map[MessageKey]*Case{}
 		err := tx.ForEachCase(func(c *Case) error {
-			for _, src := range c.Sources {
+			srcs, err := tx.Sources(c.ID)
+			if err != nil {
+				return err
+			}
+			for _, src := range srcs {
 				k := MessageKey{Chat: src.Chat, ID: src.Msg}
+				if in, err := tx.CaseOfMessage(k); err != nil || in == nil || in.ID != c.ID {
+					return fmt.Errorf("case #%d source %v: CaseOfMessage = %v, %v", c.ID, k, in, err)
+				}
 				if prev, dup := where[k]; dup {
 					return fmt.Errorf("message %v in cases #%d and #%d", k, prev.ID, c.ID)
 				}
@@ -289,8 +363,8 @@ func verifyCrashDB(path string, committed map[int]bool) error {
 					resolved = e.To == string(StatusResolved)
 				}
 			}
-			if intake != len(c.Sources) || evs[0].Kind != "created" || resolved != (c.Status == StatusResolved) {
-				return fmt.Errorf("case #%d (%s) has %d sources but events %v", c.ID, c.Status, len(c.Sources), evs)
+			if intake != len(srcs) || intake != c.SourceCount || evs[0].Kind != "created" || resolved != (c.Status == StatusResolved) {
+				return fmt.Errorf("case #%d (%s) has %d sources (count %d) but events %v", c.ID, c.Status, len(srcs), c.SourceCount, evs)
 			}
 			return nil
 		})

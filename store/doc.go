@@ -11,12 +11,24 @@
 // after a crash:
 //
 //   - idx_open: open cases by urgency (highest first), then creation
-//     time; the value is the case's text fingerprint
-//   - idx_stale: open cases by last update, for stale digests
+//     time; the value is the case's text fingerprint, status and category
+//   - idx_stale: open cases by last update (value: urgency, status)
+//   - idx_created, idx_finished, idx_first: cases by creation, finish and
+//     first response time, for reports over a period (Tx.QueryCases)
 //   - idx_phone, idx_asker: unpurged cases by phone number (the value
 //     says whether the case is open) and by asker
 //   - idx_done: finished cases not yet purged, by finish time (retention)
-//   - outbox_due: pending outbox items by next attempt time
+//   - sources: every message of a case under (case id, sequence), with
+//     its text; the case record keeps only a count and the latest, so its
+//     size does not grow with reposts. idx_msg maps a message to its source
+//   - seen_exp: seen messages by the time they were seen (expiry)
+//   - outbox_due: pending outbox items by lane (alerts, replies, bulk),
+//     then next attempt time; outbox_chat: pending items and dead letters
+//     by chat, with their state (queued, stuck, dead); outbox_dead_at:
+//     dead letters by when they were given up on (retention)
+//
+// Every index a periodic job reads is ordered by the time it asks about,
+// so purges and reports read only what is due, never every record.
 //
 // Near-duplicate lookup splits each open case's 64-bit SimHash into four
 // 16-bit bands: two fingerprints within Hamming distance 3 share at least
@@ -28,15 +40,25 @@
 // The meta bucket holds the schema version. Open upgrades an older file
 // by running, in one transaction, the migration registered for each
 // version (a map from version to func(*bbolt.Tx) error) up to
-// CurrentSchema; testdata/v0.db is a file written in version 0's layout.
+// CurrentSchema; testdata/v0.db is a file written in version 0's layout,
+// and the tests write a version 1 file themselves.
 //
 // # Ingestion
 //
 // Tx.Ingest records an incoming message, creates or merges its case and
 // queues its alerts in one transaction, and a message seen before changes
 // nothing; outbox dedupe keys are remembered after delivery, so neither a
-// crash nor a redelivered update ever alerts twice. Store.Ingest runs it
-// through bbolt's Batch so concurrent messages share one fsync.
+// crash nor a redelivered update ever queues an alert twice. Which open
+// case a message joins is the engine's rule (IngestRequest.Decide): the
+// store finds the candidates (same phone, near-duplicate text) and does
+// what the rule says: merge, link both cases, or neither. Every step costs
+// the same however large the file is.
+//
+// Store.UpdateBatch and Store.IngestBatch record a page of messages (a
+// getUpdates page, console lines) in one transaction with one fsync, and
+// a message that fails changes nothing and fails alone. Store.Ingest runs
+// a single message through bbolt's Batch, so concurrent callers share a
+// commit.
 //
 // # Backup and restore
 //

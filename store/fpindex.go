@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -61,8 +62,12 @@ func (x *fpIndex) rebuild(btx *bolt.Tx) error {
 		if len(k) != 17 {
 			return fmt.Errorf("open index key %x: bad length", k)
 		}
-		if len(v) == 8 {
-			fresh.add(keyID(k[9:]), binary.BigEndian.Uint64(v))
+		// Schema 1 stored the fingerprint alone (or nothing); schema 2
+		// follows it with the status and category.
+		if len(v) >= 8 {
+			if fp := binary.BigEndian.Uint64(v); fp != 0 {
+				fresh.add(keyID(k[9:]), fp)
+			}
 		}
 		return nil
 	})
@@ -190,6 +195,21 @@ func (x *fpIndex) set(btx *bolt.Tx, id int64, old, fp uint64) {
 // nearest returns the case nearest to fp within Hamming distance 3 (the
 // newest on a tie) as btx sees the index, or 0.
 func (x *fpIndex) nearest(btx *bolt.Tx, fp uint64) int64 {
+	if m := x.near(btx, fp, 1); len(m) > 0 {
+		return m[0].id
+	}
+	return 0
+}
+
+// fpMatch is a case within Hamming distance 3 of a looked-up fingerprint.
+type fpMatch struct {
+	id   int64
+	dist int
+}
+
+// near returns the cases within Hamming distance 3 of fp as btx sees the
+// index, nearest first and newest first on a tie, at most limit of them.
+func (x *fpIndex) near(btx *bolt.Tx, fp uint64, limit int) []fpMatch {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.syncLocked(btx)
@@ -197,14 +217,12 @@ func (x *fpIndex) nearest(btx *bolt.Tx, fp uint64) int64 {
 	if x.pend != nil && x.pend.tx == btx {
 		own = x.pend
 	}
-	bestID, bestDist := int64(0), 65
+	var out []fpMatch
 	consider := func(id int64, other uint64) {
 		if !nearDuplicate(fp, other) {
 			return
 		}
-		if d := popcount(fp ^ other); d < bestDist || (d == bestDist && id > bestID) {
-			bestID, bestDist = id, d
-		}
+		out = append(out, fpMatch{id, popcount(fp ^ other)})
 	}
 	for i, v := range bands(fp) {
 		for _, e := range x.bands[i][v] {
@@ -223,7 +241,19 @@ func (x *fpIndex) nearest(btx *bolt.Tx, fp uint64) int64 {
 			}
 		}
 	}
-	return bestID
+	slices.SortFunc(out, func(a, b fpMatch) int {
+		if a.dist != b.dist {
+			return cmp.Compare(a.dist, b.dist)
+		}
+		return cmp.Compare(b.id, a.id)
+	})
+	// A case sharing several bands with fp was met once per band; its
+	// copies are now next to each other.
+	out = slices.CompactFunc(out, func(a, b fpMatch) bool { return a.id == b.id })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out
 }
 
 // snapshot lists the committed index (for tests).

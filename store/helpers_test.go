@@ -76,7 +76,11 @@ func checkConsistency(tx *Tx) error {
 		if it.ID != binary.BigEndian.Uint64(k) {
 			return fmt.Errorf("outbox key %x holds item %d", k, it.ID)
 		}
-		add(bOutDue, dueKey(it.NextAt, it.ID), nil)
+		if it.Priority < PriorityAlert || it.Priority > PriorityBulk {
+			return fmt.Errorf("outbox item %d stored in lane %d", it.ID, it.Priority)
+		}
+		add(bOutDue, dueKey(it.Priority, it.NextAt, it.ID), nil)
+		add(bOutChat, outChatKey(it.Chat, it.ID), chatEntry(pendingState(&it), it.Priority, it.Created))
 		if it.DedupeKey != "" {
 			dedupe[it.DedupeKey] = it.ID
 		}
@@ -94,7 +98,36 @@ func checkConsistency(tx *Tx) error {
 			return fmt.Errorf("dedupe key %q -> %x, want item %d", key, got, id)
 		}
 	}
-	for _, name := range [][]byte{bIdxOpen, bIdxStale, bIdxPhone, bIdxAsker, bIdxDone, bOutDue} {
+	err = tx.b(bDead).ForEach(func(k, v []byte) error {
+		var d DeadLetter
+		if err := json.Unmarshal(v, &d); err != nil {
+			return err
+		}
+		id := binary.BigEndian.Uint64(k)
+		if d.Purged {
+			if d.Item.Payload != nil || d.Item.DedupeKey != "" {
+				return fmt.Errorf("purged dead letter %d keeps its text", id)
+			}
+			return nil
+		}
+		if tx.b(bOutbox).Get(k) != nil {
+			return fmt.Errorf("item %d both pending and dead", id)
+		}
+		add(bOutChat, outChatKey(d.Item.Chat, id), chatEntry(stateDead, laneOf(&d.Item), d.At))
+		add(bDeadAt, timeIDKey(d.At, id), nil)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := checkSources(tx); err != nil {
+		return err
+	}
+	if err := checkSeen(tx); err != nil {
+		return err
+	}
+	for _, name := range [][]byte{bIdxOpen, bIdxStale, bIdxPhone, bIdxAsker, bIdxDone, bOutDue,
+		bIdxCreated, bIdxFinished, bIdxFirst, bOutChat, bDeadAt} {
 		w := want[string(name)]
 		n := 0
 		err := tx.b(name).ForEach(func(k, v []byte) error {
@@ -191,6 +224,90 @@ func completeDue(tx *Tx, now time.Time, limit int) error {
 		if err := tx.CompleteOutbox(it.ID); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkSources checks every case's source records against its count and
+// latest summary, and the message index against the sources, both ways.
+func checkSources(tx *Tx) error {
+	indexed := map[string]bool{} // seenKey of every message a live source holds
+	err := tx.ForEachCase(func(c *Case) error {
+		srcs, err := tx.Sources(c.ID)
+		if err != nil {
+			return err
+		}
+		if len(srcs) != c.SourceCount {
+			return fmt.Errorf("case #%d: SourceCount %d, %d source records", c.ID, c.SourceCount, len(srcs))
+		}
+		for i, s := range srcs {
+			if s.Case != c.ID || s.Seq != uint64(i+1) {
+				return fmt.Errorf("case #%d: source %d is case %d seq %d", c.ID, i+1, s.Case, s.Seq)
+			}
+			if s.Chat != "" && s.Msg != "" && !c.Purged {
+				indexed[string(seenKey(MessageKey{Chat: s.Chat, ID: s.Msg}))] = true
+			}
+		}
+		switch {
+		case len(srcs) == 0 && c.Latest != nil:
+			return fmt.Errorf("case #%d: latest source without sources", c.ID)
+		case len(srcs) > 0 && (c.Latest == nil || c.Latest.Seq < 1 || c.Latest.Seq > uint64(len(srcs))):
+			return fmt.Errorf("case #%d: latest %+v with %d sources", c.ID, c.Latest, len(srcs))
+		case len(srcs) > 0 && *c.Latest != *latestOf(&srcs[c.Latest.Seq-1]):
+			return fmt.Errorf("case #%d: latest %+v is not source %d %+v", c.ID, c.Latest, c.Latest.Seq, srcs[c.Latest.Seq-1])
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	n := 0
+	err = tx.b(bIdxMsg).ForEach(func(k, v []byte) error {
+		n++
+		if len(v) != 16 {
+			return fmt.Errorf("message index %x = %x", k, v)
+		}
+		var s Source
+		ok, err := getJSON(tx.b(bSources), v, &s)
+		if err != nil || !ok {
+			return fmt.Errorf("message index %x points at missing source %x (%v)", k, v, err)
+		}
+		if string(seenKey(MessageKey{Chat: s.Chat, ID: s.Msg})) != string(k) {
+			return fmt.Errorf("message index %x points at source of %s/%s", k, s.Chat, s.Msg)
+		}
+		if !indexed[string(k)] {
+			return fmt.Errorf("message index %x for a purged or missing case", k)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n != len(indexed) {
+		return fmt.Errorf("message index has %d keys, sources hold %d messages", n, len(indexed))
+	}
+	return nil
+}
+
+// checkSeen checks that every seen record has exactly its expiry entry.
+func checkSeen(tx *Tx) error {
+	exp := tx.b(bSeenExp)
+	n := 0
+	err := tx.b(bSeen).ForEach(func(k, v []byte) error {
+		n++
+		if len(v) != 8 {
+			return fmt.Errorf("seen %x has no time", k)
+		}
+		if exp.Get(append(bytes.Clone(v), k...)) == nil {
+			return fmt.Errorf("seen %x has no expiry entry", k)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if m := exp.Stats().KeyN; m != n {
+		return fmt.Errorf("%d seen records, %d expiry entries", n, m)
 	}
 	return nil
 }

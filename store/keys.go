@@ -38,6 +38,14 @@ func timeBits(t time.Time) uint64 {
 	return uint64(t.UnixNano()) ^ (1 << 63)
 }
 
+// timeFromBits is timeBits's inverse (to the nanosecond, in UTC).
+func timeFromBits(b uint64) time.Time {
+	if b == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, int64(b^(1<<63))).UTC()
+}
+
 // lpString appends a uvarint length and the string.
 func lpString(dst []byte, s string) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(s)))
@@ -87,11 +95,67 @@ func doneKey(c *Case) []byte {
 	return binary.BigEndian.AppendUint64(b, uint64(c.ID))
 }
 
-// dueKey orders outbox items by next attempt time, then id.
-func dueKey(t time.Time, id uint64) []byte {
+// dueKey orders pending outbox items by lane (most urgent first), then
+// next attempt time, then id.
+func dueKey(lane Priority, t time.Time, id uint64) []byte {
+	b := make([]byte, 0, 17)
+	b = append(b, byte(lane))
+	b = binary.BigEndian.AppendUint64(b, timeBits(t))
+	return binary.BigEndian.AppendUint64(b, id)
+}
+
+// seenExpKey orders seen messages by when they were seen, for expiry.
+func seenExpKey(at time.Time, sk []byte) []byte {
+	b := make([]byte, 0, 8+len(sk))
+	b = binary.BigEndian.AppendUint64(b, timeBits(at))
+	return append(b, sk...)
+}
+
+// sourceKey files a case's sources under its id, in the order added.
+func sourceKey(caseID int64, seq uint64) []byte {
+	b := make([]byte, 0, 16)
+	b = binary.BigEndian.AppendUint64(b, uint64(caseID))
+	return binary.BigEndian.AppendUint64(b, seq)
+}
+
+// timeIDKey orders records by a time, then id.
+func timeIDKey(t time.Time, id uint64) []byte {
 	b := make([]byte, 0, 16)
 	b = binary.BigEndian.AppendUint64(b, timeBits(t))
 	return binary.BigEndian.AppendUint64(b, id)
+}
+
+// outChatKey files outbox items and dead letters under their chat.
+func outChatKey(chat string, id uint64) []byte {
+	return binary.BigEndian.AppendUint64(refPrefix(chat), id)
+}
+
+// statusCode is the one-byte form of a status in index values.
+func statusCode(s Status) byte {
+	switch s {
+	case StatusNew:
+		return 1
+	case StatusVerifying:
+		return 2
+	case StatusVerified:
+		return 3
+	case StatusInProgress:
+		return 4
+	case StatusResolved:
+		return 5
+	case StatusClosed:
+		return 6
+	}
+	return 0
+}
+
+var statusByCode = [...]Status{"", StatusNew, StatusVerifying, StatusVerified, StatusInProgress, StatusResolved, StatusClosed}
+
+func statusOfCode(b byte) Status {
+	if int(b) < len(statusByCode) {
+		return statusByCode[b]
+	}
+	return ""
 }
 
 // bands splits a 64-bit SimHash into four 16-bit bands. Two fingerprints

@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/lifeline-aid/lifeline/triage"
@@ -34,12 +35,45 @@ type MessageKey struct {
 	ID   string // platform message id, unique within the chat
 }
 
-// Source is one message that contributed to a case (the first plea and its
-// merged reposts).
+// SourceKind says how a message came to be part of a case.
+type SourceKind string
+
+// Source kinds.
+const (
+	SourceFirst  SourceKind = "first"  // the message that opened the case
+	SourceRepost SourceKind = "repost" // someone else's copy merged in
+	SourceUpdate SourceKind = "update" // the asker wrote again about the same plea
+	SourceEdit   SourceKind = "edit"   // a new version of a message already in the case
+)
+
+// Source is one message that contributed to a case: the first plea, every
+// repost and update merged in, and every edit. Sources live in their own
+// bucket under (case id, sequence), so a case reposted thousands of times
+// costs no more to update than a new one; read them with Tx.Sources.
 type Source struct {
-	Chat   string    `json:"chat"`
-	Msg    string    `json:"msg"`
-	Sender string    `json:"sender,omitempty"`
+	Case       int64      `json:"case,omitempty"`
+	Seq        uint64     `json:"seq,omitempty"` // 1 for the first, in the order added
+	Kind       SourceKind `json:"kind,omitempty"`
+	Chat       string     `json:"chat"`
+	Msg        string     `json:"msg"`
+	Sender     string     `json:"sender,omitempty"`
+	SenderName string     `json:"sender_name,omitempty"`
+	At         time.Time  `json:"at"`
+	Text       string     `json:"text,omitempty"`
+	// From and To are the urgency before and after, when this message
+	// raised it.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	// MovedFrom is the case this source was first recorded on, when a
+	// coordinator merged that case into this one.
+	MovedFrom int64 `json:"moved_from,omitempty"`
+}
+
+// CaseLink records that two open cases looked alike (the same contact, a
+// similar text) but were not merged. Both cases carry it.
+type CaseLink struct {
+	Case   int64     `json:"case"`
+	Reason string    `json:"reason"`
 	At     time.Time `json:"at"`
 }
 
@@ -50,7 +84,6 @@ type Case struct {
 	AskerName   string            `json:"asker_name,omitempty"` // display name when seen
 	SourceChat  string            `json:"source_chat,omitempty"`
 	SourceMsg   string            `json:"source_msg,omitempty"`
-	Sources     []Source          `json:"sources,omitempty"` // every message merged in, first included
 	Text        string            `json:"text"`
 	Assessment  triage.Assessment `json:"assessment"`
 	Category    triage.Category   `json:"category"`
@@ -71,7 +104,28 @@ type Case struct {
 	Finished time.Time `json:"finished,omitzero"`
 	// Purged is set once retention removed the personal fields.
 	Purged bool `json:"purged,omitempty"`
+
+	// The fields below are kept by the store: PutCase ignores changes to
+	// them (it keeps what is stored), so a case read before an ingest
+	// merged into it cannot wind them back.
+
+	// SourceCount is how many source records the case has (Tx.Sources).
+	SourceCount int `json:"source_count,omitempty"`
+	// Latest is the newest source, its text cut to MaxLatestRunes: what
+	// the card shows as the latest addition.
+	Latest *Source `json:"latest,omitempty"`
+	// Links are the cases this one was linked to, newest last, at most
+	// MaxLinks (older ones drop off the record; their events remain).
+	Links []CaseLink `json:"links,omitempty"`
 }
+
+// Bounds that keep a case record's size constant however often the case
+// is reposted or linked.
+const (
+	MaxLatestRunes = 280 // Case.Latest.Text
+	MaxLinks       = 16  // Case.Links
+	MaxCasePhones  = 16  // phones merged into Case.Phones; later ones stay in the sources' text
+)
 
 // Event is one append-only audit record: who did what to which case, when.
 type Event struct {
@@ -148,4 +202,57 @@ type OutboxItem struct {
 	NextAt    time.Time `json:"next_at"`
 	Created   time.Time `json:"created"`
 	LastError string    `json:"last_error,omitempty"`
+	// Priority is the item's lane; zero takes the lane of its Kind (see
+	// Priority). Items in a higher lane are always due first.
+	Priority Priority `json:"priority,omitempty"`
+}
+
+// Priority is an outbox lane. Due returns every due item of a lane before
+// any of the next, whatever the queue length.
+type Priority uint8
+
+// Outbox lanes, most urgent first.
+const (
+	// PriorityAuto takes the lane of the item's Kind: "alert…" and
+	// "escalation…" kinds go in the alert lane; "digest", "broadcast" and
+	// "notice" in the bulk lane; everything else in the reply lane.
+	PriorityAuto Priority = iota
+	// PriorityAlert is for alerts and the answers that tell an asker what
+	// happened to their plea.
+	PriorityAlert
+	// PriorityReply is for replies to commands and conversations.
+	PriorityReply
+	// PriorityBulk is for digests, notices and broadcasts.
+	PriorityBulk
+)
+
+// lanes lists the stored lanes in the order they are served.
+var lanes = []Priority{PriorityAlert, PriorityReply, PriorityBulk}
+
+// laneOf is the lane an item is stored in.
+func laneOf(it *OutboxItem) Priority {
+	if it.Priority >= PriorityAlert && it.Priority <= PriorityBulk {
+		return it.Priority
+	}
+	k := it.Kind
+	switch {
+	case strings.HasPrefix(k, "alert"), strings.HasPrefix(k, "escalation"):
+		return PriorityAlert
+	case k == "digest", k == "broadcast", k == "notice":
+		return PriorityBulk
+	}
+	return PriorityReply
+}
+
+// String names the lane.
+func (p Priority) String() string {
+	switch p {
+	case PriorityAlert:
+		return "alert"
+	case PriorityReply:
+		return "reply"
+	case PriorityBulk:
+		return "bulk"
+	}
+	return "auto"
 }

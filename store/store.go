@@ -52,10 +52,20 @@ var (
 	bIdxPhone  = []byte("idx_phone") // refKey(phone) -> open flag, every unpurged case
 	bIdxAsker  = []byte("idx_asker") // refKey(asker) -> nil, every unpurged case
 	bIdxDone   = []byte("idx_done")  // doneKey -> nil, finished cases not yet purged
+	// Added in schema 2.
+	bSources     = []byte("sources")        // sourceKey(case, seq) -> Source
+	bIdxMsg      = []byte("idx_msg")        // seenKey -> case id + source seq
+	bSeenExp     = []byte("seen_exp")       // time + seenKey -> nil, for expiry
+	bIdxCreated  = []byte("idx_created")    // created time + id -> nil, every case
+	bIdxFinished = []byte("idx_finished")   // doneKey -> status code, every finished case
+	bIdxFirst    = []byte("idx_first")      // first response time + id -> nil
+	bOutChat     = []byte("outbox_chat")    // chat + id -> state, lane, since; queued and dead items
+	bDeadAt      = []byte("outbox_dead_at") // dead time + id -> nil, dead letters with their text
 
 	allBuckets = [][]byte{bMeta, bCases, bEvents, bSeen, bPeople, bChats, bDir,
 		bOutbox, bOutDue, bOutDedupe, bDead, bState,
-		bIdxOpen, bIdxStale, bIdxPhone, bIdxAsker, bIdxDone}
+		bIdxOpen, bIdxStale, bIdxPhone, bIdxAsker, bIdxDone,
+		bSources, bIdxMsg, bSeenExp, bIdxCreated, bIdxFinished, bIdxFirst, bOutChat, bDeadAt}
 
 	keySchema = []byte("schema")
 	keyApp    = []byte("app")

@@ -44,14 +44,15 @@ func crashMsg(i int) IngestRequest {
 			Urgency: triage.Urgency(i % 4), Phones: []string{phone}, SourceChat: k.Chat, SourceMsg: k.ID,
 			Assessment: triage.Assessment{IsRequest: true, Fingerprint: fp, Phones: []string{phone}},
 		},
-		Alerts: crashAlerts,
+		Alerts: func(c *Case, merged bool) []OutboxItem { return crashAlerts(c, k) },
 	}
 }
 
 // crashAlerts queues one alert per case and urgency level, and one
-// acknowledgement per message.
-func crashAlerts(c *Case, merged bool) []OutboxItem {
-	last := c.Sources[len(c.Sources)-1]
+// acknowledgement per message (the case's latest source may be another
+// message: a message ingested late is not the latest).
+func crashAlerts(c *Case, msg MessageKey) []OutboxItem {
+	last := Source{Chat: msg.Chat, Msg: msg.ID}
 	return []OutboxItem{
 		{Chat: "test:volunteers", Kind: "alert", DedupeKey: fmt.Sprintf("alert:%d:%s", c.ID, c.Urgency), Payload: []byte(fmt.Sprintf("#%d", c.ID))},
 		{Chat: last.Chat, Kind: "reply", DedupeKey: "ack:" + last.Chat + "/" + last.Msg},

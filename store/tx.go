@@ -38,6 +38,8 @@ var appendFill = map[string]float64{
 	string(bCases): 0.9, string(bEvents): 0.9, string(bOutbox): 0.9,
 	string(bDead): 0.9, string(bDir): 0.9, string(bIdxStale): 0.9,
 	string(bIdxOpen): 0.9, string(bOutDue): 0.9, string(bIdxDone): 0.9,
+	string(bSources): 0.9, string(bSeenExp): 0.9, string(bIdxCreated): 0.9,
+	string(bIdxFinished): 0.9, string(bIdxFirst): 0.9, string(bDeadAt): 0.9,
 }
 
 func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
@@ -67,6 +69,8 @@ func putJSON(b *bolt.Bucket, key []byte, v any) error {
 // already recorded (a redelivery), in which case nothing is written.
 // An empty chat or id is an error rather than a key: every later message
 // without one would otherwise look like a redelivery and be dropped.
+// The record expires after retention (Purge), counted from at (from now
+// when at is zero).
 func (tx *Tx) MarkSeen(k MessageKey, at time.Time) (first bool, err error) {
 	if k.Chat == "" || k.ID == "" {
 		return false, fmt.Errorf("mark message seen: chat %q id %q: both are required", k.Chat, k.ID)
@@ -76,8 +80,14 @@ func (tx *Tx) MarkSeen(k MessageKey, at time.Time) (first bool, err error) {
 	if b.Get(key) != nil {
 		return false, nil
 	}
+	if at.IsZero() {
+		at = time.Now()
+	}
 	if err := b.Put(key, u64(timeBits(at))); err != nil {
 		return false, fmt.Errorf("mark message %s/%s seen: %w", k.Chat, k.ID, err)
+	}
+	if err := tx.b(bSeenExp).Put(seenExpKey(at, key), []byte{}); err != nil {
+		return false, fmt.Errorf("mark message %s/%s seen: expiry index: %w", k.Chat, k.ID, err)
 	}
 	return true, nil
 }
@@ -102,20 +112,28 @@ func (e indexEntry) id() string { return string(e.bucket) + "\x00" + string(e.ke
 // the record alone is what lets PutCase remove stale keys exactly and lets
 // the consistency checks rebuild the expected index.
 func caseIndex(c *Case) []indexEntry {
-	var out []indexEntry
+	out := make([]indexEntry, 0, 8)
+	id := uint64(c.ID)
 	if c.Status.Open() {
 		// The fingerprint rides on the open entry: it is what the
-		// in-memory band index is rebuilt from (see fpIndex).
-		var fp []byte
-		if c.Assessment.Fingerprint != 0 {
-			fp = u64(c.Assessment.Fingerprint)
-		}
+		// in-memory band index is rebuilt from (see fpIndex). Status and
+		// category let counts and filters skip reading the case.
+		v := make([]byte, 9, 9+len(c.Category))
+		binary.BigEndian.PutUint64(v, c.Assessment.Fingerprint)
+		v[8] = statusCode(c.Status)
+		v = append(v, c.Category...)
 		out = append(out,
-			indexEntry{bIdxOpen, openKey(c), fp},
-			indexEntry{bIdxStale, staleKey(c), nil})
+			indexEntry{bIdxOpen, openKey(c), v},
+			indexEntry{bIdxStale, staleKey(c), []byte{byte(c.Urgency), statusCode(c.Status)}})
+	} else {
+		if !c.Purged {
+			out = append(out, indexEntry{bIdxDone, doneKey(c), nil})
+		}
+		out = append(out, indexEntry{bIdxFinished, doneKey(c), []byte{statusCode(c.Status)}})
 	}
-	if !c.Status.Open() && !c.Purged {
-		out = append(out, indexEntry{bIdxDone, doneKey(c), nil})
+	out = append(out, indexEntry{bIdxCreated, timeIDKey(c.Created, id), nil})
+	if !c.FirstResponse.IsZero() {
+		out = append(out, indexEntry{bIdxFirst, timeIDKey(c.FirstResponse, id), nil})
 	}
 	if !c.Purged {
 		// The value says whether the case is open, so a phone that appears
@@ -188,8 +206,23 @@ func indexedFP(c *Case) uint64 {
 
 // CreateCase stores a new case under the next sequential id (1, 2, 3…,
 // short enough for people to type "#42"), setting c.ID, a missing status
-// (new) and missing Created/Updated times.
+// (new) and missing Created/Updated times. The store-kept fields
+// (SourceCount, Latest, Links) start empty.
 func (tx *Tx) CreateCase(c *Case) error {
+	c.SourceCount, c.Latest, c.Links = 0, nil, nil
+	return tx.createCase(c)
+}
+
+func (tx *Tx) createCase(c *Case) error {
+	if err := tx.newCaseID(c); err != nil {
+		return err
+	}
+	return tx.writeCase(nil, c)
+}
+
+// newCaseID gives a new case its id and default status and times,
+// without writing it.
+func (tx *Tx) newCaseID(c *Case) error {
 	b := tx.b(bCases)
 	seq, err := b.NextSequence()
 	if err != nil {
@@ -205,11 +238,13 @@ func (tx *Tx) CreateCase(c *Case) error {
 	if c.Updated.IsZero() {
 		c.Updated = c.Created
 	}
-	return tx.writeCase(nil, c)
+	return nil
 }
 
 // PutCase updates an existing case and its index entries. It returns
 // ErrNotFound when the case does not exist. A zero Updated is set to now.
+// The store-kept fields (SourceCount, Latest, Links) keep their stored
+// values, which are also copied into c.
 func (tx *Tx) PutCase(c *Case) error {
 	old, err := tx.Case(c.ID)
 	if err != nil {
@@ -218,6 +253,7 @@ func (tx *Tx) PutCase(c *Case) error {
 	if c.Updated.IsZero() {
 		c.Updated = time.Now()
 	}
+	c.SourceCount, c.Latest, c.Links = old.SourceCount, old.Latest, old.Links
 	return tx.writeCase(old, c)
 }
 

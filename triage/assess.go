@@ -76,6 +76,18 @@ const (
 // Extracted text (places, durations, signals) is in the normalised form:
 // Simplified characters, lower-case Latin.
 func (e *Engine) Assess(text string) Assessment {
+	a, _ := e.assess(text, nil, false)
+	return a
+}
+
+// DecisionInputs assesses text and also appends the decision layer's
+// features (in FeatureNames order) to dst: the training program's view
+// of a message.
+func (e *Engine) DecisionInputs(text string, dst []float32) (Assessment, []float32) {
+	return e.assess(text, dst, true)
+}
+
+func (e *Engine) assess(text string, features []float32, wantFeatures bool) (Assessment, []float32) {
 	sc := e.pool.Get().(*scratch)
 	defer e.pool.Put(sc)
 	var han, latin int
@@ -119,8 +131,13 @@ func (e *Engine) Assess(text string) Assessment {
 		return len(sc.hits) < maxHits
 	})
 	hits := sc.hits
+	e.keepStreetNames(buf, hits)
 	e.dropShadowed(hits)
-	topics := e.dropNegatedAndTopics(buf, hits)
+	var t tally
+	var formPeople, formUnresolved bool
+	t.formFields, formPeople, formUnresolved = e.dropFormFieldNames(buf, hits)
+	topics, tagged, negated := e.dropNegatedAndTopics(buf, hits)
+	t.tagged, t.negated = tagged, negated
 
 	var a Assessment
 	a.Language = language(han, latin)
@@ -148,6 +165,7 @@ func (e *Engine) Assess(text string) Assessment {
 		cat                                                  Category
 		catW                                                 float64
 		lastResolved, lastPlea, askCatHit                    int32 = -1, -1, -1
+		firstPlea                                            int32 = -1
 		negSeen                                              int
 		complaint                                            bool
 		routineW                                             float64
@@ -165,6 +183,9 @@ func (e *Engine) Assess(text string) Assessment {
 		case kNeed, kAsk, kLack, kUrgent:
 			if h.start > lastPlea {
 				lastPlea = h.start
+			}
+			if firstPlea < 0 {
+				firstPlea = h.start
 			}
 		case kResolved:
 			if h.start > lastResolved {
@@ -214,31 +235,50 @@ func (e *Engine) Assess(text string) Assessment {
 			urgW += w
 		case kSubject:
 			subjW += w
+			if s.self {
+				t.subjSelf = true
+			} else {
+				t.subjOther = true
+			}
 		case kVulnerable:
 			vulW += w
 			a.Vulnerable = appendUnique(a.Vulnerable, s.group)
 			otherLabel = append(otherLabel, int32(i))
 		case kScam:
 			a.Scam = true
+			t.actW[caAd] += 1
 			negLabel = append(negLabel, int32(i))
 		case kResolved:
 			a.Resolved = true
 			negW += w
+			t.resolvedW += w
+			t.actW[caNews] += w
 			negLabel = append(negLabel, int32(i))
 		case kThanks:
 			negW += w
 			thanksW += w
+			t.actW[caThanks] += w
 			negLabel = append(negLabel, int32(i))
 		default:
 			if s.neg {
 				negW += w
+				t.actW[actOf(s.k)] += w
 				negLabel = append(negLabel, int32(i))
 			}
 			complaint = complaint || s.k == kComplaint
 			switch s.k {
+			case kComplaint:
+				t.complaintW += w
+			case kFundraise:
+				t.fundraise = true
+			case kHistory:
+				t.history = true
+			case kPresent:
+				t.present = true
 			case kRoutine:
 				routineW = max(routineW, w)
 			case kPast:
+				t.past = true
 				// A how-to question ("应该打哪个电话") is an ask of its
 				// category: an information request once its clause's
 				// needs are a hypothetical.
@@ -250,6 +290,15 @@ func (e *Engine) Assess(text string) Assessment {
 				}
 			}
 		}
+	}
+
+	// A form's values speak for the writer: people counted as waiting
+	// are someone concrete, a rescue not yet made is something missing.
+	if formPeople {
+		subjW += kinWeight
+	}
+	if formUnresolved {
+		lackW += 1.5
 	}
 
 	// Social-media framing is counter-evidence of its own: a post that
@@ -302,6 +351,19 @@ func (e *Engine) Assess(text string) Assessment {
 		needW = askNeedWeight
 		base, cat = Normal, e.sigs[hits[askCatHit].sig].category
 		needLabel = append(needLabel, askCatHit)
+		t.askImplied = true
+	}
+	// "We need help" with a place and nothing against it is a request by
+	// the guides (normal unless a danger is stated), though it names no
+	// need: the place says where help should go.
+	if needW == 0 && askW-sayW >= minAsk && negW-thanksW == 0 && frameW == 0 &&
+		(len(a.Places) > 0 || a.Language == "en" && namedPlace(text)) {
+		if k := firstOfKind(e, hits, kAsk); k >= 0 {
+			needW = askNeedWeight
+			base, cat = Normal, CatOther
+			needLabel = append(needLabel, int32(k))
+			t.askPlace = true
+		}
 	}
 
 	// Rules are evaluated before the gate: a combination such as high
@@ -404,43 +466,115 @@ func (e *Engine) Assess(text string) Assessment {
 	if len(a.Phones) > 0 {
 		evidence += 0.5
 	}
-	a.IsRequest = needW > 0 && askEq >= minAsk && evidence > negW+frameW
+	gate := needW > 0 && askEq >= minAsk && evidence > negW+frameW
 	// The latest statement wins: "已入院，谢谢大家" after a plea withdraws
 	// it, but a fresh plea after a resolved one ("父亲已入院，母亲还在发烧
 	// 求助") stands.
 	if a.Resolved && lastResolved > lastPlea {
-		a.IsRequest = false
+		gate = false
+		t.resolvedLast = true
 	}
 
-	var ruleLabels []string
-	if a.IsRequest {
-		a.Urgency = max(Normal, base)
-		if cat == CatNone {
-			cat = CatOther
-		}
-		a.Category = cat
-		evidence += ruleW
-		for _, ri := range fired {
-			r := &e.rules[ri]
-			if r.urgency > a.Urgency {
-				a.Urgency = r.urgency
-				if r.category != CatNone {
-					a.Category = r.category
-				}
-			}
-			if r.label != "" {
-				ruleLabels = append(ruleLabels, r.label)
+	// The level and category the cues give, were it a request: the
+	// strongest need, raised by the rules that fired.
+	level, category := max(Normal, base), cat
+	if category == CatNone {
+		category = CatOther
+	}
+	nRuleLabels := 0
+	for _, ri := range fired {
+		r := &e.rules[ri]
+		if r.urgency > level {
+			level = r.urgency
+			if r.category != CatNone {
+				category = r.category
 			}
 		}
-		// A planned purchase or a need with plenty left ("need to buy BP
-		// tablets", "no rush") is not serious within a day or two unless
-		// something pressing is said; a life at risk is never capped.
-		if a.Urgency == High && routineW > 0 && urgW == 0 && (lackW == 0 || routineW >= 2) {
+		if r.label != "" {
+			nRuleLabels++
+		}
+	}
+	// A planned purchase or a need with plenty left ("need to buy BP
+	// tablets", "no rush") is not serious within a day or two unless
+	// something pressing is said; a life at risk is never capped.
+	if level == High && routineW > 0 && urgW == 0 && (lackW == 0 || routineW >= 2) {
+		level = Normal
+	}
+	// Money for someone's treatment is money help: normal by the guides,
+	// however grave the illness it names.
+	if t.fundraise {
+		level = Normal
+	}
+	t.gate, t.gateScore, t.cue = None, evidence-negW-frameW, level
+	if gate {
+		t.gate = level
+	}
+
+	// The speech act: the plea's evidence against each counter-act's.
+	// An ask that names no need ("please someone help us") is still a
+	// plea; what it lacks is for the decision to weigh.
+	pleaW := askEq
+	if gate {
+		pleaW = evidence
+	}
+	t.act = decideAct(pleaW, &t.actW, t.subjOther || vulW > 0)
+	a.Act = t.act
+
+	// The decision: the trained model over the tally where its
+	// thresholds give it any say for this language, else the gate alone
+	// (then the features are not even computed: they would change
+	// nothing).
+	a.Urgency = t.gate
+	t.chinese = a.Language == "zh"
+	m := e.model
+	consult := m.consulted(t.chinese)
+	if consult || wantFeatures {
+		t.needW, t.askW, t.sayW, t.lackW, t.urgW, t.subjW, t.vulW = needW, askW, sayW, lackW, urgW, subjW, vulW
+		t.routineW, t.needs, t.base, t.ruleUrg = routineW, len(needLabel), base, ruleUrg
+		t.criticalConcrete = eff == Critical && (subjW > 0 || vulW > 0 || len(a.Phones) > 0 || located)
+		t.topics, t.headline = topics > 0, frameW > topicWeight || frameW > 0 && topics == 0
+		t.phone, t.address, t.duration = len(a.Phones) > 0, located, len(a.Durations) > 0
+		t.placeName = len(a.Places) > 0 && !located
+		t.shape(buf)
+		t.surface(text)
+		t.pleaPos = 1
+		if firstPlea >= 0 && len(buf) > 0 {
+			t.pleaPos = float64(firstPlea) / float64(len(buf))
+		}
+		x := &sc.x
+		t.features(x)
+		if wantFeatures {
+			features = append(features, x[:]...)
+		}
+	}
+	if consult {
+		p := m.probs(&sc.x)
+		a.Urgency = m.level(p, t.chinese, t.gate, t.cue)
+		// A life at risk by the reviewed lexicon, in a message the model
+		// also takes for a request, is never rated below high: the model
+		// moves such a plea one level at most (critical ↔ high is where
+		// the cues and the guide disagree most), it does not bury it.
+		if t.gate == Critical && a.Urgency > None && a.Urgency < High {
+			a.Urgency = High
+		}
+		if a.Urgency > Normal && t.fundraise {
 			a.Urgency = Normal
 		}
-		a.Score = round2(evidence - negW - frameW + 2*float64(a.Urgency))
+		a.Score = round2(p[headRequest] + p[headUrgent] + p[headCritical])
 	} else {
-		a.Score = round2(evidence - negW - frameW)
+		a.Score = round2(t.gateScore)
+		if gate {
+			a.Score = round2(evidence + ruleW - negW - frameW + 2*float64(t.gate))
+		}
+	}
+	a.IsRequest = a.Urgency > None
+	if a.IsRequest {
+		a.Category = category
+		if needW == 0 && askCatHit >= 0 {
+			a.Category = e.sigs[hits[askCatHit].sig].category
+		}
+	} else {
+		nRuleLabels = 0
 	}
 
 	// Signals, strongest first: needs by urgency and weight, then rule
@@ -459,12 +593,14 @@ func (e *Engine) Assess(text string) Assessment {
 		}
 	}
 	sc.needs, sc.others, sc.negs = needLabel, otherLabel, negLabel
-	a.Signals = make([]string, 0, min(maxSignals, len(needLabel)+len(ruleLabels)+len(a.Durations)+len(otherLabel)+len(negLabel)))
+	a.Signals = make([]string, 0, min(maxSignals, len(needLabel)+nRuleLabels+len(a.Durations)+len(otherLabel)+len(negLabel)))
 	for _, i := range needLabel {
 		a.Signals = appendUnique(a.Signals, e.label(buf, &hits[i]))
 	}
-	for _, l := range ruleLabels {
-		a.Signals = appendUnique(a.Signals, l)
+	for _, ri := range fired {
+		if l := e.rules[ri].label; l != "" && nRuleLabels > 0 {
+			a.Signals = appendUnique(a.Signals, l)
+		}
 	}
 	for _, d := range a.Durations {
 		a.Signals = appendUnique(a.Signals, d)
@@ -484,7 +620,7 @@ func (e *Engine) Assess(text string) Assessment {
 	if len(a.Signals) > maxSignals {
 		a.Signals = a.Signals[:maxSignals]
 	}
-	return a
+	return a, features
 }
 
 // maxSignals keeps the explanation readable.
@@ -629,7 +765,7 @@ func (e *Engine) dropShadowed(hits []hit) {
 // shadows reports whether hit o strictly covers hit h and overrides it:
 // same kind, or either of them is not a positive cue.
 func (e *Engine) shadows(o, h *hit) bool {
-	if !(o.start <= h.start && o.end >= h.end && o.end-o.start > h.end-h.start) {
+	if o.inert || !(o.start <= h.start && o.end >= h.end && o.end-o.start > h.end-h.start) {
 		return false
 	}
 	so, sh := &e.sigs[o.sig], &e.sigs[h.sig]
@@ -644,9 +780,11 @@ func (e *Engine) shadows(o, h *hit) bool {
 
 // dropNegatedAndTopics drops cues cancelled by a negation just before them
 // and pleas inside Weibo-style #topic# tags, which name a discussion
-// ("#武汉求助#") rather than make a request. It returns how many topic
-// tags it saw.
-func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
+// ("#武汉求助#") rather than make a request. When the tags are the only
+// place a need is named ("#郑州暴雨被困老人#" and nothing else), it counts
+// the needs and lacks in them for the decision layer. It returns how many
+// topic tags it saw, that count, and how many cues a negation cancelled.
+func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics, tagged, negated int) {
 	var hasDeniable, hasCritical, hasPast bool
 	for i := range hits {
 		if s := &e.sigs[hits[i].sig]; s.k == kResolved || s.k == kOffer {
@@ -740,6 +878,7 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 			if o.start >= h.start && o.start <= h.end+negationGap &&
 				(o.start <= h.end || !sentenceBreak(buf[h.end:o.start])) {
 				o.dropped = true
+				negated++
 			}
 		}
 	}
@@ -767,16 +906,36 @@ func (e *Engine) dropNegatedAndTopics(buf []byte, hits []hit) (topics int) {
 		topics++
 		for k := range hits {
 			h := &hits[k]
-			if int(h.start) > i && int(h.end) <= j {
+			if int(h.start) > i && int(h.end) <= j && !h.dropped {
 				switch e.sigs[h.sig].k {
 				case kNeed, kAsk, kLack, kUrgent, kSubject, kVulnerable:
-					h.dropped = true
+					h.dropped, h.tagged = true, true
 				}
 			}
 		}
 		i = j
 	}
-	return topics
+	if topics == 0 {
+		return topics, 0, negated
+	}
+	// A need named outside the tags: the tags are topics. Otherwise the
+	// needs, lacks and people in the tags are all the text names, counted
+	// once for the decision layer (a tag is as often a news headline, so
+	// they stay out of the gate).
+	for k := range hits {
+		if !hits[k].dropped && e.sigs[hits[k].sig].k == kNeed {
+			return topics, 0, negated
+		}
+	}
+	for k := range hits {
+		if h := &hits[k]; h.tagged {
+			switch e.sigs[h.sig].k {
+			case kNeed, kLack:
+				tagged++
+			}
+		}
+	}
+	return topics, tagged, negated
 }
 
 // dropPast drops the needs and lacks told as a past event ("last year
@@ -1001,4 +1160,184 @@ func kindBit(k Kind) uint8 {
 		return 128
 	}
 	return 0
+}
+
+// firstOfKind returns the index of the first standing hit of kind k, or -1.
+func firstOfKind(e *Engine, hits []hit, k kindID) int {
+	for i := range hits {
+		if !hits[i].dropped && e.sigs[hits[i].sig].k == k {
+			return i
+		}
+	}
+	return -1
+}
+
+// namedPlace reports an English place name written as one: "in", "at",
+// "near" or "from" followed by a capitalised word that does not open a
+// sentence ("we need help in Gorkha", "stuck at Bhaktapur"). Gazetteers
+// cannot list every village; the capital letter is in the original text
+// only, which is why this reads text rather than the normalised buffer.
+func namedPlace(text string) bool {
+	for _, prep := range [...]string{" in ", " at ", " near ", " from "} {
+		for i := 0; i < len(text); {
+			k := strings.Index(text[i:], prep)
+			if k < 0 {
+				break
+			}
+			j := i + k + len(prep)
+			if j < len(text) && text[j] >= 'A' && text[j] <= 'Z' && !commonCapital(text[j:]) {
+				return true
+			}
+			i = j
+		}
+	}
+	return false
+}
+
+// commonCapital reports capitalised words after a preposition that are no
+// place: pronouns, days, months and the like ("in The morning" is rare,
+// "at I" is noise).
+func commonCapital(s string) bool {
+	end := 0
+	for end < len(s) && (s[end] >= 'a' && s[end] <= 'z' || s[end] >= 'A' && s[end] <= 'Z') {
+		end++
+	}
+	switch s[:end] {
+	case "I", "The", "A", "An", "This", "That", "My", "Our", "Your", "His", "Her", "Their",
+		"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+		"January", "February", "March", "April", "May", "June", "July", "August",
+		"September", "October", "November", "December", "Christmas", "God", "RT":
+		return true
+	}
+	return false
+}
+
+// Form fields. A template post names its fields ("[姓名]", "[其他紧急联系
+// 人]", "是否获救:"); the words of a field name are the form's, not the
+// writer's, so they never count as cues by themselves. What the writer
+// filled in does: a name's cues stand only when its value affirms them
+// (a count above zero, 是/有/yes), "受困人数:3" is three people trapped,
+// "是否已获救:否" is nobody rescued yet.
+const (
+	// maxFieldNameBytes bounds a field name (about seven Han characters,
+	// the length headline() takes as a title instead).
+	maxFieldNameBytes = 3 * (headlineRunes - 1)
+	// minFormFields is how many field names make a form: one bracketed
+	// word ("[求助]") is a tag on a plea, not a template.
+	minFormFields = 2
+	// maxFields bounds the fields looked at in one message.
+	maxFields = 32
+)
+
+// dropFormFieldNames drops the cues inside the field names of a form
+// post whose values do not affirm them. It returns how many field names
+// it found, whether a field names a need with a count of people above
+// zero ("受困人数:3": people are waiting), and whether a field denies a
+// resolution ("是否已获救:否": nobody rescued yet).
+func (e *Engine) dropFormFieldNames(buf []byte, hits []hit) (fields int, people, unresolved bool) {
+	if bytes.IndexByte(buf, '[') < 0 && bytes.IndexByte(buf, ':') < 0 {
+		return 0, false, false
+	}
+	var names [maxFields]span
+	n := 0
+	for i := 0; i < len(buf) && n < maxFields; i++ {
+		switch buf[i] {
+		case '[':
+			j := bytes.IndexByte(buf[i+1:min(len(buf), i+2+maxFieldNameBytes)], ']')
+			if j > 0 && fieldName(buf[i+1:i+1+j]) {
+				names[n] = span{int32(i + 1), int32(i + 1 + j)}
+				n++
+				i += j + 1
+			}
+		case ':':
+			// "name:" after a clause start, a space or a closing bracket;
+			// not the scheme of a link ("http://").
+			k := i
+			for k > 0 && i-k < maxFieldNameBytes && !fieldStop(buf[k-1]) {
+				k--
+			}
+			if k < i && (k == 0 || fieldStop(buf[k-1])) && fieldName(buf[k:i]) && !bytes.HasPrefix(buf[i+1:], []byte("//")) {
+				names[n] = span{int32(k), int32(i)}
+				n++
+			}
+		}
+	}
+	if n < minFormFields {
+		return n, false, false
+	}
+	for f := range n {
+		nm := names[f]
+		vStart := int(nm.end) + 1 // past "]" or ":"
+		vEnd := len(buf)
+		if f+1 < n {
+			vEnd = max(vStart, int(names[f+1].start)-1)
+		}
+		value := buf[min(vStart, len(buf)):vEnd]
+		if affirms(value) {
+			for k := range hits {
+				if h := &hits[k]; h.start >= nm.start && h.end <= nm.end && e.sigs[h.sig].k == kNeed {
+					people = people || bytes.TrimLeft(value, " ")[0] >= '1' && bytes.TrimLeft(value, " ")[0] <= '9'
+				}
+			}
+			continue
+		}
+		for k := range hits {
+			if h := &hits[k]; h.start >= nm.start && h.end <= nm.end {
+				unresolved = unresolved || e.sigs[h.sig].k == kResolved && denies(value)
+				h.dropped = true
+			}
+		}
+	}
+	return n, people, unresolved
+}
+
+// denies reports whether a field's value says no: 否, 无, 没, 未, "no".
+func denies(v []byte) bool {
+	v = bytes.TrimLeft(v, " ")
+	for _, n := range [...]string{"否", "无", "没", "未", "no"} {
+		if bytes.HasPrefix(v, []byte(n)) {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldStop ends a field name when scanning back from its colon.
+func fieldStop(c byte) bool {
+	switch c {
+	case ' ', ',', '.', ';', '!', '?', ']', '[', ':', '\n', '(', ')':
+		return true
+	}
+	return false
+}
+
+// fieldName reports whether b can be a field name: short, letters only.
+func fieldName(b []byte) bool {
+	if len(b) == 0 || len(b) > maxFieldNameBytes {
+		return false
+	}
+	for _, r := range string(b) {
+		if !isHan(r) && !(r >= 'a' && r <= 'z') && r != ' ' && r != '/' {
+			return false
+		}
+	}
+	return true
+}
+
+// affirms reports whether a field's value says yes: a count above zero
+// or 是 / 有 / "yes" first.
+func affirms(v []byte) bool {
+	v = bytes.TrimLeft(v, " ")
+	if len(v) == 0 {
+		return false
+	}
+	if v[0] >= '1' && v[0] <= '9' {
+		return true
+	}
+	for _, y := range [...]string{"是", "有", "yes", "需要"} {
+		if bytes.HasPrefix(v, []byte(y)) {
+			return true
+		}
+	}
+	return false
 }

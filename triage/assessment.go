@@ -81,7 +81,9 @@ type Assessment struct {
 	IsRequest bool     `json:"is_request"`
 	Urgency   Urgency  `json:"urgency"`
 	Category  Category `json:"category,omitempty"`
-	// Score is the evidence total behind Urgency; higher is more urgent.
+	// Score is the evidence behind Urgency; higher is more urgent: the
+	// decision layer's expected level (0–3) when it decides, else the
+	// hand-set gate's evidence total.
 	Score float64 `json:"score"`
 	// Signals are the matched cues in human words, strongest first
 	// (e.g. "透析", "两周没做", "老人"); Explain joins them for volunteers.
@@ -101,6 +103,9 @@ type Assessment struct {
 	Scam bool `json:"scam,omitempty"`
 	// Resolved is set when the text says the need is already met or withdrawn.
 	Resolved bool `json:"resolved,omitempty"`
+	// Act is what the message does by its cues (plea, relayed, offer,
+	// news, ...), decided before the request decision and weighed in it.
+	Act SpeechAct `json:"act,omitempty"`
 	// Language is the detected language code ("zh" or "en").
 	Language string `json:"language,omitempty"`
 	// Fingerprint is a 64-bit SimHash of the normalised text; reposts with

@@ -78,6 +78,11 @@ const (
 	kComplaint
 	kNotPlace
 	kRoutine
+	kNotice
+	kCoordination
+	kOpinion
+	kPrayer
+	kFundraise
 )
 
 // kindIDs is also the list of kinds a lexicon may use.
@@ -88,7 +93,8 @@ var kindIDs = map[Kind]kindID{
 	KindRules: kRules, KindScam: kScam, KindDuration: kDuration, KindPlace: kPlace, KindAge: kAge,
 	KindIgnore: kIgnore, KindContext: kContext, KindNotYet: kNotYet, KindHistory: kHistory,
 	KindPlaceName: kPlaceName, KindPast: kPast, KindPresent: kPresent, KindComplaint: kComplaint,
-	KindNotPlace: kNotPlace, KindRoutine: kRoutine,
+	KindNotPlace: kNotPlace, KindRoutine: kRoutine, KindNotice: kNotice, KindCoordination: kCoordination,
+	KindOpinion: kOpinion, KindPrayer: kPrayer, KindFundraise: kFundraise,
 }
 
 var pseudoIDs = map[string]int{
@@ -113,6 +119,8 @@ type sigInfo struct {
 	label    string
 	// statement: an ask that states a need ("we need"), see Signal.
 	statement bool
+	// self: a subject cue naming the writer (see Signal.Self).
+	self bool
 }
 
 // patInfo is one lexicon pattern as compiled: which signal it belongs to,
@@ -194,6 +202,8 @@ type Engine struct {
 	gaps        []gapPat
 	nAuto       int32
 	maxGapBytes int32
+	// model is the trained decision layer (decide.go).
+	model       *decisionModel
 	phoneRegion phoneRegionSetting // how bare phone numbers are read (phone.go)
 }
 
@@ -205,6 +215,11 @@ type hit struct {
 	// past: a critical need placed in the past by a history cue in the
 	// same clause ("前年心梗"), counted as high.
 	past bool
+	// tagged: dropped as part of a #topic# tag.
+	tagged bool
+	// inert: a not-a-place word that begins a street name (keepStreetNames):
+	// it shadows nothing.
+	inert bool
 }
 
 // scratch is per-call working memory, pooled so a steady stream of
@@ -229,6 +244,8 @@ type scratch struct {
 	// candBits is its bit set.
 	cand     []int32
 	candBits []uint64
+	// x holds the decision layer's features for this message.
+	x [nFeatures]float32
 }
 
 // span is a byte range [start, end) of the normalised text.
@@ -278,7 +295,7 @@ func NewEngine(extra ...*Lexicon) (*Engine, error) {
 }
 
 func compile(sigs []Signal, rules []Rule) (*Engine, error) {
-	e := &Engine{}
+	e := &Engine{model: compileModel(&trainedModel)}
 	ids := make(map[string]int, len(sigs))
 	patIndex := map[string]int{}
 	var patterns []string // by pattern number
@@ -311,6 +328,8 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 			return nil, where("vulnerable signal needs a group")
 		case s.Statement && s.Kind != KindAsk:
 			return nil, where("only an ask signal can be a statement")
+		case s.Self && s.Kind != KindSubject:
+			return nil, where("only a subject signal can be self")
 		}
 		if s.Weight == 0 {
 			s.Weight = 1
@@ -319,7 +338,8 @@ func compile(sigs []Signal, rules []Rule) (*Engine, error) {
 		ids[s.ID] = int(idx)
 		e.sigs = append(e.sigs, sigInfo{id: s.ID, kind: s.Kind, category: s.Category,
 			urgency: s.Urgency, weight: s.Weight, group: s.Group, label: s.Label, statement: s.Statement,
-			k: kindIDs[s.Kind], bit: kindBit(s.Kind), pos: s.Kind.positive(), neg: s.Kind.negative()})
+			self: s.Self,
+			k:    kindIDs[s.Kind], bit: kindBit(s.Kind), pos: s.Kind.positive(), neg: s.Kind.negative()})
 		langs := make([]string, 0, len(s.Patterns))
 		for l := range s.Patterns {
 			langs = append(langs, l)

@@ -200,8 +200,9 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 				break
 			}
 		}
-		if n > 0 && spans[n-1].end <= start && spans[n-1].end > bound {
-			bound = spans[n-1].end
+		afterPlace := false // the bound is the end of the place before
+		if n > 0 && spans[n-1].end <= start && spans[n-1].end >= bound {
+			bound, afterPlace = spans[n-1].end, true
 		}
 		if isHanAt(b, start) {
 			limit := maxPlaceRunes
@@ -209,6 +210,7 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 				limit = maxPlaceRunesShort
 			}
 			j, runes, clear := start, 0, false
+			road := roadSuffix(b[start:h.end])
 			digits, digitsInside := false, false // a digit run, and one not at the end
 			for {
 				if j <= bound {
@@ -216,7 +218,16 @@ func (e *Engine) extractPlaces(b []byte, hits []hit, out []string) []string {
 					break
 				}
 				r, size := utf8.DecodeLastRune(b[:j])
-				if !(isHan(r) || r >= '0' && r <= '9' || r >= 'a' && r <= 'z') || strings.ContainsRune(zhPlaceStops, r) {
+				if !(isHan(r) || r >= '0' && r <= '9' || r >= 'a' && r <= 'z') {
+					clear = true
+					break
+				}
+				// A road's name is at least two characters, and common
+				// ones hold a function character (和平路, 国和路, 共和新路):
+				// before a road suffix a stop character is part of the
+				// name until the name has two, or when only it stands
+				// between the name and the place before (东城区和平里北街).
+				if strings.ContainsRune(zhPlaceStops, r) && !(road && isHan(r) && (runes < 2 || afterPlace && j-size == bound)) {
 					clear = true
 					break
 				}
@@ -534,4 +545,57 @@ func (e *Engine) measureAt(hits []hit, j int) bool {
 		}
 	}
 	return false
+}
+
+// roadSuffix reports a suffix that ends a road's name (路, 街, 道, 巷,
+// 弄, 大道), whose names are rarely one character.
+func roadSuffix(suffix []byte) bool {
+	switch string(suffix) {
+	case "路", "街", "道", "大道", "巷", "弄", "大街":
+		return true
+	}
+	return false
+}
+
+// keepStreetNames drops a not-a-place word that begins with a place
+// suffix when a road name runs on from it: 区长 in 普陀区长风路 is 区 and
+// the start of 长风路, not the district head. Without this the word
+// would cancel the suffix inside it and cut the road's name to 风路.
+func (e *Engine) keepStreetNames(b []byte, hits []hit) {
+	for i := range hits {
+		h := &hits[i]
+		if e.sigs[h.sig].k != kNotPlace {
+			continue
+		}
+		suffixAtStart := false
+		for j := range hits {
+			if q := &hits[j]; q.start == h.start && q.end < h.end && e.sigs[q.sig].k == kPlace {
+				suffixAtStart = true
+			}
+		}
+		if !suffixAtStart {
+			continue
+		}
+		for j := range hits {
+			p := &hits[j]
+			if e.sigs[p.sig].k != kPlace || p.start <= h.end || p.start > h.end+3*maxPlaceRunesShort {
+				continue
+			}
+			if roadSuffix(b[p.start:p.end]) && nameRun(b[h.end:p.start]) {
+				h.dropped, h.inert = true, true
+				break
+			}
+		}
+	}
+}
+
+// nameRun reports Han characters that can make up a name (no stop
+// characters, no punctuation).
+func nameRun(b []byte) bool {
+	for _, r := range string(b) {
+		if !isHan(r) || strings.ContainsRune(zhPlaceStops, r) {
+			return false
+		}
+	}
+	return true
 }

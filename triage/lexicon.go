@@ -95,6 +95,23 @@ const (
 	// one (联系, 通过): it cancels a place suffix inside it and a place
 	// fragment does not reach back past it. It touches no other cue.
 	KindNotPlace Kind = "notplace"
+	// KindNotice is a notice or warning to everyone: safety tips, service
+	// schedules, rumour denials (请大家, "residents should", 辟谣). It is
+	// counter-evidence and makes the message's speech act a notice.
+	KindNotice Kind = "notice"
+	// KindCoordination is volunteers coordinating among themselves (我们组,
+	// 已对接, sign-ups): counter-evidence, speech act coordination.
+	KindCoordination Kind = "coordination"
+	// KindOpinion is an opinion, a reaction or chatter (觉得, "why",
+	// "heartbreaking"): counter-evidence, speech act opinion.
+	KindOpinion Kind = "opinion"
+	// KindPrayer is sympathy and prayer (加油, "pray for", "stay safe"):
+	// counter-evidence, speech act thanks/prayer.
+	KindPrayer Kind = "prayer"
+	// KindFundraise is a plea for money for someone's treatment (众筹,
+	// 水滴筹, "fundraiser for"): money help, so the request is normal by the
+	// guides whatever the illness it names.
+	KindFundraise Kind = "fundraise"
 	// KindRoutine says a need is planned or not pressing ("need to buy",
 	// "no rush", "plenty left"): it keeps a request that no rule, lack or
 	// intensifier makes serious at normal; a weight of 2 or more caps it
@@ -122,7 +139,8 @@ func (k Kind) positive() bool {
 // negative kinds argue that a text is not a request.
 func (k Kind) negative() bool {
 	switch k {
-	case KindOffer, KindNews, KindThanks, KindResolved, KindAd, KindJoke, KindRules, KindComplaint:
+	case KindOffer, KindNews, KindThanks, KindResolved, KindAd, KindJoke, KindRules, KindComplaint,
+		KindNotice, KindCoordination, KindOpinion, KindPrayer:
 		return true
 	}
 	return false
@@ -164,8 +182,12 @@ type Signal struct {
 	// Statement marks an ask that states a need rather than asking
 	// anyone ("we need", 需要): in a complaint it is part of the
 	// grievance unless a named person, a phone or an address says whose.
-	Statement bool                `yaml:"statement,omitempty"`
-	Patterns  map[string][]string `yaml:"patterns"`
+	Statement bool `yaml:"statement,omitempty"`
+	// Self marks a subject cue naming the writer ("I", "we", 我): a plea
+	// whose only subjects are such cues is for oneself; any other subject
+	// (a relative, a neighbour, "someone") makes it relayed.
+	Self     bool                `yaml:"self,omitempty"`
+	Patterns map[string][]string `yaml:"patterns"`
 	// Disable removes an entry of the same ID inherited from an earlier lexicon.
 	Disable bool `yaml:"disable,omitempty"`
 
@@ -196,7 +218,7 @@ type Rule struct {
 	source string
 }
 
-var signalFields = fieldSet("id", "kind", "category", "urgency", "weight", "group", "label", "statement", "patterns", "disable")
+var signalFields = fieldSet("id", "kind", "category", "urgency", "weight", "group", "label", "statement", "self", "patterns", "disable")
 var ruleFields = fieldSet("id", "all", "any", "none", "min", "urgency", "weight", "category", "label", "disable")
 
 func fieldSet(names ...string) map[string]bool {
@@ -434,6 +456,7 @@ func merge(base []Signal, baseRules []Rule, extra *Lexicon) ([]Signal, []Rule) {
 				s.Label = old.Label
 			}
 			s.Statement = s.Statement || old.Statement
+			s.Self = s.Self || old.Self
 			pats := make(map[string][]string, len(old.Patterns)+len(s.Patterns))
 			for l, p := range old.Patterns {
 				pats[l] = p

@@ -103,8 +103,10 @@ func newFixture(t *testing.T) *fixture {
 				Status: store.StatusResolved, Created: now, Finished: now},
 			{Asker: "test:carl", Text: "dog food for my pet", Category: triage.CatPet, Urgency: triage.Normal, Created: now},
 		} {
-			c.Sources = []store.Source{{Chat: "test:intake", Msg: c.Text}}
 			if err := tx.CreateCase(c); err != nil {
+				return err
+			}
+			if _, err := tx.AddSource(c.ID, store.Source{Kind: store.SourceFirst, Chat: "test:intake", Msg: c.Text, Text: c.Text, At: now}); err != nil {
 				return err
 			}
 		}
@@ -442,8 +444,8 @@ func TestCaseActions(t *testing.T) {
 			if dup.Status != store.StatusClosed || dup.MergedInto != openCase || dup.CloseReason != "duplicate" {
 				t.Errorf("duplicate: status %s, merged into %d, reason %s", dup.Status, dup.MergedInto, dup.CloseReason)
 			}
-			if len(into.Sources) != 2 {
-				t.Errorf("target has %d sources, want 2", len(into.Sources))
+			if into.SourceCount != 2 {
+				t.Errorf("target has %d sources, want 2", into.SourceCount)
 			}
 		}},
 		{name: "merge/volunteer", do: func(a *actions.Actions, tx *store.Tx) error { return errOf(a.Merge(tx, theVol, otherCase, openCase)) }, want: refused},

@@ -337,7 +337,9 @@ func (a *Actions) Merge(tx *store.Tx, actor access.Actor, dupID, intoID int64) (
 	if !dup.Status.Open() {
 		return nil, conflict(i18n.T(lang, "Case #%d is %s.", dup.ID, i18n.Status(lang, dup.Status)))
 	}
-	into.Sources = append(into.Sources, dup.Sources...)
+	if _, err := tx.MergeSources(dup.ID, into.ID); err != nil {
+		return nil, fmt.Errorf("merge sources of #%d into #%d: %w", dup.ID, into.ID, err)
+	}
 	into.Phones = env.Union(into.Phones, dup.Phones)
 	into.Assignees = env.Union(into.Assignees, dup.Assignees)
 	if dup.Urgency > into.Urgency {

@@ -102,6 +102,9 @@ func resembling(tx *store.Tx, sender string, a triage.Assessment) ([]link, error
 // the other's case.
 func (as *Asker) link(tx *store.Tx, c *store.Case, l link) error {
 	now := as.env.Now()
+	if err := tx.LinkCases(c.ID, l.c.ID, l.reason, now); err != nil {
+		return err
+	}
 	for _, ev := range []store.Event{
 		{Case: c.ID, At: now, Actor: env.Bot, Kind: "linked", To: strconv.FormatInt(l.c.ID, 10), Note: l.reason},
 		{Case: l.c.ID, At: now, Actor: env.Bot, Kind: "linked", To: strconv.FormatInt(c.ID, 10), Note: l.reason},

@@ -71,7 +71,7 @@ func (r Renderer) Card(c *store.Case, lang string, p Privacy) string {
 	if !c.Created.IsZero() {
 		src += " · " + c.Created.In(r.Loc).Format("01-02 15:04")
 	}
-	if n := len(c.Sources); n > 1 {
+	if n := c.SourceCount; n > 1 {
 		src += " · " + i18n.T(lang, "reposted %d times", n-1)
 	}
 	b.WriteString(i18n.T(lang, "From: %s", src) + "\n")

@@ -184,18 +184,13 @@ func (in *Intake) QueueAlerts(tx *store.Tx, c *store.Case) error {
 	return nil
 }
 
-// caseFromSource finds the case a message created or was merged into.
+// caseFromSource finds the case a message created or was merged into,
+// when the message's sender is that case's asker: someone whose repost was
+// merged into another person's case must not rewrite it by editing.
 func caseFromSource(tx *store.Tx, m platform.Message) (*store.Case, error) {
-	cases, err := tx.CasesByAsker(m.Sender)
-	if err != nil {
+	c, err := tx.CaseOfMessage(env.MsgKey(m))
+	if err != nil || c == nil || c.Asker != m.Sender {
 		return nil, err
 	}
-	for _, c := range cases {
-		for _, s := range c.Sources {
-			if s.Chat == m.Chat && s.Msg == m.ID {
-				return c, nil
-			}
-		}
-	}
-	return nil, nil
+	return c, nil
 }

@@ -128,7 +128,7 @@ func (r *Reports) exportRow(c *store.Case) []string {
 	return []string{
 		strconv.FormatInt(c.ID, 10), ts(c.Created), ts(c.Updated), string(c.Status), c.CloseReason,
 		c.Urgency.String(), cat, places, strings.Join(c.Assessment.Vulnerable, " "), phones, text,
-		strings.Join(c.Assignees, " "), strconv.Itoa(len(c.Sources)),
+		strings.Join(c.Assignees, " "), strconv.Itoa(c.SourceCount),
 		minutes(c.Created, c.FirstResponse), resolution,
 	}
 }

@@ -134,11 +134,57 @@ func TestRunListsMisses(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := out.String()
-	// Row 6 is an offer labelled high on purpose: the engine must say none.
-	if !strings.Contains(text, "line 7\thigh → none\t我家有多余的胰岛素可以分享") {
-		t.Errorf("misjudged offer not listed:\n%s", text)
+	// Row 6 is an offer labelled high on purpose: the engine must say
+	// none, and read it as an offer.
+	if !strings.Contains(text, "line 7\thigh → none\toffer\t我家有多余的胰岛素可以分享") {
+		t.Errorf("misjudged offer not listed with its act:\n%s", text)
+	}
+	if !strings.Contains(text, "errors by act") {
+		t.Errorf("no errors by act:\n%s", text)
 	}
 	if strings.Contains(text, "line 5\t") || strings.Contains(text, "已解决") {
 		t.Errorf("a row judged right is listed:\n%s", text)
+	}
+}
+
+// A split column filters rows with -split, and source and event columns
+// break the summary down; calibration says how often each level was right.
+func TestSplitEventsAndCalibration(t *testing.T) {
+	tsv := "text\tlabel\tevent\tsplit\n" +
+		"求助！我妈突然昏迷了，叫不醒\tcritical\tflood\ttest\n" +
+		"My father is unconscious and not breathing, please help\tcritical\tquake\ttest\n" +
+		"今天天气不错\tnone\tflood\ttest\n" +
+		"Stay safe everyone, praying for you all\tnone\tquake\ttrain\n"
+	path := t.TempDir() + "/s.tsv"
+	if err := os.WriteFile(path, []byte(tsv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := Run([]string{"-data", path, "-split", "test", "-json"}, &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var rep Report
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.N != 3 {
+		t.Errorf("n = %d, want the 3 test rows", rep.N)
+	}
+	if g := rep.ByEvent["flood"]; g.N != 2 || g.Request.TP != 1 {
+		t.Errorf("flood = %+v", g)
+	}
+	if g := rep.ByEvent["quake"]; g.N != 1 || g.Urgent == nil || g.Urgent.TP != 1 {
+		t.Errorf("quake = %+v", g)
+	}
+	if c := rep.Calibration["critical"]; c.N != 2 || c.Exact != 1 {
+		t.Errorf("calibration of critical = %+v", c)
+	}
+	if !strings.Contains(out.String(), "event") || !strings.Contains(out.String(), "at least") {
+		t.Errorf("text report lacks the event or calibration table:\n%s", out.String())
+	}
+	if err := Run([]string{"-data", "testdata/levels.tsv", "-split", "test"}, &out); err == nil ||
+		!strings.Contains(err.Error(), "no \"split\" column") {
+		t.Errorf("-split on a file without a split column: err = %v", err)
 	}
 }
