@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,15 +25,27 @@ func TestRetentionPurgeThroughTheEngine(t *testing.T) {
 		o.Workflow.ExportDir = dir
 	})
 	ctx := context.Background()
+	h.e.AddPlatform(blockedBy{h.con, "console:@Gone"})
+	h.say("[@Gone] Gone: my son needs insulin, call 13612345678, Yanping Road 9")
+	h.say("[volunteers] admin: /close 1 unreachable")
 	h.say("[@Ann] Ann: my mother ran out of insulin two days ago, call 13912340000")
 	h.say("[@Ann] Ann: Jing'an district, Yanping Road 5")
 	h.say("[@Ben] Ben: I need groceries for my grandmother, call 13700001111") // stays open
 	h.say("[volunteers] vol: /volunteer")
 	h.sayAs(realAlice, "volunteers", "hello", "")
 	h.say("[volunteers] admin: /export")
-	h.say("[volunteers] admin: /resolve 1")
-	if c := askerCase(t, h, 1); c.Status != store.StatusResolved {
-		t.Fatalf("case 1 is %s", c.Status)
+	h.say("[volunteers] admin: /resolve 2")
+	if c := askerCase(t, h, 2); c.Status != store.StatusResolved {
+		t.Fatalf("case 2 is %s", c.Status)
+	}
+	withPhone := 0
+	for _, d := range deadLetters(t, h) {
+		if strings.Contains(string(d.Item.Payload), "13612345678") {
+			withPhone++
+		}
+	}
+	if withPhone == 0 {
+		t.Fatal("no dead letter with the blocked asker's details")
 	}
 	exports := func() int {
 		files, _ := filepath.Glob(filepath.Join(dir, "lifeline-cases-*.csv"))
@@ -60,15 +73,40 @@ func TestRetentionPurgeThroughTheEngine(t *testing.T) {
 	if err != nil || !ran {
 		t.Fatalf("purge after retention: ran %v, %v", ran, err)
 	}
-	if r.Cases != 1 || r.Exports != 1 || r.People < 1 {
-		t.Errorf("purge report %+v, want 1 case, 1 export, Ann", r)
+	if r.Cases != 2 || r.Exports != 1 || r.People != 3 || r.DeadLetters == 0 {
+		t.Errorf("purge report %+v, want 2 cases, 1 export, Gone, Ann and Alice, the dead letters", r)
 	}
-	if c := askerCase(t, h, 1); c.Text != "" || len(c.Phones) != 0 || c.Address != "" || c.Asker != "" {
-		t.Errorf("case 1 keeps personal data: %+v", c)
+	for _, id := range []int64{1, 2} {
+		if c := askerCase(t, h, id); c.Text != "" || len(c.Phones) != 0 || c.Address != "" || c.Asker != "" {
+			t.Errorf("case %d keeps personal data: %+v", id, c)
+		}
+		for _, ev := range caseEvents(t, h, id) {
+			if ev.Actor != "" && ev.Actor != "lifeline" || ev.Note != "" {
+				t.Errorf("case %d event keeps a person or a note: %+v", id, ev)
+			}
+		}
 	}
-	if c := askerCase(t, h, 2); c.Text == "" || c.Asker != "console:Ben" {
+	if c := askerCase(t, h, 3); c.Text == "" || c.Asker != "console:Ben" {
 		t.Errorf("the open case lost its data: %+v", c)
 	}
+	for _, d := range deadLetters(t, h) {
+		if len(d.Item.Payload) > 0 || d.Item.Chat == "console:@Gone" {
+			t.Errorf("a dead letter keeps its text or private chat: %+v", d)
+		}
+	}
+	_ = h.st.View(ctx, func(tx *store.Tx) error {
+		for _, ref := range []string{"console:Ann", "console:Gone", "console:alice_w"} {
+			if _, err := tx.Person(ref); err == nil {
+				t.Errorf("the record of %s survived", ref)
+			}
+		}
+		for _, ref := range []string{"console:Ben", "console:vol", "console:admin"} {
+			if _, err := tx.Person(ref); err != nil {
+				t.Errorf("the record of %s was dropped: %v", ref, err)
+			}
+		}
+		return nil
+	})
 	if exports() != 1 {
 		t.Errorf("%d exports left, want the fresh one", exports())
 	}
@@ -82,7 +120,7 @@ func TestRetentionPurgeThroughTheEngine(t *testing.T) {
 		}
 		return string(raw)
 	}
-	for _, key := range []string{"dm:console:Ann", "dmowner:console:@Ann", "conv:console:Ann", "team:console:alice_w", "handle:console:alice_w", "handleof:console:alice_w"} {
+	for _, key := range []string{"dm:console:Ann", "dmowner:console:@Ann", "conv:console:Ann", "dm:console:Gone", "team:console:alice_w", "handle:console:alice_w", "handleof:console:alice_w"} {
 		if v := state(key); v != "" {
 			t.Errorf("%s survived: %q", key, v)
 		}
@@ -96,4 +134,30 @@ func TestRetentionPurgeThroughTheEngine(t *testing.T) {
 	if !strings.Contains(h.logs.String(), "retention purge") {
 		t.Error("the purge is not logged")
 	}
+}
+
+// blockedBy is the console where one private chat blocked the bot.
+type blockedBy struct {
+	bot.Platform
+	chat string
+}
+
+func (b blockedBy) Send(ctx context.Context, m bot.OutMessage) (string, error) {
+	if m.Chat == b.chat {
+		return "", bot.Unreachable(errors.New("blocked by the user"))
+	}
+	return b.Platform.Send(ctx, m)
+}
+
+func deadLetters(t *testing.T, h *harness) []store.DeadLetter {
+	t.Helper()
+	var out []store.DeadLetter
+	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		out, err = tx.DeadLetters(100)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
