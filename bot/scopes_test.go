@@ -93,9 +93,19 @@ func TestPublicGroupsHearNoStrayCommands(t *testing.T) {
 			t.Errorf("debug log lacks %q", want)
 		}
 	}
-	// Known commands still get their refusal, without personal data.
-	out := h.say("[intake] stranger: /case 1")
-	mustContain(t, out, "[intake] lifeline:")
+	// A stranger's known command is refused there in silence (logged);
+	// a team member still hears why.
+	before := len(h.logs.String())
+	for _, line := range []string{"[intake] stranger: /case 1", "[intake] stranger: /claim 1", "[broadcast] stranger: /admin 12345678"} {
+		if out := h.say(line); out != "" {
+			t.Errorf("%s answered:\n%s", line, out)
+		}
+	}
+	if n := strings.Count(h.logs.String()[before:], "refused"); n < 3 {
+		t.Errorf("%d refusals logged, want 3", n)
+	}
+	out := h.say("[intake] vol: /claim 1")
+	mustContain(t, out, "[intake] lifeline:", "works in the volunteers' coordination chat")
 	mustNotContain(t, out, "13912345672", "闵行")
 }
 

@@ -181,6 +181,9 @@ func (c *Commands) Handle(ctx context.Context, m platform.Message, chat *store.C
 			err = cmd.outside(ctx, cl)
 		}
 		if text, ok := cl.shown(cmd, err); ok {
+			if cl.quiet(err) {
+				return c.env.MarkSeen(ctx, m)
+			}
 			return c.replyOnce(ctx, cl, text)
 		}
 		if err != nil {
@@ -197,6 +200,9 @@ func (c *Commands) Handle(ctx context.Context, m platform.Message, chat *store.C
 		}
 		if text, ok := cl.shown(cmd, err); ok {
 			cl.rebound = false
+			if cl.quiet(err) {
+				return nil // logged by shown; the message is recorded by Once
+			}
 			return cl.reply(text)
 		}
 		return err
@@ -252,6 +258,19 @@ func (cl *call) shown(cmd *command, err error) (text string, ok bool) {
 		cl.c.logRefusal(cl, kind, text)
 	}
 	return text, true
+}
+
+// quiet says whether a refusal goes unanswered: a "no" to someone with no
+// role, in a big group strangers read. Answering every stray "/claim"
+// there would let anyone make the bot spam the group (and get it kicked);
+// the refusal is still logged. Mistakes in commands open to anyone (a bare
+// /find) are still answered with the usage.
+func (cl *call) quiet(err error) bool {
+	var ue userError
+	if !public(cl.chat) || cl.actor.Level != access.Anyone {
+		return false
+	}
+	return errors.As(err, &ue) || errors.Is(err, actions.ErrRefused)
 }
 
 // logRefusal records a command that was not done and why.
