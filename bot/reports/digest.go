@@ -327,13 +327,41 @@ func (r *Reports) digestMessages(tx *store.Tx, spec DigestSpec, since, now time.
 		var text string
 		switch spec.Kind {
 		case digestStale:
-			text = r.staleText(stale, lang, spec.StaleAfter, now, ch.Role == store.RoleCoordination)
+			team := ch.Role == store.RoleCoordination
+			list := stale
+			if !team {
+				// Someone who asked privately did not ask the public: only
+				// a coordinator's /broadcast takes their case there.
+				if list, err = publicCases(tx, stale); err != nil {
+					return nil, err
+				}
+				if len(list) == 0 {
+					continue
+				}
+			}
+			text = r.staleText(list, lang, spec.StaleAfter, now, team)
 		case digestPublic:
 			text = r.publicText(st, lang)
 		default:
 			text = r.summaryText(st, lang)
 		}
 		out = append(out, platform.OutMessage{Chat: ch.Ref, Text: text})
+	}
+	return out, nil
+}
+
+// publicCases keeps the cases that were not asked in a private chat.
+func publicCases(tx *store.Tx, cases []*store.Case) ([]*store.Case, error) {
+	var out []*store.Case
+	for _, c := range cases {
+		ch, err := tx.Chat(c.SourceChat)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("read chat of case %d: %w", c.ID, err)
+		}
+		if ch != nil && ch.Role == store.RolePrivate {
+			continue
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }
