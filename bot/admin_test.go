@@ -108,7 +108,7 @@ func TestAdminCodeExpiresAndIsBurntInAGroup(t *testing.T) {
 	h.advance(24 * time.Hour)
 	mustContain(t, h.say("[@Ann] Ann: /admin "+code), "not valid")
 
-	code = adminCode(t, h) // a restart: a fresh code
+	code = adminCode(t, h)                                       // a restart: a fresh code
 	if out := h.say("[intake] Ann: /admin " + code); out != "" { // a stranger in a public group: refused in silence
 		t.Errorf("answered in the public group:\n%s", out)
 	}

@@ -2,6 +2,7 @@ package access_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -166,4 +167,115 @@ func TestFindPerson(t *testing.T) {
 				tt.platform, tt.arg, ref, len(got.Candidates), got.Outside, tt.want, tt.candidates, tt.outside)
 		}
 	}
+}
+
+func TestRecentIsBoundedPerChat(t *testing.T) {
+	r := access.NewRecent()
+	for i := range 600 {
+		r.Remember("c", fmt.Sprint(i), fmt.Sprint("p", i))
+	}
+	if _, ok := r.SenderOf("c", "0"); ok {
+		t.Error("the oldest message is still remembered past the bound")
+	}
+	if s, ok := r.SenderOf("c", "599"); !ok || s != "p599" {
+		t.Errorf("latest: %q %v", s, ok)
+	}
+	if _, ok := r.SenderOf("other", "599"); ok {
+		t.Error("a message id found in another chat")
+	}
+	r.Remember("", "x", "p")
+	r.Remember("c", "", "p")
+	if _, ok := r.SenderOf("", "x"); ok {
+		t.Error("an empty chat was remembered")
+	}
+}
+
+func TestHandleMovesWithItsOwner(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	find := func(s string) string {
+		var f access.Found
+		if err := st.View(ctx, func(tx *store.Tx) error {
+			var err error
+			f, err = access.FindPerson(tx, admins{}, "telegram", s)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if f.Person == nil {
+			return ""
+		}
+		return f.Person.Ref
+	}
+	put := func(s access.Sighting) {
+		if err := st.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.PutPerson(&store.Person{Ref: s.Person}); err != nil {
+				return err
+			}
+			return access.Record(tx, s)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(access.Sighting{Person: "telegram:1", Handle: "alice"})
+	if got := find("@alice"); got != "telegram:1" {
+		t.Fatalf("@alice = %q", got)
+	}
+	put(access.Sighting{Person: "telegram:1", Handle: "alice_new"}) // she renamed
+	if got := find("@alice"); got != "" {
+		t.Errorf("the old handle still names her: %q", got)
+	}
+	put(access.Sighting{Person: "telegram:2", Handle: "alice"}) // someone took it
+	if got := find("@alice"); got != "telegram:2" {
+		t.Errorf("@alice = %q, want its new owner", got)
+	}
+	if err := st.Update(ctx, func(tx *store.Tx) error { return access.Forget(tx, "telegram:1") }); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("@alice_new"); got != "" {
+		t.Errorf("a forgotten person's handle still resolves: %q", got)
+	}
+	if got := find("@alice"); got != "telegram:2" {
+		t.Errorf("forgetting one person dropped another's handle: %q", got)
+	}
+}
+
+// FuzzFindPerson: whatever is typed after /grant, the lookup neither
+// fails nor picks someone a display name alone can't name.
+func FuzzFindPerson(f *testing.F) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(f.TempDir(), "db"), store.Options{NoSync: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Update(ctx, func(tx *store.Tx) error {
+		for _, p := range []*store.Person{{Ref: "telegram:1", Name: "Alice"}, {Ref: "telegram:2", Name: "Alice"}, {Ref: "wechat:LL-1", Name: "老张"}} {
+			if err := tx.PutPerson(p); err != nil {
+				return err
+			}
+		}
+		return access.Record(tx, access.Sighting{Person: "telegram:1", Handle: "al", Role: store.RoleCoordination})
+	}); err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"@Alice", "Alice", "telegram:1", "@al", "1", "老张", "@", ":", "a:b:c", "@telegram:2", " @AL "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_ = st.View(ctx, func(tx *store.Tx) error {
+			found, err := access.FindPerson(tx, admins{}, "telegram", s)
+			if err != nil {
+				t.Fatalf("FindPerson(%q): %v", s, err)
+			}
+			if found.Person != nil && found.Person.Name == "Alice" && strings.EqualFold(strings.Trim(s, " @"), "alice") {
+				t.Fatalf("FindPerson(%q) picked %s by a shared name", s, found.Person.Ref)
+			}
+			return nil
+		})
+	})
 }

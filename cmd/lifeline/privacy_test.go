@@ -80,8 +80,8 @@ digests:
 		"[volunteers] admin: /broadcast 4 confirm",
 	)
 	waitFor("[broadcast] lifeline: 🟠") // the last broadcast (#4, high)
-	waitFor("[intake] lifeline: ⏰")     // the stale digest
-	waitFor("[intake] lifeline: 🙏")     // the public digest
+	waitFor("[intake] lifeline: ⏰")    // the stale digest
+	waitFor("[intake] lifeline: 🙏")    // the public digest
 	feed.Close()
 	time.Sleep(200 * time.Millisecond)
 
