@@ -68,7 +68,6 @@ func (e *Error) Logged() bool { return e.logged }
 // Unwrap lets errors.Is(err, ErrRefused) and the like work.
 func (e *Error) Unwrap() error { return e.Kind }
 
-func refused(reason string) error  { return &Error{Kind: ErrRefused, Reason: reason} }
 func notFound(reason string) error { return &Error{Kind: ErrNotFound, Reason: reason} }
 func conflict(reason string) error { return &Error{Kind: ErrConflict, Reason: reason} }
 func invalid(reason string) error  { return &Error{Kind: ErrInvalid, Reason: reason} }

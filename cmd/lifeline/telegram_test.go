@@ -147,7 +147,9 @@ groups:
 		}
 		return " " + strings.Join(out, " ") + " "
 	}
-	waitFor(t, func() (bool, bool) { return true, strings.Contains(names(srv.Menu("chat", tgCoordination, "")), " claim ") })
+	waitFor(t, func() (bool, bool) {
+		return true, strings.Contains(names(srv.Menu("chat", tgCoordination, "")), " claim ")
+	})
 	if got := names(srv.Menu("all_private_chats", 0, "")); !strings.Contains(got, " status ") || strings.Contains(got, " claim ") {
 		t.Errorf("private menu:%s", got)
 	}
