@@ -145,6 +145,16 @@ var strangerDoors = []door{
 		}
 		return leaks
 	}},
+	{"1d the stranger's case gathers the victim's reposts", func(t *testing.T, h *harness) []string {
+		before := setUpVictim(t, h)
+		strangerSays(h, "@mallory", "我妈妈需要透析，电话"+victimPhone)
+		h.say("[intake2] 热心人: 【转发】王阿姨的妈妈要透析，联系电话" + victimPhone)
+		if c := askerCase(t, h, 2); c.SourceCount != 1 {
+			return []string{fmt.Sprintf("the stranger's case gathered %d reposts of the victim's plea", c.SourceCount-1)}
+		}
+		_ = before
+		return nil
+	}},
 	{"2a a display name buys a role", func(t *testing.T, h *harness) []string {
 		var leaks []string
 		setUpVictim(t, h)
@@ -387,4 +397,22 @@ func purgeNow(t *testing.T, h *harness) {
 		t.Fatalf("purge ran %v: %v", ran, err)
 	}
 	h.flush()
+}
+
+// The stranger's own case, opened with the victim's phone, must not gather
+// the victim's reposts from the groups: they stay with the victim's case.
+func TestStrangersCaseGathersNoReposts(t *testing.T) {
+	h := newHarness(t)
+	h.say("[intake] 王阿姨: 我妈妈透析两周没做了，浦东川沙路100弄，电话13812345678")
+	h.say("[@mallory] mallory: 我妈妈需要透析，电话13812345678")
+	h.say("[intake2] 热心人: 【转发】我妈妈透析两周没做了，浦东川沙路100弄，电话13812345678")
+	if c := askerCase(t, h, 2); c.Asker != "console:mallory" || c.SourceCount != 1 {
+		t.Errorf("the stranger's case gathered a repost: %s, %d sources", c.Asker, c.SourceCount)
+	}
+	if c := askerCase(t, h, 1); c.SourceCount != 2 {
+		t.Errorf("the victim's case has %d sources, want her post and the repost", c.SourceCount)
+	}
+	if n := h.countCases(); n != 2 {
+		t.Errorf("%d cases, want 2", n)
+	}
 }

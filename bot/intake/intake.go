@@ -92,6 +92,8 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 			At:    m.Time,
 			Case:  proposal,
 			Merge: true,
+			// Never into someone else's private case (see privateGuard).
+			Decide: privateGuard(tx, nil),
 			Alerts: func(c *store.Case, merged bool) []store.OutboxItem {
 				if c.Urgency < in.alertAt {
 					return nil
