@@ -212,8 +212,9 @@ func (e *Engine) applyBindings(ctx context.Context, groups []GroupBinding) error
 	})
 }
 
-// Run delivers the outbox and runs scheduled work (digests, the daily
-// retention purge) until ctx is done. It first publishes the command menus.
+// Run delivers the outbox and runs the digests until ctx is done. It
+// first publishes the command menus. (The host runs RunDuePurge: the
+// command does it hourly, with its failure reporting.)
 func (e *Engine) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- e.reports.Run(ctx) }()
@@ -222,17 +223,16 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer close(roomsDone)
 		e.rooms.RetryCloses(ctx)
 	}()
-	purgeDone := make(chan struct{})
+	menusDone := make(chan struct{})
 	go func() {
-		defer close(purgeDone)
+		defer close(menusDone)
 		// Menus are cosmetic and a platform may be slow to answer: they
 		// must not hold up delivery.
 		_ = e.PublishMenus(ctx)
-		e.runPurges(ctx)
 	}()
 	err := e.outbox.Run(ctx)
 	<-roomsDone
-	<-purgeDone
+	<-menusDone
 	return errors.Join(err, <-errc)
 }
 

@@ -63,7 +63,8 @@ const (
 
 // RunDuePurge runs the retention purge when a day has passed since the
 // last one by the engine's clock (or it never ran), and says whether it
-// ran. Run calls it every hour; tests call it with a controlled clock.
+// ran. The host calls it often (cmd/lifeline: at start and hourly); tests
+// call it with a controlled clock.
 func (e *Engine) RunDuePurge(ctx context.Context) (bool, PurgeReport, error) {
 	now := e.env.Now()
 	raw, err := e.env.Store.GetState(ctx, purgeKey)
@@ -126,21 +127,4 @@ func (e *Engine) Purge(ctx context.Context) (PurgeReport, error) {
 		return r, fmt.Errorf("retention purge: %w", err)
 	}
 	return r, nil
-}
-
-// runPurges runs the retention purge at start and then daily, checking
-// every hour, until ctx ends.
-func (e *Engine) runPurges(ctx context.Context) {
-	for {
-		if _, _, err := e.RunDuePurge(ctx); err != nil && ctx.Err() == nil {
-			e.env.Log.Error("retention purge", "err", err)
-		}
-		t := time.NewTimer(time.Hour)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
 }

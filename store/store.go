@@ -80,6 +80,10 @@ type Options struct {
 	// LockTimeout bounds the wait for the file lock held by another
 	// process; 0 means 2s. Open never waits forever.
 	LockTimeout time.Duration
+	// CheckTimeout bounds the consistency check of an existing file at
+	// open; 0 means 10s. A check still running then lets the file open
+	// (and logs how far it got).
+	CheckTimeout time.Duration
 	// NoSync skips fsync on commit: faster, and a power cut may lose the
 	// last transactions (a process crash does not). For tests and bulk loads.
 	NoSync bool
@@ -122,6 +126,14 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open store %s: is a directory: %w", path, ErrNotLifeline)
 		}
 	}
+	if existed {
+		if err := inspect(ctx, path, opts.CheckTimeout, log.With("db", path).Warn); err != nil {
+			if errors.Is(err, ErrDamaged) {
+				return nil, damagedError(path, err)
+			}
+			return nil, fmt.Errorf("open store %s: check: %w", path, err)
+		}
+	}
 	bopts := &bolt.Options{
 		Timeout:      opts.LockTimeout,
 		NoSync:       opts.NoSync,
@@ -134,8 +146,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		// Windows, where bbolt would resize the file to the map at once.
 		bopts.InitialMmapSize = 256 << 20
 	}
-	db, err := bolt.Open(path, 0o600, bopts)
-	if err != nil {
+	// Everything that reads the file at open runs protected: a damaged
+	// page becomes ErrDamaged, never a crash.
+	var db *bolt.DB
+	if err := protect(func() (err error) { db, err = bolt.Open(path, 0o600, bopts); return err }); err != nil {
+		if errors.Is(err, ErrDamaged) {
+			return nil, damagedError(path, err)
+		}
 		return nil, classifyOpenError(path, err)
 	}
 	// bbolt waits 10ms by default to gather a batch. Under load the next
@@ -144,13 +161,25 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	// is also the time before an alert can go out.
 	db.MaxBatchDelay = batchDelay
 	s := &Store{db: db, path: path, log: log.With("db", path), fp: newFPIndex()}
-	if err := s.init(existed); err != nil {
+	if err := protect(func() error { return s.init(existed) }); err != nil {
 		_ = db.Close()
+		if existed && errors.Is(err, berrors.ErrIncompatibleValue) {
+			// One of our buckets is a plain value: a damaged page.
+			err = fmt.Errorf("%w: %w", ErrDamaged, err)
+		}
+		if errors.Is(err, ErrDamaged) {
+			return nil, damagedError(path, err)
+		}
 		return nil, classifyOpenError(path, err)
 	}
-	if err := db.View(s.fp.rebuild); err != nil {
+	if err := protect(func() error { return db.View(s.fp.rebuild) }); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("open store %s: %w", path, err)
+		// The index is read from records in the file: one that does not
+		// decode is damage too.
+		if !errors.Is(err, ErrDamaged) {
+			err = fmt.Errorf("%w: %w", ErrDamaged, err)
+		}
+		return nil, damagedError(path, err)
 	}
 	return s, nil
 }

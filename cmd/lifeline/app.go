@@ -6,12 +6,22 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/lifeline-aid/lifeline/adapters/console"
 	"github.com/lifeline-aid/lifeline/bot"
+	"github.com/lifeline-aid/lifeline/bot/metrics"
+	"github.com/lifeline-aid/lifeline/bot/notify"
+	"github.com/lifeline-aid/lifeline/bot/ops"
 	"github.com/lifeline-aid/lifeline/cmd/lifeline/config"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
@@ -22,10 +32,23 @@ type appIO struct {
 	in          io.Reader
 	out, errOut io.Writer
 	interactive bool
+	// httpReady, when set, is told the HTTP listener's address (tests
+	// listen on port 0).
+	httpReady func(net.Addr)
 }
 
-// shutdownGrace bounds how long a stopping bot keeps flushing the outbox.
-const shutdownGrace = 15 * time.Second
+const (
+	// shutdownGrace bounds how long a stopping bot keeps flushing the
+	// outbox. Container and service managers must wait longer than this
+	// before killing the process (docker --stop-timeout, systemd
+	// TimeoutStopSec): see the Dockerfile, docker-compose.yml and deploy/.
+	shutdownGrace = 15 * time.Second
+	// watchEvery is how often readiness is checked for the log and the
+	// webhook; a change is reported once it held for two checks.
+	watchEvery = 30 * time.Second
+	// checkTimeout bounds one readiness check.
+	checkTimeout = 3 * time.Second
+)
 
 // adapter is a platform that also receives messages.
 type adapter interface {
@@ -33,11 +56,13 @@ type adapter interface {
 	Run(ctx context.Context, h bot.Handler) error
 }
 
-// runApp wires the store, triage, engine and platforms from cfg and runs
-// until ctx ends (a signal) or, with only the console platform, until its
-// input ends. Either way it drains the outbox before closing the store.
+// runApp wires the store, triage, engine, platforms and the HTTP listener
+// from cfg and runs until ctx ends (a signal) or, with only the console
+// platform, until its input ends. Either way it drains the outbox before
+// closing the store.
 func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 	log := newLogger(cfg, tio.errOut)
+	build := readBuildInfo()
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("create data directory: %w", err)
 	}
@@ -46,6 +71,37 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 		return err
 	}
 	defer st.Close()
+	// Bind the port before connecting anywhere: a port in use fails the
+	// start, naming the key, rather than leaving a bot nobody can check.
+	var ln net.Listener
+	if cfg.HTTP.Listen != "" {
+		if ln, err = net.Listen("tcp", cfg.HTTP.Listen); err != nil {
+			return fmt.Errorf("http.listen %s: %w (change http.listen, or set it to \"\" to serve no health endpoints)", cfg.HTTP.Listen, err)
+		}
+		defer ln.Close()
+	}
+
+	var mtr *metrics.Metrics // assigned below; the notifier counts its failures there
+	var notifier *notify.Notifier
+	if cfg.Notify.WebhookURL != "" {
+		notifier, err = notify.New(notify.Options{
+			URL:       cfg.Notify.WebhookURL,
+			Format:    notify.Format(cfg.Notify.Format),
+			Token:     string(cfg.Notify.Token),
+			Logger:    log,
+			OnFailure: func() { mtr.NotifyFailed() },
+		})
+		if err != nil {
+			return fmt.Errorf("notify.webhook_url: %w", err)
+		}
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			defer cancel()
+			if err := notifier.Close(cctx); err != nil {
+				log.Error("webhook notices left unsent", "err", err)
+			}
+		}()
+	}
 
 	var extra []*triage.Lexicon
 	if cfg.Triage.Lexicon != "" {
@@ -68,50 +124,95 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 	// so what intake produced still goes out.
 	intakeCtx, stopIntake := context.WithCancel(ctx)
 	defer stopIntake()
-	var adapters []adapter
+	var adapters []*running
 	var consoleAdapter *console.Adapter
 	if cfg.Platforms.Console.Enabled {
 		consoleAdapter = console.New(console.Options{In: tio.in, Out: tio.out, Log: log, Interactive: tio.interactive})
-		adapters = append(adapters, consoleAdapter)
+		adapters = append(adapters, &running{adapter: consoleAdapter})
 	}
-	more, err := platformAdapters(intakeCtx, cfg, st, engine, log, tio.out)
+	more, err := platformAdapters(intakeCtx, cfg, st, engine, notifier, log, tio.out)
 	if err != nil {
 		return err
 	}
-	adapters = append(adapters, more...)
+	for _, a := range more {
+		adapters = append(adapters, &running{adapter: a})
+	}
+	probe := &ops.Probe{Store: st}
+	var names []string
 	for _, a := range adapters {
-		engine.AddPlatform(a)
+		engine.AddPlatform(a.adapter)
+		names = append(names, a.Name())
+		probe.Platforms = append(probe.Platforms, ops.Platform{Name: a.Name(), Status: a.status})
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if mtr, err = metrics.New(reg, metrics.Options{
+		State: probe, Platforms: names,
+		Version: build.Version, Commit: build.Commit, GoVersion: build.Go,
+	}); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	checks := probe.Checks()
+
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
+	var httpWG sync.WaitGroup
+	if ln != nil {
+		h := ops.NewHandler(ops.Options{
+			Checks:       checks,
+			CheckTimeout: checkTimeout,
+			Metrics: promhttp.HandlerFor(reg, promhttp.HandlerOpts{
+				ErrorHandling: promhttp.ContinueOnError,
+				ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelError),
+			}),
+			Version: build.Version,
+		})
+		httpWG.Go(func() {
+			if err := ops.Serve(httpCtx, ln, h, 5*time.Second, log); err != nil {
+				log.Error("http listener stopped", "err", err)
+			}
+		})
+		log.Info("http listening", "addr", ln.Addr().String(), "paths", "/healthz /readyz /metrics")
+		if tio.httpReady != nil {
+			tio.httpReady(ln.Addr())
+		}
 	}
 	printAdminCodes(ctx, engine, tio.errOut, log)
 
 	deliverCtx, stopDelivery := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDelivery()
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		if err := engine.Run(deliverCtx); err != nil {
 			log.Error("engine stopped", "err", err)
 		}
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	})
+	wg.Go(func() {
 		if err := store.ServeBackups(intakeCtx, st, controlSocket(cfg)); err != nil {
 			log.Warn("backup socket unavailable; stop the bot to back up", "err", err)
 		}
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		runMaintenance(intakeCtx, cfg, st, log)
-	}()
+	})
+	wg.Go(func() { runMaintenance(intakeCtx, cfg, st, engine, log, notifier) })
+	wg.Go(func() {
+		ops.Watch(intakeCtx, checks, watchEvery, checkTimeout, func(rep ops.Report) {
+			if rep.Ready() {
+				log.Info("ready again")
+				notifier.Notify(notify.Info, "Lifeline is ready again.")
+				return
+			}
+			failing := strings.Join(rep.Failing(), "; ")
+			log.Warn("not ready", "failing", failing)
+			notifier.Notify(notify.Warning, "Lifeline is not ready: "+failing)
+		})
+	})
 
 	errs := make(chan error, len(adapters))
 	consoleOnly := consoleAdapter != nil && len(adapters) == 1
 	for _, a := range adapters {
+		a.up.Store(true)
 		go func() {
 			err := a.Run(intakeCtx, engine)
+			a.up.Store(false)
 			if err != nil && intakeCtx.Err() == nil {
 				err = fmt.Errorf("%s: %w", a.Name(), err)
 			} else {
@@ -120,7 +221,8 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 			errs <- err
 		}()
 	}
-	log.Info("lifeline running", "data_dir", cfg.DataDir, "platforms", len(adapters), "version", version)
+	log.Info("lifeline running", "data_dir", cfg.DataDir, "platforms", strings.Join(names, ","), "version", build.Version, "commit", build.Commit)
+	notifier.Notify(notify.Info, fmt.Sprintf("Lifeline %s started (platforms: %s).", build.Version, strings.Join(names, ", ")))
 
 	var runErr error
 	finished := 0
@@ -133,6 +235,7 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 			finished++
 			if err != nil {
 				log.Error("platform stopped", "err", err)
+				notifier.Notify(notify.Critical, fmt.Sprintf("Lifeline is stopping: %v", err))
 				runErr = errors.Join(runErr, err)
 				finished = len(adapters)
 			} else if consoleOnly {
@@ -145,11 +248,31 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 	defer cancel()
 	if err := engine.Drain(drainCtx); err != nil {
 		log.Warn("outbox not empty at shutdown; it will be sent on the next start", "err", err)
+		notifier.Notify(notify.Warning, "Lifeline stopped with messages still in its outbox; they go out at the next start.")
+	} else if runErr == nil {
+		notifier.Notify(notify.Info, "Lifeline stopped.")
 	}
 	stopDelivery()
 	wg.Wait()
+	stopHTTP()
+	httpWG.Wait()
 	log.Info("lifeline stopped")
 	return runErr
+}
+
+// running is an adapter with whether its receive loop is running, the
+// fallback connection state for adapters that report none.
+type running struct {
+	adapter
+	up atomic.Bool
+}
+
+func (r *running) status() ops.PlatformStatus {
+	if sr, ok := r.adapter.(bot.StatusReporter); ok {
+		s := sr.Status()
+		return ops.PlatformStatus{Known: true, Up: s.Up && r.up.Load(), LastUpdate: s.LastUpdate, Detail: s.Detail, LoginNeeded: s.LoginURL != ""}
+	}
+	return ops.PlatformStatus{Up: r.up.Load()}
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {

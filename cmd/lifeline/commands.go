@@ -2,15 +2,20 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/lifeline-aid/lifeline/cmd/lifeline/config"
 	"github.com/lifeline-aid/lifeline/store"
+	"github.com/lifeline-aid/lifeline/triage"
 	"github.com/lifeline-aid/lifeline/triage/eval"
 )
 
@@ -22,13 +27,10 @@ func loadConfig(path string) (*config.Config, error) {
 }
 
 func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlags("run", stderr)
-	cfgPath := fs.String("config", "", "configuration file (default: built-in console set-up)")
-	if err := fs.Parse(args); err != nil {
+	fs := newFlags("run")
+	cfgPath := configFlag(fs)
+	if err := parseFlags(fs, "run", args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usageErr{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	cfg, err := loadConfig(*cfgPath)
 	if err != nil {
@@ -37,12 +39,55 @@ func runBot(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	return runApp(ctx, cfg, appIO{in: stdin, out: stdout, errOut: stderr, interactive: isTerminal(stdin)})
 }
 
-func runEval(args []string, stdout, stderr io.Writer) error {
-	if err := eval.Run(args, stdout); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+func runEval(args []string, stdout io.Writer) error {
+	fs := newFlags("eval")
+	data := fs.String("data", "", "labelled TSV file with text and label columns")
+	asJSON := fs.Bool("json", false, "end the output with one JSON line")
+	lexicon := fs.String("lexicon", "", "extra lexicon file (YAML) overlaid on the embedded one")
+	listMisses := fs.Bool("errors", false, "list the rows the engine got wrong, with its reasons")
+	if err := parseFlags(fs, "eval", args); err != nil {
+		return err
+	}
+	if *data == "" {
+		return usageErr{"eval: -data FILE.tsv is required (a TSV file with text and label columns)"}
+	}
+	var extra []*triage.Lexicon
+	if *lexicon != "" {
+		lx, err := triage.LoadLexiconFile(*lexicon)
+		if err != nil {
+			return fmt.Errorf("eval: -lexicon: %w", err)
 		}
+		extra = append(extra, lx)
+	}
+	eng, err := triage.NewEngine(extra...)
+	if err != nil {
 		return fmt.Errorf("eval: %w", err)
+	}
+	f, err := os.Open(*data)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	defer f.Close()
+	rep, err := eval.Evaluate(f, *data, eng)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	if err := rep.WriteText(stdout, *data); err != nil {
+		return fmt.Errorf("eval: write: %w", err)
+	}
+	if *listMisses {
+		if err := rep.WriteMisses(stdout); err != nil {
+			return fmt.Errorf("eval: write: %w", err)
+		}
+	}
+	if *asJSON {
+		b, err := json.Marshal(rep)
+		if err != nil {
+			return fmt.Errorf("eval: encode json: %w", err)
+		}
+		if _, err := fmt.Fprintf(stdout, "%s\n", b); err != nil {
+			return fmt.Errorf("eval: write: %w", err)
+		}
 	}
 	return nil
 }
@@ -51,10 +96,10 @@ func runEval(args []string, stdout, stderr io.Writer) error {
 // it holds the file's lock, so the copy is asked of the running bot over
 // its control socket; otherwise the file is opened directly.
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("backup", stderr)
-	cfgPath := fs.String("config", "", "configuration file (default: built-in, ./lifeline-data)")
+	fs := newFlags("backup")
+	cfgPath := configFlag(fs)
 	out := fs.String("o", "", "output file (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, "backup", args); err != nil {
 		return err
 	}
 	if *out == "" {
@@ -83,6 +128,72 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	fmt.Fprintf(stdout, "backup written to %s\n", *out)
 	return nil
+}
+
+// errNotReady makes `lifeline health` exit 1 after printing the checks.
+var errNotReady = errors.New("not ready")
+
+// runHealth asks the running bot's /readyz and prints its answer.
+func runHealth(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("health")
+	cfgPath := configFlag(fs)
+	url := fs.String("url", "", "readiness URL (default: /readyz at http.listen of the config)")
+	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
+	if err := parseFlags(fs, "health", args); err != nil {
+		return err
+	}
+	target := *url
+	if target == "" {
+		if *cfgPath == "" {
+			return usageErr{"health: give -config FILE (or $LIFELINE_CONFIG) with http.listen set, or -url http://127.0.0.1:8080/readyz"}
+		}
+		cfg, err := config.Load(*cfgPath)
+		if err != nil {
+			return err
+		}
+		if target, err = readyURL(cfg.HTTP.Listen); err != nil {
+			return fmt.Errorf("health: %s: %w", *cfgPath, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return usageErr{fmt.Sprintf("health: -url: %v", err)}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("health: is the bot running? %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	stdout.Write(body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("health: %w (%s)", errNotReady, resp.Status)
+	}
+	return nil
+}
+
+// readyURL is the /readyz URL for a listen address, reached over loopback
+// when the bot listens on every interface.
+func readyURL(listen string) (string, error) {
+	if listen == "" {
+		return "", errors.New("http.listen is empty: the bot serves no health endpoint (set it, like 127.0.0.1:8080)")
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "", fmt.Errorf("http.listen %q: %w", listen, err)
+	}
+	if port == "0" {
+		return "", fmt.Errorf("http.listen %q picks a free port at start; use -url", listen)
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return "http://" + net.JoinHostPort(strings.Trim(host, "[]"), port) + "/readyz", nil
 }
 
 func dbPath(cfg *config.Config) string        { return filepath.Join(cfg.DataDir, "lifeline.db") }

@@ -18,13 +18,19 @@ import (
 )
 
 // exampleConfig copies config.example.yaml into a temp dir so the data
-// directory lands there.
+// directory lands there, with the HTTP listener on a free port (tests and
+// other runs on this machine would collide on the example's fixed one).
 func exampleConfig(t *testing.T) string {
 	t.Helper()
 	data, err := os.ReadFile("../../config.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	const listen = `listen: "127.0.0.1:8080"`
+	if !bytes.Contains(data, []byte(listen)) {
+		t.Fatalf("config.example.yaml no longer says %s", listen)
+	}
+	data = bytes.Replace(data, []byte(listen), []byte(`listen: "127.0.0.1:0"`), 1)
 	p := filepath.Join(t.TempDir(), "config.yaml")
 	if err := os.WriteFile(p, data, 0o600); err != nil {
 		t.Fatal(err)

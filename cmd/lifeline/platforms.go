@@ -9,6 +9,7 @@ import (
 	"github.com/lifeline-aid/lifeline/adapters/telegram"
 	"github.com/lifeline-aid/lifeline/adapters/wechat"
 	"github.com/lifeline-aid/lifeline/bot"
+	"github.com/lifeline-aid/lifeline/bot/notify"
 	"github.com/lifeline-aid/lifeline/cmd/lifeline/config"
 	"github.com/lifeline-aid/lifeline/store"
 )
@@ -16,7 +17,7 @@ import (
 // platformAdapters builds the chat platforms other than the console from
 // the config, each with the store for the little state it keeps (update
 // offsets, identity maps).
-func platformAdapters(ctx context.Context, cfg *config.Config, st *store.Store, engine *bot.Engine, log *slog.Logger, terminal io.Writer) ([]adapter, error) {
+func platformAdapters(ctx context.Context, cfg *config.Config, st *store.Store, engine *bot.Engine, notifier *notify.Notifier, log *slog.Logger, terminal io.Writer) ([]adapter, error) {
 	var out []adapter
 	if t := cfg.Platforms.Telegram; t.Enabled {
 		// The volunteers' command menu is shown in the coordination chats
@@ -63,11 +64,15 @@ func platformAdapters(ctx context.Context, cfg *config.Config, st *store.Store, 
 			QROut:         terminal, // the login QR code is for the operator's eyes
 			OnLoginNeeded: func(ctx context.Context, qrURL string) {
 				engine.NotifyAdmins(ctx, "wechat", "WeChat needs a fresh login: scan the QR code in the bot's terminal or open "+qrURL)
+				// The webhook may be a public push topic: it says where the
+				// code is, not the login link itself.
+				notifier.Notify(notify.Critical, "WeChat needs a fresh login: scan the QR code in the bot's log (docker logs lifeline, or journalctl -u lifeline). Until then WeChat messages are neither read nor sent.")
 			},
 			OnAdminNotice: func(ctx context.Context, text string) {
 				// WeChat is up when it says this (a renamed group, an id
 				// collision at login): WeChat admins must hear it too.
 				engine.NotifyAdmins(ctx, "", text)
+				notifier.Notify(notify.Warning, text)
 			},
 		})
 		if err != nil {

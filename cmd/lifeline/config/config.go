@@ -7,8 +7,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -36,10 +39,15 @@ type Config struct {
 	Outbox    Outbox         `yaml:"outbox"`
 	Backup    Backup         `yaml:"backup"`
 	Log       Log            `yaml:"log"`
+	HTTP      HTTP           `yaml:"http"`
+	Notify    Notify         `yaml:"notify"`
 	Location  *time.Location `yaml:"-"`
 	// missingEnv maps a key path to the environment variable it named that
 	// was not set, so validation can say why a value is empty.
 	missingEnv map[string]string
+	// present holds the key paths written in the file, so a default fills
+	// only what is missing and a written 0 or -1 is refused, not replaced.
+	present map[string]bool
 }
 
 // Platforms holds one section per platform.
@@ -144,6 +152,19 @@ type Log struct {
 	Format string `yaml:"format"`
 }
 
+// HTTP is the one listener for health, readiness, metrics and the board.
+type HTTP struct {
+	Listen    string `yaml:"listen"`
+	PublicURL string `yaml:"public_url"`
+}
+
+// Notify is the webhook told when the platforms themselves fail.
+type Notify struct {
+	WebhookURL string `yaml:"webhook_url"`
+	Format     string `yaml:"format"`
+	Token      Secret `yaml:"token"`
+}
+
 // Secret is a string that never prints.
 type Secret string
 
@@ -162,7 +183,7 @@ type Duration time.Duration
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	v, err := time.ParseDuration(strings.TrimSpace(n.Value))
 	if err != nil {
-		return fmt.Errorf("line %d: %q is not a duration (like 90s, 30m, 2h)", n.Line, n.Value)
+		return fmt.Errorf("%q is not a duration (like 90s, 30m, 2h)", n.Value)
 	}
 	*d = Duration(v)
 	return nil
@@ -216,19 +237,32 @@ func Parse(data []byte) (*Config, error) {
 	if err := yaml.Unmarshal(data, &root); err != nil {
 		return nil, fmt.Errorf("not valid YAML: %w", err)
 	}
-	c := &Config{missingEnv: map[string]string{}}
+	c := &Config{missingEnv: map[string]string{}, present: map[string]bool{}}
 	if len(root.Content) == 0 {
 		return nil, errors.New("the file is empty")
 	}
-	expandEnv(root.Content[0], "", c.missingEnv)
-	expanded, err := yaml.Marshal(root.Content[0])
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		if doc.Kind == yaml.ScalarNode && doc.Tag == "!!null" {
+			return nil, errors.New("the file is empty")
+		}
+		return nil, errors.New("the file must be a mapping of keys (data_dir: …, platforms: …)")
+	}
+	expandEnv(doc, "", c.missingEnv)
+	// Keys and types are checked against Config first, so every mistake is
+	// reported with its key rather than a line number and a Go type.
+	if err := checkShape(doc, reflect.TypeFor[Config](), "", c.present); err != nil {
+		return nil, err
+	}
+	expanded, err := yaml.Marshal(doc)
 	if err != nil {
 		return nil, fmt.Errorf("re-encode config: %w", err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(expanded))
 	dec.KnownFields(true)
 	if err := dec.Decode(c); err != nil {
-		return nil, fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+		// checkShape should have caught it; never show a Go type name.
+		return nil, fmt.Errorf("%s", goTypes.ReplaceAllString(strings.TrimPrefix(err.Error(), "yaml: "), ""))
 	}
 	if err := c.finish(); err != nil {
 		return nil, err
@@ -347,16 +381,20 @@ func (c *Config) finish() error {
 			bad("platforms.telegram.rooms", "%q is not topics, pool or none", p.Telegram.Rooms)
 		}
 	}
-	if p.WeChat.Enabled {
-		if p.WeChat.Endpoint != "" && !strings.HasPrefix(p.WeChat.Endpoint, "http://") && !strings.HasPrefix(p.WeChat.Endpoint, "https://") {
-			bad("platforms.wechat.endpoint", "%q is not an http(s) URL", p.WeChat.Endpoint)
-		}
-		if p.WeChat.MinGap.D() > p.WeChat.MaxGap.D() {
-			bad("platforms.wechat.min_gap", "%s is longer than max_gap %s", p.WeChat.MinGap.D(), p.WeChat.MaxGap.D())
-		}
-		if p.WeChat.HourlyCap <= 0 {
-			bad("platforms.wechat.hourly_cap", "must be positive")
-		}
+	if p.WeChat.Enabled && p.WeChat.Endpoint != "" && !strings.HasPrefix(p.WeChat.Endpoint, "http://") && !strings.HasPrefix(p.WeChat.Endpoint, "https://") {
+		bad("platforms.wechat.endpoint", "%q is not an http(s) URL", p.WeChat.Endpoint)
+	}
+	switch {
+	case p.WeChat.MinGap < 0:
+		bad("platforms.wechat.min_gap", "%s is negative (the least pause between two sends)", p.WeChat.MinGap.D())
+	case p.WeChat.MinGap.D() > p.WeChat.MaxGap.D():
+		bad("platforms.wechat.min_gap", "%s is longer than max_gap %s", p.WeChat.MinGap.D(), p.WeChat.MaxGap.D())
+	}
+	if p.WeChat.HourlyCap < 1 {
+		bad("platforms.wechat.hourly_cap", "must be at least 1, not %d (sends per hour)", p.WeChat.HourlyCap)
+	}
+	if p.WeChat.RoomsPerDay < 1 {
+		bad("platforms.wechat.rooms_per_day", "must be at least 1, not %d (rescue groups created per day)", p.WeChat.RoomsPerDay)
 	}
 	for i, a := range c.Admins {
 		if err := checkRef(a, false); err != nil {
@@ -373,6 +411,9 @@ func (c *Config) finish() error {
 			bad(key+".chat", "%q is already bound in groups[%d]", g.Chat, j)
 		}
 		seen[g.Chat] = i
+		if plat, _, _ := strings.Cut(g.Chat, ":"); checkRef(g.Chat, true) == nil && !c.platformEnabled(plat) {
+			bad(key+".chat", "%q is a %s chat, but platforms.%s is not enabled (enable it, or remove this group)", g.Chat, plat, plat)
+		}
 		switch g.Role {
 		case "intake", "coordination", "broadcast":
 		default:
@@ -406,13 +447,36 @@ func (c *Config) finish() error {
 		default:
 			bad(key+".kind", "%q is not summary, stale or public", d.Kind)
 		}
-		if d.To != "coordination" && d.To != "intake" && checkRef(d.To, true) != nil {
+		switch {
+		case d.To == "coordination" || d.To == "intake":
+		case checkRef(d.To, true) != nil:
 			bad(key+".to", "%q is not coordination, intake or a chat ref", d.To)
+		default:
+			if _, ok := seen[d.To]; !ok {
+				bad(key+".to", "%q is not a chat in groups (list it there with its role, or use coordination or intake)", d.To)
+			}
+		}
+		if c.has(key+".stale_after") && d.StaleAfter <= 0 {
+			bad(key+".stale_after", "must be positive, not %s (leave it out to use workflow.stale_after)", d.StaleAfter.D())
 		}
 	}
 	if c.Privacy.RetentionDays < 1 {
-		bad("privacy.retention_days", "must be at least 1 (days to keep personal data of finished cases)")
+		bad("privacy.retention_days", "must be at least 1, not %d (days to keep personal data of finished cases)", c.Privacy.RetentionDays)
 	}
+	if c.Workflow.StaleAfter <= 0 {
+		bad("workflow.stale_after", "must be positive, not %s (how long an open case may go without an update)", c.Workflow.StaleAfter.D())
+	}
+	if c.Directory.AutoReplyEvery <= 0 {
+		bad("directory.auto_reply_every", "must be positive, not %s (least time between two automatic replies in a group)", c.Directory.AutoReplyEvery.D())
+	}
+	if c.Outbox.MaxAttempts < 1 {
+		bad("outbox.max_attempts", "must be at least 1, not %d (tries before a failing message is given up; alerts are never given up on passing errors)", c.Outbox.MaxAttempts)
+	}
+	if c.Backup.Keep < 1 {
+		bad("backup.keep", "must be at least 1, not %d (newest scheduled backups kept)", c.Backup.Keep)
+	}
+	c.checkHTTP(bad)
+	c.checkNotify(bad)
 	if c.Backup.Schedule != "" {
 		if _, err := parser.Parse(c.Backup.Schedule); err != nil {
 			bad("backup.schedule", "%q is not a cron schedule: %v", c.Backup.Schedule, err)
@@ -431,6 +495,74 @@ func (c *Config) finish() error {
 	return errors.Join(errs...)
 }
 
+func (c *Config) platformEnabled(name string) bool {
+	switch name {
+	case "console":
+		return c.Platforms.Console.Enabled
+	case "telegram":
+		return c.Platforms.Telegram.Enabled
+	case "wechat":
+		return c.Platforms.WeChat.Enabled
+	}
+	return false
+}
+
+func (c *Config) checkHTTP(bad func(key, format string, args ...any)) {
+	if l := c.HTTP.Listen; l != "" {
+		_, port, err := net.SplitHostPort(l)
+		if err != nil {
+			bad("http.listen", "%q is not host:port (like 127.0.0.1:8080, or :8080 for every interface)", l)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad("http.listen", "%q: port %q is not a number from 0 to 65535", l, port)
+		}
+	}
+	if u := c.HTTP.PublicURL; u != "" {
+		if err := checkURL(u); err != nil {
+			bad("http.public_url", "%v", err)
+		}
+		if c.HTTP.Listen == "" {
+			bad("http.public_url", "set, but http.listen is empty: nothing would answer at %s", u)
+		}
+	}
+}
+
+func (c *Config) checkNotify(bad func(key, format string, args ...any)) {
+	n := c.Notify
+	// A half-expanded URL would post notices nowhere, unnoticed.
+	if v, ok := c.missingEnv["notify.webhook_url"]; ok {
+		bad("notify.webhook_url", "environment variable %s is not set (leave the key empty to send no webhook)", v)
+	} else if n.WebhookURL != "" {
+		if err := checkURL(n.WebhookURL); err != nil {
+			bad("notify.webhook_url", "%v", err)
+		}
+	} else if n.Token != "" {
+		bad("notify.token", "set, but notify.webhook_url is empty")
+	}
+	if v, ok := c.missingEnv["notify.token"]; ok {
+		bad("notify.token", "environment variable %s is not set", v)
+	}
+	switch n.Format {
+	case "json", "text":
+	default:
+		bad("notify.format", "%q is not json or text", n.Format)
+	}
+}
+
+// checkURL accepts an absolute http(s) URL with a host.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%q is not an http(s) URL (like https://example.org/path)", s)
+	}
+	return nil
+}
+
+// has reports whether the file wrote key (always false for Default()).
+func (c *Config) has(key string) bool { return c.present[key] }
+
+// defaults fills what the file left out. Numbers and durations are filled
+// only when absent: a 0 or -1 written in the file is refused by validation
+// rather than silently replaced.
 func (c *Config) defaults() {
 	if c.DataDir == "" {
 		c.DataDir = "./lifeline-data"
@@ -455,16 +587,16 @@ func (c *Config) defaults() {
 	if w.SessionFile == "" {
 		w.SessionFile = "wechat.session"
 	}
-	if w.MinGap == 0 {
+	if !c.has("platforms.wechat.min_gap") {
 		w.MinGap = Duration(time.Second)
 	}
-	if w.MaxGap == 0 {
-		w.MaxGap = Duration(3 * time.Second)
+	if !c.has("platforms.wechat.max_gap") {
+		w.MaxGap = max(Duration(3*time.Second), w.MinGap)
 	}
-	if w.HourlyCap == 0 {
+	if !c.has("platforms.wechat.hourly_cap") {
 		w.HourlyCap = 300
 	}
-	if w.RoomsPerDay == 0 {
+	if !c.has("platforms.wechat.rooms_per_day") {
 		w.RoomsPerDay = 10
 	}
 	if c.Triage.AlertAt == "" {
@@ -485,19 +617,22 @@ func (c *Config) defaults() {
 			}
 		}
 	}
-	if c.Privacy.RetentionDays == 0 {
+	if !c.has("privacy.retention_days") {
 		c.Privacy.RetentionDays = 90
 	}
-	if c.Workflow.StaleAfter == 0 {
+	if !c.has("workflow.stale_after") {
 		c.Workflow.StaleAfter = Duration(2 * time.Hour)
 	}
-	if c.Directory.AutoReplyEvery == 0 {
+	if !c.has("directory.auto_reply_every") {
 		c.Directory.AutoReplyEvery = Duration(30 * time.Minute)
+	}
+	if !c.has("outbox.max_attempts") {
+		c.Outbox.MaxAttempts = 12
 	}
 	if c.Backup.Dir == "" {
 		c.Backup.Dir = "backups"
 	}
-	if c.Backup.Keep == 0 {
+	if !c.has("backup.keep") {
 		c.Backup.Keep = 7
 	}
 	if c.Log.Level == "" {
@@ -505,6 +640,9 @@ func (c *Config) defaults() {
 	}
 	if c.Log.Format == "" {
 		c.Log.Format = "text"
+	}
+	if c.Notify.Format == "" {
+		c.Notify.Format = "json"
 	}
 }
 

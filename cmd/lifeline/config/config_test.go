@@ -36,6 +36,14 @@ func TestBadConfigsFailNamingKeyAndProblem(t *testing.T) {
 			if !strings.Contains(err.Error(), f) {
 				t.Errorf("error %q does not name the file", err)
 			}
+			// People write this file, not Go programs: no Go type names,
+			// YAML tags or decoder jargon.
+			for _, jargon := range []string{"config.", "int64", "!!", "unmarshal", "struct", "field "} {
+				if strings.Contains(err.Error(), jargon) {
+					t.Errorf("error %q mentions %q", err, jargon)
+				}
+			}
+			t.Log(err)
 		})
 	}
 }
@@ -131,4 +139,48 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("a valid config without a location")
 		}
 	})
+}
+
+// YAML anchors and merge keys are checked like the keys they stand for.
+func TestMergeKeysAndAnchors(t *testing.T) {
+	c, err := Parse([]byte(`
+platforms: {console: {enabled: true}}
+defaults: &d {role: intake}
+`))
+	if err == nil || !strings.Contains(err.Error(), "defaults: unknown key") {
+		t.Errorf("unknown anchored key: %v", err)
+	}
+	c, err = Parse([]byte(`
+platforms: {console: {enabled: true}}
+groups:
+  - &g {chat: "console:intake", role: intake, name: one}
+  - {<<: *g, chat: "console:intake2"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Groups) != 2 || c.Groups[1].Role != "intake" || c.Groups[1].Name != "one" {
+		t.Errorf("groups = %+v", c.Groups)
+	}
+	_, err = Parse([]byte(`
+platforms: {console: {enabled: true}}
+groups:
+  - &g {chat: "console:intake", role: intake}
+  - {<<: *g, colour: red}
+`))
+	if err == nil || !strings.Contains(err.Error(), "groups[1].colour: unknown key") {
+		t.Errorf("unknown key beside a merge: %v", err)
+	}
+}
+
+// A number written in the file is kept or refused, never replaced by the
+// default; a number left out gets the default.
+func TestWrittenNumbersAreNotReplaced(t *testing.T) {
+	c, err := Parse([]byte("platforms: {console: {enabled: true}}\nbackup: {keep: 2}\noutbox: {max_attempts: 1}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Backup.Keep != 2 || c.Outbox.MaxAttempts != 1 || c.Privacy.RetentionDays != 90 || c.Workflow.StaleAfter.D() != 2*time.Hour {
+		t.Errorf("keep %d, attempts %d, retention %d, stale %v", c.Backup.Keep, c.Outbox.MaxAttempts, c.Privacy.RetentionDays, c.Workflow.StaleAfter.D())
+	}
 }
