@@ -1,10 +1,13 @@
 package bot_test
 
 import (
+	"context"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lifeline-aid/lifeline/bot"
 )
 
 // commandPaths has, for every command, a happy path, a malformed call and
@@ -23,7 +26,7 @@ var commandPaths = map[string]struct {
 	"cases":     {happy: "[volunteers] vol: /cases high", happyWant: "#2", refused: "[volunteers] stranger: /cases"},
 	"case":      {happy: "[volunteers] vol: /case 2", happyWant: "case #2", bad: "[volunteers] vol: /case x", badWant: "not a case number", refused: "[volunteers] stranger: /case 2"},
 	"claim":     {happy: "[volunteers] vol: /claim 2", happyWant: "Case #2 is yours", bad: "[volunteers] vol: /claim 99", badWant: "no case #99", refused: "[volunteers] stranger: /claim 2"},
-	"assign":    {happy: "[volunteers] coord: /assign 2 @vol", happyWant: "assigned to vol", bad: "[volunteers] coord: /assign 2 vol", badWant: "Usage: /assign", refused: "[volunteers] vol: /assign 2 @vol"},
+	"assign":    {happy: "[volunteers] coord: /assign 2 @vol", happyWant: "assigned to vol (console:vol)", bad: "[volunteers] coord: /assign 2", badWant: "Usage: /assign", refused: "[volunteers] vol: /assign 2 @vol"},
 	"verify":    {happy: "[volunteers] vol: /verify 2 phoned", happyWant: "Case #2 verified", bad: "[volunteers] vol: /verify", badWant: "Usage: /verify", refused: "[volunteers] stranger: /verify 2"},
 	"note":      {happy: "[volunteers] vol: /note 2 neighbour checking", happyWant: "Note added", bad: "[volunteers] vol: /note 2", badWant: "Usage: /note", refused: "[volunteers] stranger: /note 2 hi"},
 	"urgency":   {happy: "[volunteers] coord: /urgency 2 critical worse", happyWant: "urgency", bad: "[volunteers] coord: /urgency 2 meh", badWant: "not an urgency", refused: "[volunteers] vol: /urgency 2 normal"},
@@ -32,16 +35,18 @@ var commandPaths = map[string]struct {
 	"reopen":    {happy: "[volunteers] coord: /reopen 1", happyWant: "reopened", bad: "[volunteers] coord: /reopen 2", badWant: "still open", refused: "[volunteers] vol: /reopen 1"},
 	"merge":     {pre: "[volunteers] coord: /reopen 1", happy: "[volunteers] coord: /merge 2 1", happyWant: "merged into #1", bad: "[volunteers] coord: /merge 2", badWant: "Usage: /merge", refused: "[volunteers] vol: /merge 2 1"},
 	"room":      {happy: "[volunteers] vol: /room 2", happyWant: "#2", bad: "[volunteers] vol: /room abc", badWant: "not a case number", refused: "[volunteers] stranger: /room 2"},
-	"broadcast": {happy: "[volunteers] coord: /broadcast 2", happyWant: "[broadcast] lifeline:", bad: "[volunteers] coord: /broadcast", badWant: "Usage: /broadcast", refused: "[volunteers] vol: /broadcast 2"},
+	"broadcast": {happy: "[volunteers] coord: /broadcast 2 confirm", happyWant: "[broadcast] lifeline:", bad: "[volunteers] coord: /broadcast", badWant: "Usage: /broadcast", refused: "[volunteers] vol: /broadcast 2"},
 	"find":      {pre: "[volunteers] coord: /dir add 仁济医院 | hospital | 浦东 | 021-12345678 | 24h | 急诊", happy: "[volunteers] vol: /find hospital", happyWant: "仁济医院", bad: "[volunteers] vol: /find", badWant: "Usage: /find"},
 	"dir":       {happy: "[volunteers] coord: /dir add 仁济医院 | hospital | 浦东 | 021-12345678 | 24h | 急诊", happyWant: "仁济医院", bad: "[volunteers] coord: /dir add only-a-name", badWant: "Usage", refused: "[volunteers] vol: /dir add x | hospital | y | 1 | 2 | 3"},
 	"stats":     {happy: "[volunteers] vol: /stats all", happyWant: "2", bad: "[volunteers] vol: /stats forever", badWant: "Usage", refused: "[volunteers] stranger: /stats"},
 	"digest":    {happy: "[volunteers] vol: /digest", happyWant: "lifeline:", refused: "[volunteers] stranger: /digest"},
 	"export":    {happy: "[volunteers] coord: /export", happyWant: ".csv", refused: "[volunteers] vol: /export"},
-	"volunteer": {happy: "[volunteers] vol: /volunteer off", happyWant: "off duty", bad: "[volunteers] vol: /volunteer juggling", badWant: "Unknown skill", refused: "[intake] stranger: /volunteer medical"},
+	"volunteer": {happy: "[volunteers] vol: /volunteer off", happyWant: "off duty", bad: "[volunteers] vol: /volunteer juggling", badWant: "Unknown skill", refused: "[@stranger] stranger: /volunteer medical"},
 	"bind":      {happy: "[newgroup] admin: /bind broadcast", happyWant: "now a broadcast chat", bad: "[newgroup] admin: /bind party", badWant: "not a chat role", refused: "[volunteers] coord: /bind intake"},
-	"grant":     {happy: "[volunteers] admin: /grant @vol coordinator", happyWant: "vol is now coordinator", bad: "[volunteers] admin: /grant @vol king", badWant: "not a role", refused: "[volunteers] coord: /grant @vol admin"},
-	"revoke":    {happy: "[volunteers] admin: /revoke @coord coordinator", happyWant: "no longer coordinator", bad: "[volunteers] admin: /revoke @vol admin", badWant: "is not admin", refused: "[volunteers] coord: /revoke @vol volunteer"},
+	"grant":     {happy: "[volunteers] admin: /grant @vol coordinator", happyWant: "vol (console:vol) is now coordinator", bad: "[volunteers] admin: /grant @vol king", badWant: "not a role", refused: "[volunteers] coord: /grant @vol admin"},
+	// /admin's happy path runs on a bot with no admin, which prints CODE.
+	"admin":  {happy: "[@Ann] Ann: /admin CODE", happyWant: "Ann (console:Ann) is now an admin", bad: "[@Ann] Ann: /admin", badWant: "Usage: /admin", refused: "[volunteers] vol: /admin 12345678"},
+	"revoke": {happy: "[volunteers] admin: /revoke @coord coordinator", happyWant: "no longer coordinator", bad: "[volunteers] admin: /revoke @vol admin", badWant: "is not admin", refused: "[volunteers] coord: /revoke @vol volunteer"},
 }
 
 var usageLine = regexp.MustCompile(`(?m)^\s+/([a-z]+)`)
@@ -89,6 +94,15 @@ func TestEveryCommandHasHappyBadAndRefusedPaths(t *testing.T) {
 			if p.bad != "" {
 				h := setup()
 				mustContain(t, h.say(p.bad), p.badWant)
+			}
+			if name == "admin" {
+				h := newHarness(t, func(o *bot.Options) { o.Admins = nil })
+				codes, err := h.e.AdminCodes(context.Background())
+				if err != nil || len(codes) != 1 {
+					t.Fatalf("admin codes %v, %v; want one for the console", codes, err)
+				}
+				mustContain(t, h.say(strings.ReplaceAll(p.happy, "CODE", codes[0].Code)), p.happyWant)
+				return
 			}
 			h := setup()
 			if p.pre != "" {

@@ -212,14 +212,66 @@ func TestAskerRedeliveryChangesNothing(t *testing.T) {
 	}
 }
 
-func TestAskerPleaMergedIntoAGroupCaseKeepsTheConversation(t *testing.T) {
+// A private plea that resembles someone else's case is the sender's own
+// case, linked for the coordinators only; the sender learns nothing of the
+// other case and their answers fill their own.
+func TestAskerPleaLikeAnotherCaseStaysItsOwn(t *testing.T) {
 	h := newHarness(t)
-	mustContain(t, h.say("[intake] 热心人: 王阿姨妈妈需要透析，电话13812345678"), "case #1")
+	mustContain(t, h.say("[intake] 热心人: 王阿姨妈妈需要透析，浦东川沙路100弄，电话13812345678"), "case #1")
 	out := h.say("[@王阿姨] 王阿姨: 我妈妈需要透析，电话13812345678")
-	mustContain(t, out, "#1", "已登记", "请问在哪里")
-	mustNotContain(t, out, "#2")
-	mustContain(t, h.say("[@王阿姨] 王阿姨: 静安区延平路5号"), "已补充到您的求助 #1")
-	if c := askerCase(t, h, 1); !strings.Contains(c.Address, "延平路") {
-		t.Errorf("answer not filed on the merged case: address %q", c.Address)
+	mine := linesOf(out, "@王阿姨")
+	mustContain(t, mine, "#2", "已登记", "请问在哪里")
+	mustNotContain(t, mine, "#1", "川沙", "热心人")
+	mustContain(t, linesOf(out, "volunteers"), "#2", "#1", "same phone", "/merge 2 1")
+	mustContain(t, h.say("[@王阿姨] 王阿姨: 静安区延平路5号"), "已补充到您的求助 #2")
+	if c := askerCase(t, h, 2); !strings.Contains(c.Address, "延平路") || c.Asker != "console:王阿姨" {
+		t.Errorf("answer not filed on her own case: %+v", c)
 	}
+	if c := askerCase(t, h, 1); strings.Contains(c.Address+c.Text, "延平路") || c.SourceCount != 1 {
+		t.Errorf("the other case changed: %+v", c)
+	}
+	var linked int
+	for _, id := range []int64{1, 2} {
+		for _, ev := range caseEvents(t, h, id) {
+			if ev.Kind == "linked" {
+				linked++
+			}
+		}
+	}
+	if linked != 2 {
+		t.Errorf("%d link events, want one on each case", linked)
+	}
+	// Her /status shows her case, in her words only.
+	st := h.say("[@王阿姨] 王阿姨: /status 2")
+	mustContain(t, st, "#2", "延平路", "13812345678")
+	mustNotContain(t, st, "川沙", "热心人", "#1")
+	mustContain(t, h.say("[@王阿姨] 王阿姨: /status 1"), "#1")                   // "no request #1 of yours"
+	mustNotContain(t, h.say("[@王阿姨] 王阿姨: /status 1"), "川沙", "13812345678") // and nothing from it
+}
+
+// A person may still add to their own case from their private chat, even
+// one that began as their post in a group.
+func TestAskerAddsToTheirOwnGroupCase(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.say("[intake] 王阿姨: 我妈妈需要透析，电话13812345678"), "case #1")
+	out := h.say("[@王阿姨] 王阿姨: 我妈妈需要透析，浦东川沙路100弄")
+	mustContain(t, out, "已补充到您的求助 #1")
+	mustNotContain(t, out, "#2")
+	if n := h.countCases(); n != 1 {
+		t.Errorf("%d cases, want her one", n)
+	}
+}
+
+// Askers see only what they wrote: a repost that added another phone to
+// their case is not shown back to them.
+func TestAskerSeesOnlyTheirOwnWords(t *testing.T) {
+	h := newHarness(t)
+	h.say("[intake] 王阿姨: 我妈妈透析两周没做了，浦东川沙，电话13812345678")
+	h.say("[intake2] 热心人: 【转发】我妈妈透析两周没做了，浦东川沙，电话13812345678 另一个联系人13999990000")
+	if c := askerCase(t, h, 1); len(c.Phones) != 2 {
+		t.Fatalf("the repost did not merge its phone: %v", c.Phones)
+	}
+	out := h.say("[@王阿姨] 王阿姨: /status 1")
+	mustContain(t, out, "13812345678")
+	mustNotContain(t, out, "13999990000", "热心人")
 }

@@ -18,7 +18,7 @@ func setUpTeam(t *testing.T, h *harness) {
 	mustContain(t, h.say(critical), "case #1")
 	mustContain(t, h.say("[volunteers] vol: /volunteer medical verify"), "registered as a volunteer")
 	mustContain(t, h.say("[volunteers] coord: hello"), "")
-	mustContain(t, h.say("[volunteers] admin: /grant @coord coordinator"), "coord is now coordinator")
+	mustContain(t, h.say("[volunteers] admin: /grant @coord coordinator"), "coord (console:coord) is now coordinator")
 }
 
 func TestCommandsHappyPaths(t *testing.T) {

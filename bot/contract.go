@@ -80,6 +80,9 @@ var (
 	ErrPermanent = platform.ErrPermanent
 	// ErrUnreachable marks a chat the bot can no longer reach at all.
 	ErrUnreachable = platform.ErrUnreachable
+	// ErrHistoryVisible marks a room refused because new members could
+	// read its earlier messages.
+	ErrHistoryVisible = platform.ErrHistoryVisible
 )
 
 // Permanent wraps err as a permanent failure of one message.

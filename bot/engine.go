@@ -123,6 +123,8 @@ type Engine struct {
 	reports   *reports.Reports
 	directory *directory.Directory
 	media     *media.Service
+	// retentionDays is how long personal data of finished cases is kept.
+	retentionDays int
 }
 
 // New builds an engine, records the configured chat bindings and admins in
@@ -145,7 +147,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	ev := env.New(env.Config{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Location: opts.Location,
 		Language: opts.Language, Admins: opts.Admins})
 	rd := cards.Renderer{Names: ev, Loc: ev.Loc}
-	e := &Engine{env: ev}
+	e := &Engine{env: ev, retentionDays: wf.RetentionDays}
 	e.media = newMedia(ev, opts.Media)
 	opts.Outbox.Prepare = e.media.Prepare
 	e.outbox = delivery.New(ev, opts.Outbox)
@@ -221,7 +223,9 @@ func (e *Engine) applyBindings(ctx context.Context, groups []GroupBinding) error
 	})
 }
 
-// Run delivers the outbox and runs scheduled work until ctx is done.
+// Run delivers the outbox and runs the digests until ctx is done. It
+// first publishes the command menus. (The host runs RunDuePurge: the
+// command does it hourly, with its failure reporting.)
 func (e *Engine) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- e.reports.Run(ctx) }()
@@ -236,8 +240,16 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.media.Run(ctx)
 	}()
 	defer func() { <-mediaDone }()
+	menusDone := make(chan struct{})
+	go func() {
+		defer close(menusDone)
+		// Menus are cosmetic and a platform may be slow to answer: they
+		// must not hold up delivery.
+		_ = e.PublishMenus(ctx)
+	}()
 	err := e.outbox.Run(ctx)
 	<-roomsDone
+	<-menusDone
 	return errors.Join(err, <-errc)
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/lifeline-aid/lifeline/bot/access"
 	"github.com/lifeline-aid/lifeline/bot/commands"
 	"github.com/lifeline-aid/lifeline/bot/delivery"
 	"github.com/lifeline-aid/lifeline/bot/env"
@@ -38,9 +39,10 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 	if err != nil {
 		return err
 	}
-	if err := e.notePerson(ctx, m); err != nil {
+	if err := e.notePerson(ctx, m, chat); err != nil {
 		return err
 	}
+	e.commands.Remember(m)
 	var handleErr error
 	switch {
 	case commands.IsCommand(m.Text):
@@ -121,15 +123,22 @@ func (e *Engine) chat(ctx context.Context, m Message) (*store.Chat, error) {
 // notePerson records a sender the first time the bot sees them, so
 // coordinators can /assign and admins /grant people by name, and remembers
 // a person's private chat (even from a lone /start) so the bot can tell
-// them about their case and send room invites.
-func (e *Engine) notePerson(ctx context.Context, m Message) error {
+// them about their case and send room invites. It also notes what makes a
+// person nameable without doubt (their @handle, that they write in the
+// team's chats: see access.FindPerson).
+func (e *Engine) notePerson(ctx context.Context, m Message, chat *store.Chat) error {
 	if m.Sender == "" {
 		return nil
 	}
 	e.env.RememberName(m.Sender, m.SenderName)
-	var knownPerson, knownChat bool
+	seen := access.Sighting{Person: m.Sender, Handle: m.SenderHandle, Role: chat.Role}
+	var knownPerson, knownChat, newSighting bool
 	if err := e.env.Store.View(ctx, func(tx *store.Tx) error {
-		_, err := tx.Person(m.Sender)
+		var err error
+		if newSighting, err = access.NeedsRecord(tx, seen); err != nil {
+			return err
+		}
+		_, err = tx.Person(m.Sender)
 		switch {
 		case err == nil:
 			knownPerson = true
@@ -148,10 +157,15 @@ func (e *Engine) notePerson(ctx context.Context, m Message) error {
 	}); err != nil {
 		return fmt.Errorf("read person %s: %w", m.Sender, err)
 	}
-	if knownPerson && knownChat {
+	if knownPerson && knownChat && !newSighting {
 		return nil
 	}
 	err := e.env.Store.Update(ctx, func(tx *store.Tx) error {
+		if newSighting {
+			if err := access.Record(tx, seen); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Person(m.Sender); errors.Is(err, store.ErrNotFound) {
 			if err := tx.PutPerson(&store.Person{Ref: m.Sender, Name: m.SenderName, Updated: e.env.Now()}); err != nil {
 				return err

@@ -44,7 +44,7 @@ func (a *Adapter) mapMessage(m *models.Message, edited bool) (bot.Message, bool)
 	}
 	switch {
 	case m.From != nil:
-		out.Sender, out.SenderName = Ref(m.From.ID), userName(*m.From)
+		out.Sender, out.SenderName, out.SenderHandle = Ref(m.From.ID), userName(*m.From), m.From.Username
 	case m.SenderChat != nil:
 		// An anonymous admin or a linked channel speaks as a chat.
 		out.Sender, out.SenderName = Ref(m.SenderChat.ID), chatName(*m.SenderChat)
@@ -317,15 +317,16 @@ func (a *Adapter) mapCallback(q *models.CallbackQuery) (bot.Message, bool) {
 		return bot.Message{}, false
 	}
 	out := bot.Message{
-		Chat:       Ref(chat.ID),
-		Private:    chat.Type == models.ChatTypePrivate,
-		ChatName:   chatName(chat),
-		ID:         "cb:" + q.ID,
-		Sender:     Ref(q.From.ID),
-		SenderName: userName(q.From),
-		Text:       q.Data,
-		Time:       time.Now(),
-		Callback:   &bot.Callback{ID: q.ID, Data: q.Data, MessageID: strconv.Itoa(msgID)},
+		Chat:         Ref(chat.ID),
+		Private:      chat.Type == models.ChatTypePrivate,
+		ChatName:     chatName(chat),
+		ID:           "cb:" + q.ID,
+		Sender:       Ref(q.From.ID),
+		SenderName:   userName(q.From),
+		SenderHandle: q.From.Username,
+		Text:         q.Data,
+		Time:         time.Now(),
+		Callback:     &bot.Callback{ID: q.ID, Data: q.Data, MessageID: strconv.Itoa(msgID)},
 	}
 	if thread != 0 {
 		out.Thread = strconv.Itoa(thread)

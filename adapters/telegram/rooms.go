@@ -187,7 +187,8 @@ func (a *Adapter) openPoolRoom(ctx context.Context, req bot.RoomRequest) (bot.Ro
 // ErrHistoryVisible is wrapped by OpenRoom when every free pool group
 // would show a newcomer the messages of earlier cases (or cannot be
 // checked); the error names each group and what to change.
-var ErrHistoryVisible = errors.New("no free pool group hides its history from new members")
+// It wraps bot.ErrHistoryVisible, which the engine recognises.
+var ErrHistoryVisible = fmt.Errorf("no free pool group hides its history from new members: %w", bot.ErrHistoryVisible)
 
 // historyHidden checks that people invited to group cannot scroll up to an
 // earlier case's address and phone. It returns "" when the group is safe,

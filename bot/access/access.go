@@ -5,9 +5,7 @@
 package access
 
 import (
-	"errors"
 	"slices"
-	"strings"
 
 	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/bot/platform"
@@ -128,6 +126,10 @@ const (
 	WorkChats         // the coordination chat, case rooms and the board
 	PrivateChat       // one-to-one with the bot
 	GroupChat         // any group (for /bind)
+	// PrivateOrWork is a private chat with the bot or a work place: never
+	// a public group, where a reply would show the team's business (who
+	// holds which role, with their ids) to strangers.
+	PrivateOrWork
 )
 
 // Rule is who may do an action and where. Name is the action as people
@@ -155,6 +157,10 @@ func (r Rule) Check(a Actor) string {
 		if a.Where.Private || a.Where.Board {
 			return i18n.T(lang, "Send /%s in the group you want to set up.", r.Name)
 		}
+	case PrivateOrWork:
+		if !a.Where.Private && !a.Where.WorkPlace() {
+			return i18n.T(lang, "/%s works in the volunteers' coordination chat or a private chat with me.", r.Name)
+		}
 	}
 	if a.Level < r.Need {
 		return NeedText(lang, r.Name, r.Need, a.Where.Role == store.RoleCoordination)
@@ -173,6 +179,8 @@ func (r Rule) Offered(a Actor) bool {
 		return a.Where.Private
 	case r.Where == WorkChats:
 		return a.Where.WorkPlace()
+	case r.Where == PrivateOrWork:
+		return a.Where.Private || a.Where.WorkPlace()
 	}
 	return true
 }
@@ -196,35 +204,4 @@ func DisplayName(p *store.Person) string {
 		return p.Name
 	}
 	return "@" + platform.LocalID(p.Ref)
-}
-
-// FindPerson resolves "@name", "name" or "platform:id" to a known person,
-// preferring the given platform (the caller's). It returns nil when nobody
-// matches.
-func FindPerson(tx *store.Tx, onPlatform, s string) (*store.Person, error) {
-	s = strings.TrimPrefix(strings.TrimSpace(s), "@")
-	if s == "" {
-		return nil, nil
-	}
-	if strings.Contains(s, ":") {
-		p, err := tx.Person(s)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil
-		}
-		return p, err
-	}
-	if p, err := tx.Person(onPlatform + ":" + s); err == nil {
-		return p, nil
-	}
-	var found *store.Person
-	err := tx.ForEachPerson(func(p *store.Person) error {
-		name := strings.TrimPrefix(p.Name, "@")
-		if strings.EqualFold(name, s) || strings.EqualFold(platform.LocalID(p.Ref), s) {
-			if found == nil || platform.PlatformOf(p.Ref) == onPlatform {
-				found = p
-			}
-		}
-		return nil
-	})
-	return found, err
 }

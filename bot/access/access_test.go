@@ -2,6 +2,7 @@ package access_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,11 +106,23 @@ func TestFindPerson(t *testing.T) {
 	defer st.Close()
 	err = st.Update(ctx, func(tx *store.Tx) error {
 		for _, p := range []*store.Person{
-			{Ref: "telegram:42", Name: "Alice"},
+			{Ref: "telegram:42", Name: "Alice", Roles: []string{"volunteer"}},
+			{Ref: "telegram:66", Name: "Alice"}, // a stranger who took the name
 			{Ref: "wechat:LL-7", Name: "Alice"},
-			{Ref: "telegram:bob", Name: "Bobby"},
+			{Ref: "telegram:77", Name: "Bobby"},
+			{Ref: "telegram:88", Name: "Carol"},
+			{Ref: "telegram:99", Name: "Dave"},
 		} {
 			if err := tx.PutPerson(p); err != nil {
+				return err
+			}
+		}
+		for _, s := range []access.Sighting{
+			{Person: "telegram:77", Handle: "bob", Role: store.RoleIntake},
+			{Person: "telegram:88", Role: store.RoleCoordination},
+			{Person: "wechat:LL-7", Role: store.RoleRoom},
+		} {
+			if err := access.Record(tx, s); err != nil {
 				return err
 			}
 		}
@@ -118,28 +131,151 @@ func TestFindPerson(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct{ platform, arg, want string }{
-		{"telegram", "@Alice", "telegram:42"}, // the caller's platform first
-		{"wechat", "alice", "wechat:LL-7"},
-		{"telegram", "wechat:LL-7", "wechat:LL-7"},
-		{"telegram", "@bob", "telegram:bob"},
-		{"telegram", "@nobody", ""},
-		{"telegram", "", ""},
+	tests := []struct {
+		platform, arg, want string
+		candidates          int
+		outside             bool
+	}{
+		{"telegram", "telegram:66", "telegram:66", 0, false}, // an id is exact
+		{"telegram", "wechat:LL-7", "wechat:LL-7", 0, false},
+		{"telegram", "42", "telegram:42", 0, false},    // a numeric id on the caller's platform
+		{"wechat", "@LL-7", "wechat:LL-7", 0, false},   // a local id
+		{"telegram", "@bob", "telegram:77", 0, false},  // a handle
+		{"telegram", "@Bob", "telegram:77", 0, false},  // handles ignore case
+		{"telegram", "@Alice", "", 3, false},           // shared display name: refused with the candidates
+		{"telegram", "Carol", "telegram:88", 0, false}, // a unique name on the team
+		{"telegram", "@Dave", "", 1, true},             // a unique name outside the team
+		{"telegram", "Bobby", "", 1, true},             // seen only in an intake group
+		{"telegram", "@nobody", "", 0, false},
+		{"telegram", "", "", 0, false},
+		{"telegram", "@", "", 0, false},
 	}
 	for _, tt := range tests {
-		var got *store.Person
+		var got access.Found
 		if err := st.View(ctx, func(tx *store.Tx) error {
-			got, err = access.FindPerson(tx, tt.platform, tt.arg)
+			got, err = access.FindPerson(tx, admins{}, tt.platform, tt.arg)
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
 		ref := ""
-		if got != nil {
-			ref = got.Ref
+		if got.Person != nil {
+			ref = got.Person.Ref
 		}
-		if ref != tt.want {
-			t.Errorf("FindPerson(%s, %q) = %q, want %q", tt.platform, tt.arg, ref, tt.want)
+		if ref != tt.want || len(got.Candidates) != tt.candidates || got.Outside != tt.outside {
+			t.Errorf("FindPerson(%s, %q) = %q, %d candidates, outside %v; want %q, %d, %v",
+				tt.platform, tt.arg, ref, len(got.Candidates), got.Outside, tt.want, tt.candidates, tt.outside)
 		}
 	}
+}
+
+func TestRecentIsBoundedPerChat(t *testing.T) {
+	r := access.NewRecent()
+	for i := range 600 {
+		r.Remember("c", fmt.Sprint(i), fmt.Sprint("p", i))
+	}
+	if _, ok := r.SenderOf("c", "0"); ok {
+		t.Error("the oldest message is still remembered past the bound")
+	}
+	if s, ok := r.SenderOf("c", "599"); !ok || s != "p599" {
+		t.Errorf("latest: %q %v", s, ok)
+	}
+	if _, ok := r.SenderOf("other", "599"); ok {
+		t.Error("a message id found in another chat")
+	}
+	r.Remember("", "x", "p")
+	r.Remember("c", "", "p")
+	if _, ok := r.SenderOf("", "x"); ok {
+		t.Error("an empty chat was remembered")
+	}
+}
+
+func TestHandleMovesWithItsOwner(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	find := func(s string) string {
+		var f access.Found
+		if err := st.View(ctx, func(tx *store.Tx) error {
+			var err error
+			f, err = access.FindPerson(tx, admins{}, "telegram", s)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if f.Person == nil {
+			return ""
+		}
+		return f.Person.Ref
+	}
+	put := func(s access.Sighting) {
+		if err := st.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.PutPerson(&store.Person{Ref: s.Person}); err != nil {
+				return err
+			}
+			return access.Record(tx, s)
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(access.Sighting{Person: "telegram:1", Handle: "alice"})
+	if got := find("@alice"); got != "telegram:1" {
+		t.Fatalf("@alice = %q", got)
+	}
+	put(access.Sighting{Person: "telegram:1", Handle: "alice_new"}) // she renamed
+	if got := find("@alice"); got != "" {
+		t.Errorf("the old handle still names her: %q", got)
+	}
+	put(access.Sighting{Person: "telegram:2", Handle: "alice"}) // someone took it
+	if got := find("@alice"); got != "telegram:2" {
+		t.Errorf("@alice = %q, want its new owner", got)
+	}
+	if err := st.Update(ctx, func(tx *store.Tx) error { return access.Forget(tx, "telegram:1") }); err != nil {
+		t.Fatal(err)
+	}
+	if got := find("@alice_new"); got != "" {
+		t.Errorf("a forgotten person's handle still resolves: %q", got)
+	}
+	if got := find("@alice"); got != "telegram:2" {
+		t.Errorf("forgetting one person dropped another's handle: %q", got)
+	}
+}
+
+// FuzzFindPerson: whatever is typed after /grant, the lookup neither
+// fails nor picks someone a display name alone can't name.
+func FuzzFindPerson(f *testing.F) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(f.TempDir(), "db"), store.Options{NoSync: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Update(ctx, func(tx *store.Tx) error {
+		for _, p := range []*store.Person{{Ref: "telegram:1", Name: "Alice"}, {Ref: "telegram:2", Name: "Alice"}, {Ref: "wechat:LL-1", Name: "老张"}} {
+			if err := tx.PutPerson(p); err != nil {
+				return err
+			}
+		}
+		return access.Record(tx, access.Sighting{Person: "telegram:1", Handle: "al", Role: store.RoleCoordination})
+	}); err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{"@Alice", "Alice", "telegram:1", "@al", "1", "老张", "@", ":", "a:b:c", "@telegram:2", " @AL "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		_ = st.View(ctx, func(tx *store.Tx) error {
+			found, err := access.FindPerson(tx, admins{}, "telegram", s)
+			if err != nil {
+				t.Fatalf("FindPerson(%q): %v", s, err)
+			}
+			if found.Person != nil && found.Person.Name == "Alice" && strings.EqualFold(strings.Trim(s, " @"), "alice") {
+				t.Fatalf("FindPerson(%q) picked %s by a shared name", s, found.Person.Ref)
+			}
+			return nil
+		})
+	})
 }

@@ -55,17 +55,22 @@ var (
 type Error struct {
 	Kind   error
 	Reason string
+	// logged is set when the action layer already logged the refusal, so
+	// a front end that logs every refusal it shows does not log it twice.
+	logged bool
 }
 
 func (e *Error) Error() string { return e.Reason }
 
+// Logged says whether the refusal was already logged here.
+func (e *Error) Logged() bool { return e.logged }
+
 // Unwrap lets errors.Is(err, ErrRefused) and the like work.
 func (e *Error) Unwrap() error { return e.Kind }
 
-func refused(reason string) error  { return &Error{ErrRefused, reason} }
-func notFound(reason string) error { return &Error{ErrNotFound, reason} }
-func conflict(reason string) error { return &Error{ErrConflict, reason} }
-func invalid(reason string) error  { return &Error{ErrInvalid, reason} }
+func notFound(reason string) error { return &Error{Kind: ErrNotFound, Reason: reason} }
+func conflict(reason string) error { return &Error{Kind: ErrConflict, Reason: reason} }
+func invalid(reason string) error  { return &Error{Kind: ErrInvalid, Reason: reason} }
 
 // Options configure the actions.
 type Options struct {
@@ -93,16 +98,26 @@ func New(e *env.Env, r cards.Renderer, rm *rooms.Rooms, o Options) *Actions {
 // allow checks rule for the actor, logging a refusal.
 func (a *Actions) allow(actor access.Actor, rule access.Rule) error {
 	if why := rule.Check(actor); why != "" {
-		a.env.Log.Warn("action refused", "action", rule.Name, "actor", actor.Ref, "chat", actor.Where.Chat, "reason", why)
-		return refused(why)
+		return a.refuse(actor, rule.Name, why)
 	}
 	return nil
 }
 
+// refuse logs a refusal and returns it as an ErrRefused.
+func (a *Actions) refuse(actor access.Actor, action, why string) error {
+	a.env.Log.Warn("action refused", "action", action, "actor", actor.Ref, "chat", actor.Where.Chat, "reason", why)
+	return &Error{Kind: ErrRefused, Reason: why, logged: true}
+}
+
 // load checks that the actor may do what rule governs, then reads case id.
+// A case's room is for that case: another case is handled in the
+// coordination chat (the room may hold the asker).
 func (a *Actions) load(tx *store.Tx, actor access.Actor, rule access.Rule, id int64) (*store.Case, error) {
 	if err := a.allow(actor, rule); err != nil {
 		return nil, err
+	}
+	if room := actor.Where.RoomCase; room != 0 && room != id {
+		return nil, a.refuse(actor, rule.Name, i18n.T(actor.Lang, "This is the room of case #%d; handle case #%d in the volunteers' coordination chat.", room, id))
 	}
 	return a.read(tx, actor, id)
 }

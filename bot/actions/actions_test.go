@@ -477,7 +477,7 @@ func TestCaseActions(t *testing.T) {
 		}, want: notFound},
 
 		{name: "broadcast", do: func(a *actions.Actions, tx *store.Tx) error {
-			res, err := a.Broadcast(tx, boardCoord, openCase)
+			res, err := a.BroadcastWith(tx, boardCoord, openCase, actions.BroadcastRequest{Confirm: true})
 			if err == nil && res.Chats != 1 {
 				t.Errorf("broadcast to %d chats", res.Chats)
 			}
@@ -659,7 +659,8 @@ func TestRoomAction(t *testing.T) {
 
 // Every way a case ends — resolve, a status change to resolved, close,
 // merge, the asker's withdrawal — closes its room, and a resolved one
-// thanks the broadcast chats, whichever action ended it.
+// thanks the broadcast chats, whichever action ended it; every end tells
+// them to stop forwarding.
 func TestEveryEndClosesTheRoom(t *testing.T) {
 	ends := map[string]func(a *actions.Actions, tx *store.Tx) error{
 		"resolve": func(a *actions.Actions, tx *store.Tx) error {
@@ -683,7 +684,7 @@ func TestEveryEndClosesTheRoom(t *testing.T) {
 				t.Fatal(err)
 			}
 			f.update(func(tx *store.Tx) error {
-				_, err := f.act.Broadcast(tx, theCoordinator, openCase)
+				_, err := f.act.BroadcastWith(tx, theCoordinator, openCase, actions.BroadcastRequest{Confirm: true})
 				return err
 			})
 			f.update(func(tx *store.Tx) error { return end(f.act, tx) })
@@ -698,7 +699,10 @@ func TestEveryEndClosesTheRoom(t *testing.T) {
 			}
 			lastEvent(t, f, openCase, "room_closed")
 			mustContain(t, f.queued(coordChat), "This room is closed")
-			thanks := strings.Contains(f.queued(bcastChat), "is resolved. Thank you")
+			// Every end tells the broadcast chats to stop forwarding; only a
+			// resolved case thanks them.
+			mustContain(t, f.queued(bcastChat), "stop forwarding")
+			thanks := strings.Contains(f.queued(bcastChat), "Thank you")
 			if resolved := f.getCase(openCase).Status == store.StatusResolved; thanks != resolved {
 				t.Errorf("broadcast thank-you sent: %v, case resolved: %v", thanks, resolved)
 			}

@@ -22,7 +22,7 @@ var (
 	AssignRule   = access.Rule{Name: "assign", Need: access.Coordinator, Where: access.WorkChats}
 	VerifyRule   = access.Rule{Name: "verify", Need: access.Volunteer, Where: access.WorkChats}
 	NoteRule     = access.Rule{Name: "note", Need: access.Volunteer, Where: access.WorkChats}
-	StatusRule   = access.Rule{Name: "status", Need: access.Coordinator, Where: access.Anywhere}
+	StatusRule   = access.Rule{Name: "status", Need: access.Coordinator, Where: access.WorkChats}
 	UrgencyRule  = access.Rule{Name: "urgency", Need: access.Coordinator, Where: access.WorkChats}
 	ResolveRule  = access.Rule{Name: "resolve", Need: access.Volunteer, Where: access.WorkChats}
 	CloseRule    = access.Rule{Name: "close", Need: access.Coordinator, Where: access.WorkChats}
@@ -32,7 +32,7 @@ var (
 )
 
 // CloseReasons are the reasons a case may be closed for.
-var CloseReasons = []string{"duplicate", "unreachable", "invalid", "withdrawn", "referred"}
+var CloseReasons = []string{"duplicate", "unreachable", "invalid", "withdrawn", "referred", "scam"}
 
 // Statuses are the case statuses, in workflow order.
 var Statuses = []store.Status{store.StatusNew, store.StatusVerifying, store.StatusVerified, store.StatusInProgress, store.StatusResolved, store.StatusClosed}
@@ -89,7 +89,7 @@ func (a *Actions) move(tx *store.Tx, actor access.Actor, c *store.Case, to store
 	if err := a.rooms.Finish(tx, c, actor.Ref); err != nil {
 		return err
 	}
-	return a.broadcastResolved(tx, c)
+	return a.broadcastEnded(tx, c)
 }
 
 // take adds person to the holders of c. Whoever takes a new case starts by
@@ -131,11 +131,26 @@ func (a *Actions) Claim(tx *store.Tx, actor access.Actor, id int64) (*store.Case
 type Assigned struct {
 	Case   *store.Case
 	Person *store.Person
+	// Told says whether they were told privately (the bot has a private
+	// chat with them).
+	Told bool
 }
 
-// Assign makes who (an "@name", a name or a "platform:id") a holder of
-// case id and tells them privately.
+// Assign makes who (a "platform:id", an "@handle", an id or a display
+// name only one person of the team carries) a holder of case id and tells
+// them privately. Someone who is not a volunteer is refused: holders see
+// the case unmasked and join its room (AssignAnyway overrides this).
 func (a *Actions) Assign(tx *store.Tx, actor access.Actor, id int64, who string) (*Assigned, error) {
+	return a.assign(tx, actor, id, who, false)
+}
+
+// AssignAnyway is Assign for a person who is not a registered volunteer,
+// when the coordinator says so explicitly ("/assign N @x anyway").
+func (a *Actions) AssignAnyway(tx *store.Tx, actor access.Actor, id int64, who string) (*Assigned, error) {
+	return a.assign(tx, actor, id, who, true)
+}
+
+func (a *Actions) assign(tx *store.Tx, actor access.Actor, id int64, who string, anyway bool) (*Assigned, error) {
 	c, err := a.loadOpen(tx, actor, AssignRule, id)
 	if err != nil {
 		return nil, err
@@ -144,6 +159,10 @@ func (a *Actions) Assign(tx *store.Tx, actor access.Actor, id int64, who string)
 	if err != nil {
 		return nil, err
 	}
+	if !anyway && access.LevelOf(a.env, p) < access.Volunteer {
+		return nil, a.refuse(actor, AssignRule.Name, i18n.T(actor.Lang, "%s is not a registered volunteer, and whoever holds a case sees the asker's phone and address. If you mean it, send /assign %d %s anyway.",
+			access.Named(p), c.ID, p.Ref))
+	}
 	if slices.Contains(c.Assignees, p.Ref) {
 		return nil, conflict(i18n.T(actor.Lang, "%s already holds case #%d.", access.DisplayName(p), c.ID))
 	}
@@ -151,22 +170,14 @@ func (a *Actions) Assign(tx *store.Tx, actor access.Actor, id int64, who string)
 		return nil, err
 	}
 	text := i18n.T(i18n.LangOf(p, actor.Lang), "You were assigned case #%d by %s. Send /case %d in the volunteers' chat for details.", c.ID, actor.Display(), c.ID)
+	told, err := delivery.PrivateChat(tx, p.Ref)
+	if err != nil {
+		return nil, err
+	}
 	if err := delivery.TellPerson(tx, a.env.Now(), p.Ref, c.ID, text); err != nil {
 		return nil, err
 	}
-	return &Assigned{Case: c, Person: p}, nil
-}
-
-// person finds the person an actor names.
-func (a *Actions) person(tx *store.Tx, actor access.Actor, who string) (*store.Person, error) {
-	p, err := access.FindPerson(tx, platform.PlatformOf(actor.Ref), who)
-	if err != nil {
-		return nil, fmt.Errorf("find person %q: %w", who, err)
-	}
-	if p == nil {
-		return nil, notFound(i18n.T(actor.Lang, "I don't know %s yet: they need to send a message where I can see it first.", who))
-	}
-	return p, nil
+	return &Assigned{Case: c, Person: p, Told: told != ""}, nil
 }
 
 // Verify marks case id verified (after calling the asker).
@@ -210,7 +221,7 @@ func (a *Actions) SetStatus(tx *store.Tx, actor access.Actor, id int64, to store
 		return nil, invalid(i18n.T(actor.Lang, "%q is not a status.", string(to)))
 	}
 	if to == store.StatusClosed {
-		return nil, refused(i18n.T(actor.Lang, "Use /close %d <reason> to close a case.", c.ID))
+		return nil, a.refuse(actor, StatusRule.Name, i18n.T(actor.Lang, "Use /close %d <reason> to close a case.", c.ID))
 	}
 	if err := a.move(tx, actor, c, to, note); err != nil {
 		return nil, err
@@ -256,7 +267,7 @@ func (a *Actions) Resolve(tx *store.Tx, actor access.Actor, id int64, note strin
 		return nil, err
 	}
 	if actor.Level < access.Coordinator && !slices.Contains(c.Assignees, actor.Ref) {
-		return nil, refused(i18n.T(actor.Lang, "Only a coordinator or someone holding case #%d can resolve it.", c.ID))
+		return nil, a.refuse(actor, ResolveRule.Name, i18n.T(actor.Lang, "Only a coordinator or someone holding case #%d can resolve it.", c.ID))
 	}
 	if err := a.move(tx, actor, c, store.StatusResolved, note); err != nil {
 		return nil, err

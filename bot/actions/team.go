@@ -15,8 +15,8 @@ import (
 var (
 	VolunteerRule = access.Rule{Name: "volunteer", Need: access.Anyone, Where: access.Anywhere}
 	BindRule      = access.Rule{Name: "bind", Need: access.Admin, Where: access.GroupChat}
-	GrantRule     = access.Rule{Name: "grant", Need: access.Admin, Where: access.Anywhere}
-	RevokeRule    = access.Rule{Name: "revoke", Need: access.Admin, Where: access.Anywhere}
+	GrantRule     = access.Rule{Name: "grant", Need: access.Admin, Where: access.PrivateOrWork}
+	RevokeRule    = access.Rule{Name: "revoke", Need: access.Admin, Where: access.PrivateOrWork}
 )
 
 // Skills a volunteer may register with.
@@ -66,7 +66,7 @@ func (a *Actions) Volunteer(tx *store.Tx, actor access.Actor, skills []string) (
 		return nil, err
 	}
 	if actor.Where.Role != store.RoleCoordination && !registered(p, actor) {
-		return nil, refused(i18n.T(actor.Lang, "Register with /volunteer in the volunteers' coordination chat."))
+		return nil, a.refuse(actor, "volunteer", i18n.T(actor.Lang, "Register with /volunteer in the volunteers' coordination chat."))
 	}
 	var bad []string
 	for _, s := range skills {
@@ -109,9 +109,9 @@ func (a *Actions) SetDuty(tx *store.Tx, actor access.Actor, on bool) (*store.Per
 	}
 	if !registered(p, actor) {
 		if actor.Where.Role != store.RoleCoordination {
-			return nil, refused(i18n.T(actor.Lang, "Register with /volunteer in the volunteers' coordination chat."))
+			return nil, a.refuse(actor, "volunteer", i18n.T(actor.Lang, "Register with /volunteer in the volunteers' coordination chat."))
 		}
-		return nil, refused(i18n.T(actor.Lang, "Register first with /volunteer [skills…]."))
+		return nil, a.refuse(actor, "volunteer", i18n.T(actor.Lang, "Register first with /volunteer [skills…]."))
 	}
 	p.OnDuty = on
 	if err := a.savePerson(tx, actor, p); err != nil {

@@ -34,7 +34,8 @@ import (
 // needed, where, a phone number, for whom — one short question per reply,
 // appending every answer to the same case so nobody starts over.
 //
-// Which case a private message belongs to:
+// Which case a private message belongs to (only ever the sender's own: a
+// private message never joins someone else's case, whatever it resembles):
 //   - a message starting with "#N" goes to the asker's case N;
 //   - otherwise it goes to the asker's newest open case (the one the
 //     conversation is filling), unless it is clearly a new request: no
@@ -42,6 +43,13 @@ import (
 //     category than that case (dialysis vs. food) — then it opens a new case;
 //   - with no open case, a request opens one; anything else gets a short
 //     explanation (details sent before the request are kept as a draft).
+//
+// A new private plea that resembles another person's open case (the same
+// phone, a near-copy of the text) still becomes the sender's own case: the
+// sender may be a relative — or a stranger who found the number and wants
+// the address. The two cases are linked for the coordinators ("may be
+// about #N"), who can merge them after calling; the sender hears only
+// about their own request. Askers see only what they themselves wrote.
 
 // Asker runs the private conversations.
 type Asker struct {
@@ -77,6 +85,14 @@ type askerConv struct {
 }
 
 func convKey(person string) string { return "conv:" + person }
+
+// Forget drops the conversation state of person (the retention purge).
+func Forget(tx *store.Tx, person string) error {
+	if err := tx.PutState(convKey(person), nil); err != nil {
+		return fmt.Errorf("forget conversation of %s: %w", person, err)
+	}
+	return nil
+}
 
 // Fields the conversation asks for, in the order asked: where and how to
 // reach someone matter most to a volunteer, so they come before "for whom".
@@ -130,15 +146,9 @@ func (as *Asker) Handle(ctx context.Context, m platform.Message, chat *store.Cha
 			}
 		}
 		if conv.Case != 0 && !slices.ContainsFunc(cases, func(c *store.Case) bool { return c.ID == conv.Case }) {
-			// Their plea was merged into someone else's case: the
-			// conversation goes on filling that one.
-			c, err := tx.Case(conv.Case)
-			if err == nil && c.Status.Open() {
-				open = append(open, c)
-				cases = append(cases, c)
-			} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("read case %d: %w", conv.Case, err)
-			}
+			// Not (or no longer) theirs: a conversation fills only the
+			// sender's own cases.
+			conv = askerConv{}
 		}
 		if sm := casePrefix.FindStringSubmatch(text); sm != nil {
 			id, _ := strconv.ParseInt(sm[1], 10, 64)
@@ -218,11 +228,10 @@ func (as *Asker) newAskerCase(ctx context.Context, m platform.Message, chat *sto
 	}
 	plea := m
 	plea.Text = text
-	c, err := as.intake.Ingest(ctx, plea, chat, a, as.applyDraft(conv), as.intake.RelayMedia(m, true))
+	c, err := as.ingest(ctx, plea, a, as.applyDraft(conv), as.intake.RelayMedia(m, true))
 	if err != nil || c == nil {
 		return err // nil case: a redelivered message, already answered
 	}
-	merged := c.SourceCount > 1 || c.Asker != m.Sender
 	err = as.env.Store.Update(ctx, func(tx *store.Tx) error {
 		if err := as.rememberAsker(tx, m, person, lang); err != nil {
 			return err
@@ -234,11 +243,7 @@ func (as *Asker) newAskerCase(ctx context.Context, m platform.Message, chat *sto
 		} else if c.Urgency >= as.intake.AlertAt() {
 			b.WriteString(i18n.T(lang, "I have alerted the volunteers.") + "\n\n")
 		}
-		if merged {
-			b.WriteString(i18n.T(lang, "This matches request #%d, which is already registered; I added your message to it.", c.ID))
-		} else {
-			b.WriteString(i18n.T(lang, "Your request is registered as #%d.", c.ID))
-		}
+		b.WriteString(i18n.T(lang, "Your request is registered as #%d.", c.ID))
 		b.WriteString("\n" + understood(c, lang))
 		if missing := missingFields(c); len(missing) > 0 {
 			names := make([]string, len(missing))
@@ -358,7 +363,11 @@ func (as *Asker) addToCase(ctx context.Context, m platform.Message, person *stor
 			b.WriteString("\n" + i18n.T(lang, "It is now marked %s and the volunteers have been alerted.", i18n.Urgency(lang, c.Urgency)))
 		}
 		if next := nextField(conv, c); next == "" && answering != "" {
-			b.WriteString("\n" + understood(c, lang))
+			own, err := OwnView(tx, c, m.Sender)
+			if err != nil {
+				return err
+			}
+			b.WriteString("\n" + understood(own, lang))
 		}
 		if err := as.askerSend(tx, m, id, b.String(), 1); err != nil {
 			return err

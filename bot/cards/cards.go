@@ -45,12 +45,14 @@ type Renderer struct {
 func (r Renderer) Card(c *store.Case, lang string, p Privacy) string {
 	a := c.Assessment
 	var b strings.Builder
+	if a.Scam {
+		// First, before the urgency: a flagged plea must not be read as
+		// an emergency before the warning.
+		b.WriteString(i18n.T(lang, "⚠ possible scam: asks for money transfer or payment code") + "\n")
+	}
 	fmt.Fprintf(&b, "%s · %s · %s\n", i18n.Urgency(lang, c.Urgency), i18n.Category(lang, c.Category), i18n.T(lang, "case #%d", c.ID))
 	if line := UnknownUrgencyLine(c, lang); line != "" {
 		b.WriteString(line + "\n")
-	}
-	if a.Scam {
-		b.WriteString(i18n.T(lang, "⚠ possible scam: asks for money transfer or payment code") + "\n")
 	}
 	if where := Places(c, p); where != "" {
 		b.WriteString(i18n.T(lang, "Where: %s", where) + "\n")

@@ -42,6 +42,18 @@ func Public(c *store.Case, lang string) string {
 	return b.String()
 }
 
+// PublicLine is the one-line summary for groups strangers read (stale
+// digests to intake groups): like Line, but with the district only and
+// the plea cut as on the public card.
+func PublicLine(c *store.Case, lang string) string {
+	where := District(c)
+	if where != "" {
+		where = " · " + where
+	}
+	return fmt.Sprintf("#%d %s · %s%s · %s · %s", c.ID, i18n.Urgency(lang, c.Urgency), i18n.Category(lang, c.Category), where,
+		i18n.Status(lang, c.Status), Clip(publicExcerpt(c), 40))
+}
+
 // publicExcerpt is the plea with every address fragment cut out and phone
 // and room numbers masked.
 func publicExcerpt(c *store.Case) string {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/lifeline-aid/lifeline/bot/actions"
 	"github.com/lifeline-aid/lifeline/bot/asker"
-	"github.com/lifeline-aid/lifeline/bot/cards"
 	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 )
@@ -67,7 +66,13 @@ func cmdAskerStatus(cl *call) error {
 		}
 		for _, c := range all {
 			if c.ID == id {
-				return cl.reply(i18n.T(cl.lang, "Request #%d: %s", c.ID, i18n.Status(cl.lang, c.Status)) + "\n" + cl.c.cards.Card(c, cl.lang, cards.Unmasked))
+				// Only what they wrote: not the volunteers' card, which
+				// names the team and may hold others' reposts.
+				text, err := asker.Summary(cl.tx, c, cl.m.Sender, cl.lang)
+				if err != nil {
+					return err
+				}
+				return cl.reply(text)
 			}
 		}
 		return refuse(i18n.T(cl.lang, "I can't find a request #%d of yours.", id))

@@ -34,15 +34,26 @@ func cmdAssign(cl *call) error {
 	if err != nil {
 		return err
 	}
-	who := cl.args[len(cl.args)-1]
-	if !strings.HasPrefix(who, "@") && !strings.Contains(who, ":") {
-		return usageError{}
+	words := cl.args
+	if cl.hasCaseNumber() {
+		words = words[1:]
 	}
-	res, err := cl.c.actions.Assign(cl.tx, cl.actor, id, who)
+	assign := cl.c.actions.Assign
+	if n := len(words); n > 0 && strings.EqualFold(words[n-1], "anyway") {
+		assign, words = cl.c.actions.AssignAnyway, words[:n-1]
+	}
+	who, err := cl.named(words)
 	if err != nil {
 		return err
 	}
-	return cl.reply(i18n.T(cl.lang, "✓ Case #%d assigned to %s.", res.Case.ID, access.DisplayName(res.Person)))
+	res, err := assign(cl.tx, cl.actor, id, who)
+	if err != nil {
+		return err
+	}
+	if !res.Told {
+		return cl.reply(i18n.T(cl.lang, "✓ Case #%d assigned to %s. I could not tell them privately (they have not written to me yet): please let them know.", res.Case.ID, access.Named(res.Person)))
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ Case #%d assigned to %s; I told them privately.", res.Case.ID, access.Named(res.Person)))
 }
 
 func cmdVerify(cl *call) error {
@@ -65,7 +76,6 @@ func cmdStatus(cl *call) error {
 	}
 	if why := actions.StatusRule.Check(cl.actor); why != "" {
 		// Refused before the arguments are read, like every command.
-		cl.c.env.Log.Warn("command refused", "cmd", "status", "caller", cl.m.Sender, "chat", cl.m.Chat, "reason", why)
 		return refuse(why)
 	}
 	if len(cl.args) < 2 {
@@ -182,9 +192,20 @@ func cmdBroadcast(cl *call) error {
 	if err != nil {
 		return err
 	}
-	res, err := cl.c.actions.Broadcast(cl.tx, cl.actor, id)
+	// "/broadcast N [confirm] [reason…]": confirm pushes an unverified
+	// case, the reason is what a scam-flagged case needs.
+	var req actions.BroadcastRequest
+	rest := cl.textAfterCase()
+	if word, after, _ := strings.Cut(rest, " "); strings.EqualFold(word, "confirm") || word == "确认" {
+		req.Confirm, rest = true, after
+	}
+	req.Reason = strings.TrimSpace(rest)
+	res, err := cl.c.actions.BroadcastWith(cl.tx, cl.actor, id, req)
 	if err != nil {
 		return err
+	}
+	if res.Already > 0 {
+		return cl.reply(i18n.T(cl.lang, "✓ Case #%d broadcast to %d more chats (it was already in %d).", res.Case.ID, res.Chats, res.Already))
 	}
 	return cl.reply(i18n.T(cl.lang, "✓ Case #%d broadcast to %d chats.", res.Case.ID, res.Chats))
 }

@@ -32,11 +32,14 @@ type Commands struct {
 	cards   cards.Renderer
 	table   map[string]*command
 	list    []*command
+	// recent remembers who wrote recent messages, for commands that name
+	// a person by replying to their message.
+	recent *access.Recent
 }
 
 // New makes the chat commands.
 func New(e *env.Env, act *actions.Actions, rep *reports.Reports, r cards.Renderer) *Commands {
-	c := &Commands{env: e, actions: act, reports: rep, cards: r, table: map[string]*command{}}
+	c := &Commands{env: e, actions: act, reports: rep, cards: r, table: map[string]*command{}, recent: access.NewRecent()}
 	c.list = c.commandList()
 	for _, cmd := range c.list {
 		c.table[cmd.name] = cmd
@@ -53,6 +56,10 @@ type command struct {
 	// rule is who may use it where: the action's own rule for commands
 	// that are actions, checked before the arguments are read.
 	rule access.Rule
+	// listed, when set, is the rule /help lists the command by, for a
+	// command whose action checks the place itself (so that it sees the
+	// arguments even where it refuses).
+	listed *access.Rule
 	// minArgs is the fewest arguments run accepts.
 	minArgs int
 	run     func(cl *call) error
@@ -89,6 +96,17 @@ type call struct {
 	replies int
 	// scratch passes data from outside to run.
 	scratch any
+	// rebound is set when the command changed a chat's role, so the
+	// platform's menus are published again once it commits.
+	rebound bool
+}
+
+// Remember notes who wrote an incoming message, so a later command that
+// replies to it names that person.
+func (c *Commands) Remember(m platform.Message) {
+	if m.Callback == nil && !m.Edited {
+		c.recent.Remember(m.Chat, m.ID, m.Sender)
+	}
 }
 
 // IsCommand says whether text is a slash command.
@@ -96,8 +114,9 @@ func IsCommand(text string) bool {
 	return strings.HasPrefix(strings.TrimSpace(text), "/")
 }
 
-// parseCommand splits "/cmd@bot a b" into the lower-case name and args.
-func parseCommand(text string) (name, rest string, args []string) {
+// parseCommand splits "/cmd@bot a b" into the lower-case name, the bot it
+// is addressed to ("" for none) and the args.
+func parseCommand(text string) (name, bot, rest string, args []string) {
 	text = strings.TrimSpace(text)
 	head, rest, _ := strings.Cut(text, " ")
 	if i := strings.IndexAny(head, "\n"); i >= 0 {
@@ -105,15 +124,20 @@ func parseCommand(text string) (name, rest string, args []string) {
 		head = head[:i]
 	}
 	head = strings.TrimPrefix(head, "/")
-	head, _, _ = strings.Cut(head, "@")
+	head, bot, _ = strings.Cut(head, "@")
 	rest = strings.TrimSpace(rest)
-	return strings.ToLower(head), rest, strings.Fields(rest)
+	return strings.ToLower(head), bot, rest, strings.Fields(rest)
+}
+
+// public says whether a chat is one of the big groups strangers read.
+func public(chat *store.Chat) bool {
+	return chat.Role == store.RoleIntake || chat.Role == store.RoleBroadcast
 }
 
 // Handle answers one command (typed, or a button press whose data is the
 // command). It returns once the command and its effects are committed.
 func (c *Commands) Handle(ctx context.Context, m platform.Message, chat *store.Chat) error {
-	name, rest, args := parseCommand(m.Text)
+	name, addressee, rest, args := parseCommand(m.Text)
 	cmd := c.table[name]
 	lang := c.env.Lang(chat)
 	if chat.Role == store.RolePrivate {
@@ -122,13 +146,27 @@ func (c *Commands) Handle(ctx context.Context, m platform.Message, chat *store.C
 		}
 	}
 	cl := &call{ctx: ctx, c: c, m: m, chat: chat, lang: lang, name: name, args: args, rest: rest}
+	if addressee != "" && m.Callback == nil {
+		// Adapters strip this bot's own name ("/claim@LifelineBot"), so a
+		// name left on the command is another bot's: it is not ours to run.
+		c.env.Log.Debug("command for another bot ignored", "cmd", name, "bot", addressee, "chat", m.Chat)
+		return c.env.MarkSeen(ctx, m)
+	}
 	if !m.Private && chat.Role == "" && c.level(ctx, m.Sender) < access.Admin {
 		// A group nobody bound yet: stay silent rather than answer strangers
 		// in a chat the team hasn't chosen; only an admin's /bind matters here.
 		return c.env.MarkSeen(ctx, m)
 	}
 	if cmd == nil {
-		return c.replyOnce(ctx, cl, i18n.T(lang, "Unknown command /%s. Send /help for the list.", name))
+		if public(chat) {
+			// A stray "/..." in a big group is someone else's business
+			// (another bot, a path, a joke): answering would be noise.
+			c.env.Log.Debug("unknown command in a public group ignored", "cmd", name, "chat", m.Chat, "caller", m.Sender)
+			return c.env.MarkSeen(ctx, m)
+		}
+		text := i18n.T(lang, "Unknown command /%s. Send /help for the list.", name)
+		c.logRefusal(cl, "unknown", text)
+		return c.replyOnce(ctx, cl, text)
 	}
 	if cmd.outside != nil {
 		if seen, err := c.env.Seen(ctx, m); err != nil || seen {
@@ -143,24 +181,38 @@ func (c *Commands) Handle(ctx context.Context, m platform.Message, chat *store.C
 			err = cmd.outside(ctx, cl)
 		}
 		if text, ok := cl.shown(cmd, err); ok {
+			if cl.quiet(err) {
+				return c.env.MarkSeen(ctx, m)
+			}
 			return c.replyOnce(ctx, cl, text)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	return c.env.Once(ctx, m, func(tx *store.Tx) error {
+	err := c.env.Once(ctx, m, func(tx *store.Tx) error {
 		cl.tx = tx
 		cl.replies = 0
+		cl.rebound = false
 		err := cl.admit(cmd)
 		if err == nil {
 			err = cmd.run(cl)
 		}
 		if text, ok := cl.shown(cmd, err); ok {
+			cl.rebound = false
+			if cl.quiet(err) {
+				return nil // logged by shown; the message is recorded by Once
+			}
 			return cl.reply(text)
 		}
 		return err
 	})
+	if err == nil && cl.rebound {
+		// A chat changed role: its menu changes with it (after the
+		// commit, as a platform call never runs inside a transaction).
+		_ = c.publishMenus(ctx, m.Platform())
+	}
+	return err
 }
 
 // admit builds the actor and checks the command's rule and the number of
@@ -171,7 +223,6 @@ func (cl *call) admit(cmd *command) error {
 		return err
 	}
 	if why := cmd.rule.Check(cl.actor); why != "" {
-		cl.c.env.Log.Warn("command refused", "cmd", cmd.name, "caller", cl.m.Sender, "chat", cl.m.Chat, "reason", why)
 		return refuse(why)
 	}
 	if len(cl.args) < cmd.minArgs {
@@ -182,23 +233,49 @@ func (cl *call) admit(cmd *command) error {
 
 // shown is the reply for a refusal, a usage mistake or an action's error;
 // ok is false for nil and for errors that are not the caller's to see.
+// Every one of them is logged here (once: the action layer logs its own
+// refusals), so no refusal goes unrecorded.
 func (cl *call) shown(cmd *command, err error) (text string, ok bool) {
 	var (
 		ue    userError
 		usage usageError
 		ae    *actions.Error
 	)
+	kind := ""
 	switch {
 	case errors.As(err, &ue):
-		return ue.msg, true
+		text, kind = ue.msg, "refused"
 	case errors.As(err, &usage):
-		return cl.usageText(cmd, usage.detail), true
+		text, kind = cl.usageText(cmd, usage.detail), "usage"
 	case errors.As(err, &ae) && errors.Is(ae, actions.ErrInvalid):
-		return cl.usageText(cmd, ae.Reason), true
+		text, kind = cl.usageText(cmd, ae.Reason), "invalid"
 	case errors.As(err, &ae):
-		return ae.Reason, true
+		text, kind = ae.Reason, ae.Kind.Error()
+	default:
+		return "", false
 	}
-	return "", false
+	if ae == nil || !ae.Logged() {
+		cl.c.logRefusal(cl, kind, text)
+	}
+	return text, true
+}
+
+// quiet says whether a refusal goes unanswered: a "no" to someone with no
+// role, in a big group strangers read. Answering every stray "/claim"
+// there would let anyone make the bot spam the group (and get it kicked);
+// the refusal is still logged. Mistakes in commands open to anyone (a bare
+// /find) are still answered with the usage.
+func (cl *call) quiet(err error) bool {
+	var ue userError
+	if !public(cl.chat) || cl.actor.Level != access.Anyone {
+		return false
+	}
+	return errors.As(err, &ue) || errors.Is(err, actions.ErrRefused)
+}
+
+// logRefusal records a command that was not done and why.
+func (c *Commands) logRefusal(cl *call, kind, why string) {
+	c.env.Log.Warn("command refused", "cmd", cl.name, "kind", kind, "caller", cl.m.Sender, "chat", cl.m.Chat, "reason", why)
 }
 
 func (cl *call) usageText(cmd *command, detail string) string {

@@ -32,16 +32,16 @@ func (c *Commands) commandList() []*command {
 		{name: "cases", usage: "/cases [critical|high|normal] [status] [category] [district] [mine] [stale]", rule: volunteers("cases"), run: cmdCases},
 		{name: "case", usage: "/case N", rule: volunteers("case"), run: cmdCase},
 		{name: "claim", usage: "/claim N", rule: actions.ClaimRule, run: cmdClaim},
-		{name: "assign", usage: "/assign N @person", rule: actions.AssignRule, minArgs: 1, run: cmdAssign},
+		{name: "assign", usage: "/assign N @person [anyway] (or reply to their message with /assign N)", rule: actions.AssignRule, minArgs: 1, run: cmdAssign},
 		{name: "verify", usage: "/verify N [note]", rule: actions.VerifyRule, run: cmdVerify},
 		{name: "note", usage: "/note N text", rule: actions.NoteRule, minArgs: 1, run: cmdNote},
 		{name: "urgency", usage: "/urgency N critical|high|normal [reason]", rule: actions.UrgencyRule, minArgs: 2, run: cmdUrgency},
 		{name: "resolve", usage: "/resolve N [note]", rule: actions.ResolveRule, run: cmdResolve},
-		{name: "close", usage: "/close N duplicate|unreachable|invalid|withdrawn|referred [note]", rule: actions.CloseRule, minArgs: 1, run: cmdClose},
+		{name: "close", usage: "/close N duplicate|unreachable|invalid|withdrawn|referred|scam [note]", rule: actions.CloseRule, minArgs: 1, run: cmdClose},
 		{name: "reopen", usage: "/reopen N", rule: actions.ReopenRule, run: cmdReopen},
 		{name: "merge", usage: "/merge N M (merge case N into case M)", rule: actions.MergeRule, minArgs: 2, run: cmdMerge},
 		{name: "room", usage: "/room N", rule: actions.RoomRule, outside: roomOutside, run: cmdRoom},
-		{name: "broadcast", usage: "/broadcast N", rule: actions.BroadcastRule, run: cmdBroadcast},
+		{name: "broadcast", usage: "/broadcast N [confirm] [reason] (confirm: not verified yet; a reason: flagged as a possible scam)", rule: actions.BroadcastRule, run: cmdBroadcast},
 		{name: "find", usage: "/find words (hospital, dialysis, pharmacy, district…)", rule: anyone("find"), minArgs: 1, run: cmdFind},
 		{name: "dir", usage: "/dir add name | category | district | phone | hours | notes — or /dir rm ID", rule: actions.DirRule, minArgs: 1, run: cmdDir},
 		{name: "stats", usage: "/stats [today|24h|7d|all]", rule: volunteers("stats"), run: cmdStats},
@@ -49,8 +49,12 @@ func (c *Commands) commandList() []*command {
 		{name: "export", usage: "/export", rule: coordinators("export"), run: cmdExport},
 		{name: "volunteer", usage: "/volunteer [skills…] (verify, medical, legal, mental, transport) — or /volunteer off | on", rule: actions.VolunteerRule, run: cmdVolunteer},
 		{name: "bind", usage: "/bind intake|coordination|broadcast|none [zh|en]", rule: actions.BindRule, minArgs: 1, run: cmdBind},
-		{name: "grant", usage: "/grant @person volunteer|coordinator|admin", rule: actions.GrantRule, minArgs: 2, run: cmdGrant},
-		{name: "revoke", usage: "/revoke @person volunteer|coordinator|admin", rule: actions.RevokeRule, minArgs: 2, run: cmdRevoke},
+		{name: "grant", usage: "/grant @person volunteer|coordinator|admin (or reply to their message with /grant role)", rule: actions.GrantRule, minArgs: 1, run: cmdGrant},
+		{name: "revoke", usage: "/revoke @person volunteer|coordinator|admin (or reply to their message with /revoke role)", rule: actions.RevokeRule, minArgs: 1, run: cmdRevoke},
+		// /admin reaches its action anywhere: a code typed in a group is
+		// burnt there (see actions.ClaimAdmin), though it works only in a
+		// private chat.
+		{name: "admin", usage: "/admin CODE (the one-time code printed when the bot started)", rule: anyone("admin"), listed: &actions.ClaimAdminRule, minArgs: 1, run: cmdAdmin},
 	}
 }
 
@@ -62,7 +66,11 @@ func cmdHelp(cl *call) error {
 	}
 	lines = append(lines, i18n.T(cl.lang, "Commands:"))
 	for _, cmd := range cl.c.list {
-		if cmd.rule.Offered(cl.actor) {
+		rule := cmd.rule
+		if cmd.listed != nil {
+			rule = *cmd.listed
+		}
+		if rule.Offered(cl.actor) {
 			lines = append(lines, "  "+i18n.T(cl.lang, cmd.usage))
 		}
 	}

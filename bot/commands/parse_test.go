@@ -9,19 +9,19 @@ import (
 
 func TestParseCommand(t *testing.T) {
 	tests := []struct {
-		text, name, rest string
-		args             []string
+		text, name, bot, rest string
+		args                  []string
 	}{
-		{"/claim 3", "claim", "3", []string{"3"}},
-		{"/Claim@LifelineBot #3", "claim", "#3", []string{"#3"}},
-		{"  /note 3 called   twice ", "note", "3 called   twice", []string{"3", "called", "twice"}},
-		{"/help", "help", "", nil},
-		{"/note\n3 multi-line", "note", "3 multi-line", []string{"3", "multi-line"}},
+		{"/claim 3", "claim", "", "3", []string{"3"}},
+		{"/Claim@LifelineBot #3", "claim", "LifelineBot", "#3", []string{"#3"}},
+		{"  /note 3 called   twice ", "note", "", "3 called   twice", []string{"3", "called", "twice"}},
+		{"/help", "help", "", "", nil},
+		{"/note\n3 multi-line", "note", "", "3 multi-line", []string{"3", "multi-line"}},
 	}
 	for _, tt := range tests {
-		name, rest, args := parseCommand(tt.text)
-		if name != tt.name || rest != tt.rest || !slices.Equal(args, tt.args) {
-			t.Errorf("parseCommand(%q) = %q, %q, %q; want %q, %q, %q", tt.text, name, rest, args, tt.name, tt.rest, tt.args)
+		name, bot, rest, args := parseCommand(tt.text)
+		if name != tt.name || bot != tt.bot || rest != tt.rest || !slices.Equal(args, tt.args) {
+			t.Errorf("parseCommand(%q) = %q, %q, %q, %q; want %q, %q, %q, %q", tt.text, name, bot, rest, args, tt.name, tt.bot, tt.rest, tt.args)
 		}
 	}
 }
@@ -31,7 +31,7 @@ func FuzzParseCommand(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		name, rest, args := parseCommand(text)
+		name, _, rest, args := parseCommand(text)
 		if strings.ContainsAny(name, " \n@") {
 			t.Fatalf("name %q has a separator", name)
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/lifeline-aid/lifeline/bot/access"
 	"github.com/lifeline-aid/lifeline/bot/i18n"
+	"github.com/lifeline-aid/lifeline/bot/platform"
 )
 
 // cmdVolunteer registers the caller as a volunteer with skills, or turns
@@ -43,6 +44,7 @@ func cmdBind(cl *call) error {
 	if lang != "" {
 		cl.lang = lang
 	}
+	cl.rebound = true
 	if res.To == "" {
 		return cl.reply(i18n.T(cl.lang, "✓ This chat is no longer served by Lifeline."))
 	}
@@ -52,15 +54,48 @@ func cmdBind(cl *call) error {
 func cmdGrant(cl *call) error  { return changeRole(cl, true) }
 func cmdRevoke(cl *call) error { return changeRole(cl, false) }
 
-// changeRole grants or revokes a role: /grant @person role.
+// changeRole grants or revokes a role: /grant @person role, or /grant role
+// in reply to the person's message. The confirmation shows the platform id,
+// so the admin sees exactly who got it.
 func changeRole(cl *call, grant bool) error {
 	change, done := cl.c.actions.Revoke, "✓ %s is no longer %s."
 	if grant {
 		change, done = cl.c.actions.Grant, "✓ %s is now %s."
 	}
-	p, err := change(cl.tx, cl.actor, cl.args[0], cl.args[1])
+	role := cl.args[len(cl.args)-1]
+	who, err := cl.named(cl.args[:len(cl.args)-1])
 	if err != nil {
 		return err
 	}
-	return cl.reply(i18n.T(cl.lang, done, access.DisplayName(p), i18n.T(cl.lang, "role:"+strings.ToLower(cl.args[1]))))
+	p, err := change(cl.tx, cl.actor, who, role)
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, done, access.Named(p), i18n.T(cl.lang, "role:"+strings.ToLower(role))))
+}
+
+// named is the person a command names with words (a ref, an @handle, an
+// id, a display name), or, with no words, the sender of the message the
+// command replies to.
+func (cl *call) named(words []string) (string, error) {
+	if len(words) > 0 {
+		return strings.Join(words, " "), nil
+	}
+	if cl.m.ReplyTo == "" {
+		return "", usageError{}
+	}
+	sender, ok := cl.c.recent.SenderOf(cl.m.Chat, cl.m.ReplyTo)
+	if !ok {
+		return "", refuse(i18n.T(cl.lang, "I don't remember who wrote the message you replied to (it is too old, or from before I restarted). Name the person by id instead, for example %s.", platform.PlatformOf(cl.m.Sender)+":…"))
+	}
+	return sender, nil
+}
+
+// cmdAdmin claims the admin role with the one-time code printed at start.
+func cmdAdmin(cl *call) error {
+	p, err := cl.c.actions.ClaimAdmin(cl.tx, cl.actor, cl.rest)
+	if err != nil {
+		return err
+	}
+	return cl.reply(i18n.T(cl.lang, "✓ %s is now an admin of this bot. Next: add me to your groups and send /bind intake, /bind coordination or /bind broadcast in each; grant roles with /grant.", access.Named(p)))
 }

@@ -459,7 +459,8 @@ func (o *Outbox) giveUp(ctx context.Context, it store.OutboxItem, cause error) {
 	o.failing.Delete(it.ID)
 	o.env.Log.Error("delivery abandoned", "chat", it.Chat, "kind", it.Kind, "case", it.Case, "err", cause)
 	err := o.env.Store.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.DropOutbox(it.ID, cause.Error()); err != nil {
+		// On the engine's clock, which retention counts by.
+		if err := tx.DropOutboxAt(it.ID, cause.Error(), o.env.Now()); err != nil {
 			return err
 		}
 		if it.Case == 0 {

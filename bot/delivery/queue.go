@@ -76,6 +76,27 @@ func RecordPrivateChat(tx *store.Tx, person, chat string) error {
 	return nil
 }
 
+// ForgetPrivateChat removes the link between person and their private
+// chat (the retention purge: it ties a person to the bot, and through the
+// chat to what they asked).
+func ForgetPrivateChat(tx *store.Tx, person string) error {
+	chat, err := PrivateChat(tx, person)
+	if err != nil {
+		return err
+	}
+	if chat != "" {
+		if owner, err := tx.GetState(dmOwnerKey(chat)); err == nil && string(owner) == person {
+			if err := tx.PutState(dmOwnerKey(chat), nil); err != nil {
+				return fmt.Errorf("forget owner of %s: %w", chat, err)
+			}
+		}
+	}
+	if err := tx.PutState(dmKey(person), nil); err != nil {
+		return fmt.Errorf("forget private chat of %s: %w", person, err)
+	}
+	return nil
+}
+
 // TellPerson sends a private message to a person if the bot has a private
 // chat with them; otherwise it does nothing.
 func TellPerson(tx *store.Tx, now time.Time, person string, caseID int64, text string) error {

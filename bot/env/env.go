@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -100,6 +101,18 @@ func (e *Env) Platform(name string) (platform.Platform, bool) {
 	defer e.mu.RUnlock()
 	p, ok := e.platforms[name]
 	return p, ok
+}
+
+// Platforms are the names of the registered platforms, sorted.
+func (e *Env) Platforms() []string {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	names := make([]string, 0, len(e.platforms))
+	for n := range e.platforms {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // CanEdit says whether the platform of chat can edit sent messages.

@@ -72,9 +72,11 @@ func (in *Intake) Handle(ctx context.Context, m platform.Message, chat *store.Ch
 // open one (same phone or a near-duplicate text), queueing the alerts. It
 // returns nil for a message that was already handled. Each then runs in
 // the same transaction once the case is recorded (media relays).
-func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Chat, a triage.Assessment, then ...func(tx *store.Tx, c *store.Case, merged bool) error) (*store.Case, error) {
+// Proposal is the case a plea would open: its asker (the original sender of
+// a forward, with the forwarder as relayer), text, assessment and media.
+func Proposal(m platform.Message, a triage.Assessment) store.Case {
 	askerName, relayedBy := askerNames(m)
-	proposal := store.Case{
+	return store.Case{
 		Asker:      m.Sender,
 		AskerName:  askerName,
 		RelayedBy:  relayedBy,
@@ -91,6 +93,10 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 		Created:    m.Time,
 		Updated:    m.Time,
 	}
+}
+
+func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Chat, a triage.Assessment, then ...func(tx *store.Tx, c *store.Case, merged bool) error) (*store.Case, error) {
+	proposal := Proposal(m, a)
 	var res store.IngestResult
 	// Batch lets messages from several chats share one commit (one fsync);
 	// the function may run again after a failed batch, and is idempotent.
@@ -104,6 +110,8 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 			At:    m.Time,
 			Case:  proposal,
 			Merge: true,
+			// Never into someone else's private case (see privateGuard).
+			Decide: privateGuard(tx, nil),
 			Alerts: func(c *store.Case, merged bool) []store.OutboxItem {
 				if c.Urgency < in.alertAt {
 					return nil

@@ -24,8 +24,13 @@ type Message struct {
 	// Sender is the person ref "platform:id"; SenderName their display name.
 	Sender     string
 	SenderName string
-	Text       string
-	Time       time.Time
+	// SenderHandle is the sender's public handle without the "@" (a
+	// Telegram username), when they have one. Unlike SenderName, which
+	// anyone may set to anything, it names one person on the platform, so
+	// "/grant @handle" can be trusted.
+	SenderHandle string
+	Text         string
+	Time         time.Time
 	// Edited is set when this is an edit of an earlier message (same ID).
 	Edited bool
 	// Thread is the platform thread or topic inside Chat ("" for none).
@@ -382,6 +387,11 @@ func Permanent(err error) error { return fmt.Errorf("%w: %w", ErrPermanent, err)
 // (kicked from the group, blocked by the person, chat deleted). It is also
 // an ErrPermanent. The engine stops sending to that chat.
 var ErrUnreachable = fmt.Errorf("chat unreachable: %w", ErrPermanent)
+
+// ErrHistoryVisible is wrapped by OpenRoom when the platform refused to use
+// a room (a pool group) because new members could read its earlier
+// messages: the next case's asker would see the last one's address.
+var ErrHistoryVisible = errors.New("room would show its history to new members")
 
 // Unreachable wraps err as a chat the bot can no longer reach.
 func Unreachable(err error) error { return fmt.Errorf("%w: %w", ErrUnreachable, err) }

@@ -327,17 +327,41 @@ func (r *Reports) digestMessages(tx *store.Tx, spec DigestSpec, since, now time.
 		var text string
 		switch spec.Kind {
 		case digestStale:
-			p := cards.Masked
-			if ch.Role == store.RoleCoordination {
-				p = cards.Unmasked
+			team := ch.Role == store.RoleCoordination
+			list := stale
+			if !team {
+				// Someone who asked privately did not ask the public: only
+				// a coordinator's /broadcast takes their case there.
+				if list, err = publicCases(tx, stale); err != nil {
+					return nil, err
+				}
+				if len(list) == 0 {
+					continue
+				}
 			}
-			text = r.staleText(stale, lang, spec.StaleAfter, now, p)
+			text = r.staleText(list, lang, spec.StaleAfter, now, team)
 		case digestPublic:
 			text = r.publicText(st, lang)
 		default:
 			text = r.summaryText(st, lang)
 		}
 		out = append(out, platform.OutMessage{Chat: ch.Ref, Text: text})
+	}
+	return out, nil
+}
+
+// publicCases keeps the cases that were not asked in a private chat.
+func publicCases(tx *store.Tx, cases []*store.Case) ([]*store.Case, error) {
+	var out []*store.Case
+	for _, c := range cases {
+		ch, err := tx.Chat(c.SourceChat)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("read chat of case %d: %w", c.ID, err)
+		}
+		if ch != nil && ch.Role == store.RolePrivate {
+			continue
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }
@@ -358,14 +382,23 @@ func staleUrgent(tx *store.Tx, before time.Time) ([]*store.Case, error) {
 	return out, nil
 }
 
-func (r *Reports) staleText(cases []*store.Case, lang string, after time.Duration, now time.Time, p cards.Privacy) string {
+// staleText lists stale cases: with personal data for a coordination
+// chat (team), else as public lines — any other chat may hold strangers.
+func (r *Reports) staleText(cases []*store.Case, lang string, after time.Duration, now time.Time, team bool) string {
 	lines := []string{i18n.T(lang, "⏰ %d urgent cases with no update for over %s:", len(cases), fmtDuration(lang, after))}
 	for _, c := range cases {
 		holder := i18n.T(lang, "nobody")
-		if len(c.Assignees) > 0 {
+		switch {
+		case len(c.Assignees) > 0 && team:
 			holder = strings.Join(r.cards.People(c.Assignees), ", ")
+		case len(c.Assignees) > 0:
+			holder = i18n.T(lang, "a volunteer") // their ids are not for strangers
 		}
-		lines = append(lines, "  "+cards.Line(c, lang, p))
+		line := cards.PublicLine(c, lang)
+		if team {
+			line = cards.Line(c, lang, cards.Unmasked)
+		}
+		lines = append(lines, "  "+line)
 		lines = append(lines, "    "+i18n.T(lang, "held by %s · no update for %s", holder, fmtDuration(lang, now.Sub(c.Updated))))
 	}
 	lines = append(lines, i18n.T(lang, "Claim with /claim N, or add news with /note N text."))

@@ -69,7 +69,7 @@ func (r *Reports) exportCases(tx *store.Tx, dir string) (path string, rows int, 
 	if err = tmp.Close(); err != nil {
 		return "", 0, fmt.Errorf("write export file: %w", err)
 	}
-	path, err = freeName(dir, "lifeline-cases-"+r.env.Now().In(r.env.Loc).Format("20060102-150405"), ".csv")
+	path, err = freeName(dir, exportPrefix+r.env.Now().In(r.env.Loc).Format(exportStamp), ".csv")
 	if err != nil {
 		return "", 0, err
 	}
@@ -158,4 +158,57 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// exportPrefix and exportStamp name export files; the stamp is the
+// engine's clock at export, in its time zone.
+const (
+	exportPrefix = "lifeline-cases-"
+	exportStamp  = "20060102-150405"
+)
+
+// PurgeExports deletes the export files written before cutoff (by the
+// time in their name, which is the engine's clock). Exports hold every case's personal data,
+// so they follow the retention period like the database. It returns how
+// many files it deleted.
+func (r *Reports) PurgeExports(cutoff time.Time) (int, error) {
+	dir := r.opts.ExportDir
+	if dir == "" {
+		return 0, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("list exports: %w", err)
+	}
+	n := 0
+	var errs []error
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !exportDue(name, cutoff, r.env.Loc) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("delete old export: %w", err))
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
+}
+
+// exportDue says whether an export file was written before cutoff. Files
+// that are not exports are never touched.
+func exportDue(name string, cutoff time.Time, loc *time.Location) bool {
+	if !strings.HasPrefix(name, exportPrefix) || !strings.HasSuffix(name, ".csv") {
+		return false
+	}
+	stamp := strings.TrimSuffix(strings.TrimPrefix(name, exportPrefix), ".csv")
+	if len(stamp) > len(exportStamp) {
+		stamp = stamp[:len(exportStamp)] // "-2" for a second export in the same second
+	}
+	t, err := time.ParseInLocation(exportStamp, stamp, loc)
+	return err == nil && t.Before(cutoff)
 }

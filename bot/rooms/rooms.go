@@ -148,6 +148,11 @@ func (r *Rooms) Open(ctx context.Context, c *store.Case, coord, lang string) Ope
 	if err != nil {
 		r.env.Log.Warn("open room failed, using the coordination chat", "case", c.ID, "platform", name, "err", err)
 		res.Fallback, res.Why = true, err.Error()
+		if errors.Is(err, platform.ErrHistoryVisible) {
+			// Coordinators must know the room fell back for the asker's
+			// safety, and what an admin can change.
+			res.Why = i18n.T(lang, "every free pool group shows its history to new members, so the next asker could read earlier cases; an admin should set chat history for new members to hidden in each pool group")
+		}
 		return res
 	}
 	if room.Chat == "" {

@@ -180,6 +180,7 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 			tio.httpReady(ln.Addr())
 		}
 	}
+	printAdminCodes(ctx, engine, tio.errOut, log)
 
 	deliverCtx, stopDelivery := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopDelivery()
@@ -194,7 +195,7 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 			log.Warn("backup socket unavailable; stop the bot to back up", "err", err)
 		}
 	})
-	wg.Go(func() { runMaintenance(intakeCtx, cfg, st, log, notifier) })
+	wg.Go(func() { runMaintenance(intakeCtx, cfg, st, engine, log, notifier) })
 	wg.Go(func() {
 		ops.Watch(intakeCtx, checks, watchEvery, checkTimeout, func(rep ops.Report) {
 			if rep.Ready() {
@@ -317,4 +318,20 @@ func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log 
 		o.Workflow.Digests = append(o.Workflow.Digests, bot.DigestSpec{Name: d.Name, Schedule: d.Schedule, Kind: d.Kind, To: d.To, StaleAfter: d.StaleAfter.D()})
 	}
 	return o
+}
+
+// printAdminCodes shows the operator, on the terminal, the one-time code
+// for each platform that has no admin yet (WeChat ids can't be known in
+// advance, so this is how a WeChat team names its first admin). The
+// engine logs them too; they never go into a chat.
+func printAdminCodes(ctx context.Context, engine *bot.Engine, w io.Writer, log *slog.Logger) {
+	codes, err := engine.AdminCodes(ctx)
+	if err != nil {
+		log.Error("admin claim codes", "err", err)
+		return
+	}
+	for _, c := range codes {
+		fmt.Fprintf(w, "\n  No admin on %s yet. To become its admin, send the bot this in a private chat\n"+
+			"  (once; valid until %s):\n\n      /admin %s\n\n", c.Platform, c.Expires.Format("2006-01-02 15:04 MST"), c.Code)
+	}
 }

@@ -13,26 +13,24 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"github.com/lifeline-aid/lifeline/bot"
 	"github.com/lifeline-aid/lifeline/bot/notify"
 	"github.com/lifeline-aid/lifeline/cmd/lifeline/config"
 	"github.com/lifeline-aid/lifeline/store"
 )
 
-// runMaintenance purges expired personal data daily and takes scheduled
-// backups, until ctx ends. A job that panics is logged with its stack and
-// reported; the next run still happens.
-func runMaintenance(ctx context.Context, cfg *config.Config, st *store.Store, log *slog.Logger, notifier *notify.Notifier) {
+// runMaintenance runs the engine's retention purge (checked hourly; it
+// runs once a day by the engine's clock) and takes scheduled backups, until
+// ctx ends. A job that panics is logged with its stack and reported; the
+// next run still happens.
+func runMaintenance(ctx context.Context, cfg *config.Config, st *store.Store, engine *bot.Engine, log *slog.Logger, notifier *notify.Notifier) {
 	c := cron.New(cron.WithLocation(cfg.Location), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
-	retention := time.Duration(cfg.Privacy.RetentionDays) * 24 * time.Hour
 	purge := guarded("retention purge", log, notifier, func() error {
-		n, err := st.Purge(ctx, time.Now(), retention)
-		if n > 0 {
-			log.Info("personal data purged from finished cases", "cases", n, "retention_days", cfg.Privacy.RetentionDays)
-		}
+		_, _, err := engine.RunDuePurge(ctx)
 		return err
 	})
 	purge()
-	_, _ = c.AddFunc("17 4 * * *", purge) // a quiet hour
+	_, _ = c.AddFunc("@hourly", purge)
 	if cfg.Backup.Schedule != "" {
 		dir := cfg.DataPath(cfg.Backup.Dir)
 		_, _ = c.AddFunc(cfg.Backup.Schedule, guarded("scheduled backup", log, notifier, func() error {

@@ -42,13 +42,15 @@ http: {listen: "127.0.0.1:0"}
 		t.Errorf("before: %d\n%s", code, body)
 	}
 
+	want := fmt.Sprintf("FAIL  coordination: unreachable: telegram:%d", tgCoordination)
 	srv.Fail(telegramtest.Failure{Chat: tgCoordination, Code: 403, Description: "Forbidden: bot was kicked from the supergroup chat"})
 	srv.Push(groupMessage(1, tgIntake, 555, "Grandma collapsed and is unconscious, not breathing, 3 Elm Road"))
 	body := waitFor(t, func() (string, bool) {
 		code, body := httpGet(t, readyz)
-		return body, code == http.StatusServiceUnavailable
+		// Other checks may fail first (the platform still starting): wait
+		// for the coordination chat's own line.
+		return body, code == http.StatusServiceUnavailable && strings.Contains(body, want)
 	})
-	want := fmt.Sprintf("FAIL  coordination: unreachable: telegram:%d", tgCoordination)
 	if !strings.Contains(body, want) {
 		t.Errorf("/readyz:\n%s\nwant a line %q", body, want)
 	}

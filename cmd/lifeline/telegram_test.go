@@ -117,3 +117,81 @@ func waitFor[T any](t *testing.T, f func() (T, bool)) T {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// On Telegram, through the real adapter: the engine publishes the menus
+// (askers' commands in private chats, none in groups, the volunteers' in
+// the coordination chat), and an admin names people by @username or by
+// replying to them — never by a display name a stranger can copy.
+func TestTelegramMenusAndNamingPeople(t *testing.T) {
+	srv := telegramtest.NewServer(t)
+	yaml := fmt.Sprintf(`
+data_dir: %s
+language: en
+admins: ["telegram:1"]
+platforms:
+  console: {enabled: false}
+  telegram: {enabled: true, token: %q, api_url: %q, rooms: none}
+groups:
+  - {chat: "telegram:%d", role: intake, name: Mutual aid 1}
+  - {chat: "telegram:%d", role: coordination, name: Volunteers}
+`, t.TempDir(), srv.Token, srv.URL, tgIntake, tgCoordination)
+	cfg, err := config.Parse([]byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
+	names := func(cmds []models.BotCommand) string {
+		var out []string
+		for _, c := range cmds {
+			out = append(out, c.Command)
+		}
+		return " " + strings.Join(out, " ") + " "
+	}
+	waitFor(t, func() (bool, bool) {
+		return true, strings.Contains(names(srv.Menu("chat", tgCoordination, "")), " claim ")
+	})
+	if got := names(srv.Menu("all_private_chats", 0, "")); !strings.Contains(got, " status ") || strings.Contains(got, " claim ") {
+		t.Errorf("private menu:%s", got)
+	}
+	if got := srv.Menu("all_group_chats", 0, ""); len(got) != 0 {
+		t.Errorf("groups get a menu: %v", got)
+	}
+	if got := srv.Menu("chat", tgIntake, ""); len(got) != 0 {
+		t.Errorf("the intake group gets a menu: %v", got)
+	}
+
+	msg := func(id int, chat, from int64, first, username, text string, replyTo int) models.Update {
+		u := groupMessage(id, chat, from, text)
+		u.Message.From.FirstName, u.Message.From.Username = first, username
+		if replyTo != 0 {
+			u.Message.ReplyToMessage = &models.Message{ID: replyTo, Chat: u.Message.Chat}
+		}
+		return u
+	}
+	reply := func(want string) {
+		t.Helper()
+		waitFor(t, func() (telegramtest.Sent, bool) {
+			for _, s := range srv.SentTo(tgCoordination) {
+				if strings.Contains(s.Text, want) {
+					return s, true
+				}
+			}
+			return telegramtest.Sent{}, false
+		})
+	}
+	srv.Push(msg(1, tgCoordination, 777, "Alice", "alice_w", "/volunteer medical", 0))
+	reply("registered as a volunteer")
+	srv.Push(msg(2, tgIntake, 666, "Alice", "", "hello everyone", 0))
+	srv.Push(msg(3, tgCoordination, 1, "Admin", "", "/grant Alice coordinator", 0))
+	reply(`"Alice" could be 2 people`)
+	srv.Push(msg(4, tgCoordination, 1, "Admin", "", "/grant @alice_w coordinator", 0))
+	reply("Alice (telegram:777) is now coordinator")
+	srv.Push(msg(5, tgCoordination, 777, "Alice", "alice_w", "I'll take the night shift", 0))
+	srv.Push(msg(6, tgCoordination, 1, "Admin", "", "/revoke coordinator", 5))
+	reply("Alice (telegram:777) is no longer coordinator")
+	for _, s := range srv.SentTo(tgCoordination) {
+		if strings.Contains(s.Text, "telegram:666 is now") || strings.Contains(s.Text, "(telegram:666) is now") {
+			t.Errorf("the stranger got a role: %q", s.Text)
+		}
+	}
+}
