@@ -105,6 +105,8 @@ type Options struct {
 	Outbox   OutboxOptions
 	Workflow WorkflowOptions
 	Media    MediaOptions
+	// Observer counts what the engine does (the metrics); nil counts nothing.
+	Observer env.Observer
 }
 
 // MediaOptions configure what the engine does with voice notes, photos
@@ -145,7 +147,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		wf.StaleAfter = 2 * time.Hour
 	}
 	ev := env.New(env.Config{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Location: opts.Location,
-		Language: opts.Language, Admins: opts.Admins})
+		Language: opts.Language, Admins: opts.Admins, Observer: opts.Observer})
 	rd := cards.Renderer{Names: ev, Loc: ev.Loc}
 	e := &Engine{env: ev, retentionDays: wf.RetentionDays}
 	e.media = newMedia(ev, opts.Media)

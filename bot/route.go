@@ -30,6 +30,7 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 	}
 	switch m.Kind {
 	case KindJoined, KindLeft, KindMigrated:
+		e.env.Observe().Message(m.Platform(), "membership")
 		return e.handleMembership(ctx, m)
 	}
 	if m.Callback != nil {
@@ -44,16 +45,21 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 	}
 	e.commands.Remember(m)
 	var handleErr error
+	obs := e.env.Observe()
 	switch {
 	case commands.IsCommand(m.Text):
+		obs.Message(m.Platform(), "command")
 		handleErr = e.commands.Handle(ctx, m, chat)
 	case chat.Role == store.RoleIntake:
-		handleErr = e.intake.Handle(ctx, m, chat)
+		handleErr = e.intake.Handle(ctx, m, chat) // counts what triage made of it
 	case chat.Role == store.RoleRoom || (m.Thread != "" && chat.Role == store.RoleCoordination):
+		obs.Message(m.Platform(), "other")
 		handleErr = e.rooms.HandleMessage(ctx, m, chat)
 	case m.Private:
+		obs.Message(m.Platform(), "private")
 		handleErr = e.asker.Handle(ctx, m, chat)
 	default:
+		obs.Message(m.Platform(), "other")
 		// Chatter in coordination or broadcast chats is not ours to act on,
 		// but recording it keeps redelivery harmless.
 		handleErr = e.env.MarkSeen(ctx, m)

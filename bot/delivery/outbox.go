@@ -388,6 +388,11 @@ func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKe
 		}); err != nil {
 			log.Error("record delivery", "err", err)
 		}
+		for _, mem := range d.members {
+			if mem.Kind == KindAlert { // a fold carries several alerts
+				o.env.Observe().AlertSent()
+			}
+		}
 		return 0
 	case errors.As(err, &ra):
 		after := max(ra.After, time.Second)

@@ -30,6 +30,9 @@ type Config struct {
 	Location *time.Location
 	Language string
 	Admins   []string
+	// Observer counts messages, requests, alerts and triage time (metrics);
+	// nil counts nothing.
+	Observer Observer
 }
 
 // Env is the engine's shared plumbing. It is safe for concurrent use.
@@ -48,6 +51,7 @@ type Env struct {
 	names     map[string]string // chat or person ref → display name
 	locks     keyedMutex
 	wake      chan struct{}
+	observer  Observer
 }
 
 // New builds an Env, filling in defaults: a discarding logger, time.Now,
@@ -63,6 +67,10 @@ func New(c Config) *Env {
 		platforms: map[string]platform.Platform{},
 		names:     map[string]string{},
 		wake:      make(chan struct{}, 1),
+		observer:  c.Observer,
+	}
+	if e.observer == nil {
+		e.observer = nopObserver{}
 	}
 	if e.Log == nil {
 		e.Log = slog.New(slog.DiscardHandler)

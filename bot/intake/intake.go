@@ -9,6 +9,7 @@ package intake
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/lifeline-aid/lifeline/bot/cards"
 	"github.com/lifeline-aid/lifeline/bot/delivery"
@@ -52,7 +53,7 @@ func (in *Intake) Handle(ctx context.Context, m platform.Message, chat *store.Ch
 	if media.Has(m) && !m.Edited {
 		return in.handleMedia(ctx, m, chat)
 	}
-	a := in.triage.Assess(m.Text)
+	a := in.assess(m)
 	if m.Edited {
 		return in.handleEdit(ctx, m, a)
 	}
@@ -66,6 +67,24 @@ func (in *Intake) Handle(ctx context.Context, m platform.Message, chat *store.Ch
 	in.rooms.MaybeAuto(ctx, c)
 	in.directory.AutoReply(ctx, m, chat, c)
 	return nil
+}
+
+// assess triages a group message, timing it and counting what it was for
+// the operator's metrics.
+func (in *Intake) assess(m platform.Message) triage.Assessment {
+	start := time.Now() // wall time: the engine's clock may be a test's
+	a := in.triage.Assess(m.Text)
+	obs := in.env.Observe()
+	obs.Triage(time.Since(start))
+	kind := "chatter"
+	switch {
+	case m.Edited:
+		kind = "edit"
+	case a.IsRequest:
+		kind = "request"
+	}
+	obs.Message(m.Platform(), kind)
+	return a
 }
 
 // Ingest records a request message as a new case or merges it into an
@@ -139,6 +158,7 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 	if res.Duplicate {
 		return nil, nil
 	}
+	in.env.Observe().Request(res.Case.Urgency.String())
 	in.env.Log.Info("request recorded", "case", res.Case.ID, "merged", res.Merged, "urgency", res.Case.Urgency.String(),
 		"category", string(res.Case.Category), "alerts", res.Enqueued)
 	return res.Case, nil

@@ -157,14 +157,15 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 }
 
 // Message counts one incoming message on platform.
-func (m *Metrics) Message(platform string, kind Kind) {
+func (m *Metrics) Message(platform, kind string) {
 	if m == nil {
 		return
 	}
-	if !slices.Contains(Kinds, kind) {
-		kind = KindOther
+	k := Kind(kind)
+	if !slices.Contains(Kinds, k) {
+		k = KindOther
 	}
-	m.messages.WithLabelValues(platform, string(kind)).Inc()
+	m.messages.WithLabelValues(platform, string(k)).Inc()
 }
 
 // Request counts one recognised help request of the given urgency

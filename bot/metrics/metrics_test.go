@@ -62,10 +62,10 @@ func TestExpositionAfterAPlea(t *testing.T) {
 		},
 	}}
 	m, reg := newTest(t, st)
-	m.Message("telegram", KindRequest)
-	m.Message("telegram", KindChatter)
-	m.Message("telegram", KindChatter)
-	m.Message("wechat", Kind("sticker"))
+	m.Message("telegram", string(KindRequest))
+	m.Message("telegram", string(KindChatter))
+	m.Message("telegram", string(KindChatter))
+	m.Message("wechat", "sticker")
 	m.Request("critical")
 	m.Request("apocalyptic")
 	m.AlertSent()
@@ -113,7 +113,7 @@ func TestEveryDocumentedNameIsExposed(t *testing.T) {
 
 func TestNilMetricsDoNothing(t *testing.T) {
 	var m *Metrics
-	m.Message("telegram", KindRequest)
+	m.Message("telegram", string(KindRequest))
 	m.Request("high")
 	m.AlertSent()
 	m.Triage(time.Second)
@@ -123,7 +123,7 @@ func TestNilMetricsDoNothing(t *testing.T) {
 func TestLabelsStayBounded(t *testing.T) {
 	m, reg := newTest(t, nil)
 	for i := range 50 {
-		m.Message("telegram", Kind(strings.Repeat("x", i)))
+		m.Message("telegram", strings.Repeat("x", i))
 		m.Request(strings.Repeat("y", i))
 	}
 	if n, _ := testutil.GatherAndCount(reg, "lifeline_messages_total"); n != 2*len(Kinds) {

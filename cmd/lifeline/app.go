@@ -116,8 +116,20 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 		return fmt.Errorf("triage: %w", err)
 	}
 	tri.SetPhoneRegion(cfg.Region())
+	// The metrics come before the engine, which counts into them; the
+	// probe they read learns the platforms once the adapters exist.
+	probe := &ops.Probe{Store: st}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if mtr, err = metrics.New(reg, metrics.Options{
+		State: probe, Platforms: cfg.EnabledPlatforms(),
+		Version: build.Version, Commit: build.Commit, GoVersion: build.Go,
+	}); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
 	eopts := engineOptions(cfg, st, tri, log)
 	eopts.Media = mediaOptions(ctx, cfg, log)
+	eopts.Observer = mtr
 	engine, err := bot.New(ctx, eopts)
 	if err != nil {
 		return err
@@ -140,20 +152,11 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 	for _, a := range more {
 		adapters = append(adapters, &running{adapter: a})
 	}
-	probe := &ops.Probe{Store: st}
 	var names []string
 	for _, a := range adapters {
 		engine.AddPlatform(a.adapter)
 		names = append(names, a.Name())
 		probe.Platforms = append(probe.Platforms, ops.Platform{Name: a.Name(), Status: a.status})
-	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	if mtr, err = metrics.New(reg, metrics.Options{
-		State: probe, Platforms: names,
-		Version: build.Version, Commit: build.Commit, GoVersion: build.Go,
-	}); err != nil {
-		return fmt.Errorf("metrics: %w", err)
 	}
 	checks := probe.Checks()
 

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -145,6 +146,22 @@ func TestBinaryServesHealthReadinessAndMetrics(t *testing.T) {
 			t.Errorf("/metrics lacks %s", want)
 		}
 	}
+	// Counted, not only declared: the plea above was triaged, recorded as a
+	// critical request and alerted. The alert may still be on its way.
+	metrics = waitFor(t, func() (string, bool) {
+		_, body := httpGet(t, base+"/metrics")
+		return body, metricValue(body, "lifeline_alerts_sent_total") >= 1
+	})
+	for _, series := range []string{
+		`lifeline_messages_total{kind="request",platform="console"}`,
+		`lifeline_requests_total{urgency="critical"}`,
+		"lifeline_alerts_sent_total",
+		"lifeline_triage_seconds_count",
+	} {
+		if v := metricValue(metrics, series); v < 1 {
+			t.Errorf("%s = %v after a critical plea, want ≥ 1", series, v)
+		}
+	}
 	if code, out, stderr := runCLI(t, nil, "health", "-url", base+"/readyz"); code != 0 {
 		t.Errorf("lifeline health while ready: exit %d\n%s%s", code, out, stderr)
 	}
@@ -193,4 +210,21 @@ func TestHTTPPortInUseFailsTheStart(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "http.listen "+ln.Addr().String()) || !strings.Contains(stderr, "address already in use") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
 	}
+}
+
+// metricValue reads one series' value from a Prometheus text exposition;
+// -1 when the series is absent.
+func metricValue(exposition, series string) float64 {
+	for _, line := range strings.Split(exposition, "\n") {
+		rest, ok := strings.CutPrefix(line, series+" ")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+		if err != nil {
+			return -1
+		}
+		return v
+	}
+	return -1
 }

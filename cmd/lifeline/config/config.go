@@ -696,3 +696,19 @@ func checkRef(ref string, chat bool) error {
 	}
 	return nil
 }
+
+// EnabledPlatforms names the platforms this configuration turns on, as the
+// adapters name themselves (the prefix of their chat refs).
+func (c *Config) EnabledPlatforms() []string {
+	var names []string
+	if c.Platforms.Console.Enabled {
+		names = append(names, "console")
+	}
+	if c.Platforms.Telegram.Enabled {
+		names = append(names, "telegram")
+	}
+	if c.Platforms.WeChat.Enabled {
+		names = append(names, "wechat")
+	}
+	return names
+}
