@@ -129,8 +129,9 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 			At:    m.Time,
 			Case:  proposal,
 			Merge: true,
-			// Never into someone else's private case (see privateGuard).
-			Decide: privateGuard(tx, nil),
+			// The merge rule (merge.go), never into someone else's
+			// private case (see privateGuard).
+			Decide: privateGuard(tx, Judge{}.Decide),
 			Alerts: func(c *store.Case, merged bool) []store.OutboxItem {
 				if c.Urgency < in.alertAt {
 					return nil
