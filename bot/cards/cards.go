@@ -69,6 +69,9 @@ func (r Renderer) Card(c *store.Case, lang string, p Privacy) string {
 	if c.Text != "" || len(c.Media) == 0 {
 		b.WriteString(i18n.T(lang, "Request: %s", Quote(c.Text, p)) + "\n")
 	}
+	if line := r.LatestLine(c, lang, p); line != "" {
+		b.WriteString(line + "\n")
+	}
 	for _, line := range r.MediaLines(c, lang, p) {
 		b.WriteString(line + "\n")
 	}
@@ -86,6 +89,9 @@ func (r Renderer) Card(c *store.Case, lang string, p Privacy) string {
 		src += " · " + i18n.T(lang, "reposted %d times", n-1)
 	}
 	b.WriteString(i18n.T(lang, "From: %s", src) + "\n")
+	if line := LinksLine(c, lang); line != "" {
+		b.WriteString(line + "\n")
+	}
 	if c.Status != store.StatusNew && c.Status != "" {
 		st := i18n.Status(lang, c.Status)
 		if c.CloseReason != "" {

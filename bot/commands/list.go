@@ -30,7 +30,7 @@ func (c *Commands) commandList() []*command {
 		{name: "status", usage: "/status N <new|verifying|verified|in_progress|resolved> [note]", rule: anyone("status"), run: cmdStatus},
 		{name: "cancel", usage: "/cancel [N]", rule: actions.WithdrawRule, run: cmdCancel},
 		{name: "cases", usage: "/cases [critical|high|normal] [status] [category] [district] [mine] [stale]", rule: volunteers("cases"), run: cmdCases},
-		{name: "case", usage: "/case N", rule: volunteers("case"), run: cmdCase},
+		{name: "case", usage: "/case N [page P]", rule: volunteers("case"), run: cmdCase},
 		{name: "claim", usage: "/claim N", rule: actions.ClaimRule, run: cmdClaim},
 		{name: "assign", usage: "/assign N @person [anyway] (or reply to their message with /assign N)", rule: actions.AssignRule, minArgs: 1, run: cmdAssign},
 		{name: "verify", usage: "/verify N [note]", rule: actions.VerifyRule, run: cmdVerify},

@@ -141,10 +141,23 @@ func conflicts(a, b *store.Case) []string {
 	if disjoint(a.Assessment.Vulnerable, b.Assessment.Vulnerable) {
 		out = append(out, "different people")
 	}
-	if needOf(a) != "" && needOf(b) != "" && needOf(a) != needOf(b) {
+	// A need that changed for the same named person or household is the
+	// plea getting worse ("降压药快吃完了" → "昏迷不醒"), not another plea.
+	if needOf(a) != "" && needOf(b) != "" && needOf(a) != needOf(b) && !samePeople(ia, ib) {
 		out = append(out, "different need")
 	}
 	return out
+}
+
+// samePeople says whether both texts name the same person or household:
+// a shared named person, relative, room or building.
+func samePeople(a, b [nIDKinds][]string) bool {
+	for _, k := range []int{idNamed, idRelative, idRoom, idBuilding} {
+		if len(a[k]) > 0 && !disjoint(a[k], b[k]) && len(b[k]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func needOf(c *store.Case) triage.Category {

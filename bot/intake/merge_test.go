@@ -63,6 +63,8 @@ func TestJudge(t *testing.T) {
 			plea("b", "RT @helper: Please help!! My mum is out of insulin for 3 days, Room 302, 3 Elm Road 🙏"), store.Merge, "", ""},
 		{"English, another room", plea("a", "Please help, my mum is out of insulin for 3 days and the pharmacy is closed, we cannot leave the building, Room 302, 3 Elm Road"),
 			plea("b", "Please help, my mum is out of insulin for 3 days and the pharmacy is closed, we cannot leave the building, Room 508, 3 Elm Road"), store.Link, ReasonSimilar, "different room"},
+		{"the same grandmother, worse, reposted by a neighbour", plea("a", "5号楼张奶奶降压药快吃完了，浦东川沙新镇路100弄，电话13812345678"),
+			plea("b", "5号楼张奶奶降压药快吃完了，刚才突然昏迷不醒了！浦东川沙新镇路100弄，电话13812345678"), store.Merge, "", ""},
 		{"unrelated pleas", plea("a", grandma), plea("b", "求助：小区封控，需要有人帮忙买菜，家里缺米缺油，住在闵行区七宝镇"), store.None, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
