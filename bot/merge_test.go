@@ -96,3 +96,34 @@ func TestRepostThatRaisesUrgencyShowsItsWords(t *testing.T) {
 	}
 	mustContain(t, out, "urgency raised to 🔴 CRITICAL by a repost: 5号楼张奶奶降压药快吃完了，刚才突然昏迷不醒了")
 }
+
+func TestSecondClaimTellsBothWhoHoldsIt(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.say("[intake] 王阿姨: 我妈妈透析两周没做了，浦东川沙，电话13812345678"), "case #1")
+	h.say("[volunteers] li: /volunteer medical")
+	h.say("[volunteers] wang: /volunteer")
+	h.say("[@li] li: hello") // li can be told privately
+	mustContain(t, h.say("[volunteers] li: /claim 1"), "Case #1 is yours")
+	out := h.say("[volunteers] wang: /claim 1")
+	mustContain(t, out, "[volunteers] lifeline: Case #1 is already held by @li. To work on it with them, send /claim 1 also.",
+		"[@li] lifeline: wang also tried to claim case #1")
+	mustContain(t, h.say("[volunteers] wang: /claim 1 also"), "You hold case #1 with @li now")
+	mustContain(t, h.say("[volunteers] admin: /case 1"), "Held by: @li, @wang", "/claim 1 also")
+}
+
+func TestAssignRefusesNonVolunteersUnlessForced(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.say("[intake] 王阿姨: 我妈妈透析两周没做了，浦东川沙，电话13812345678"), "case #1")
+	h.say("[volunteers] zhao: 我来看看")
+	h.say("[@zhao] zhao: hi")
+	mustContain(t, h.say("[volunteers] admin: /assign 1 console:zhao"), "is not a registered volunteer", "anyway")
+	out := h.say("[volunteers] admin: /assign 1 console:zhao force")
+	mustContain(t, out, "assigned to", "[@zhao] lifeline:")
+}
+
+func TestUrgencyOverrideShowsOnTheCard(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.say("[intake] 王阿姨: 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678"), "case #1")
+	h.say("[volunteers] admin: /urgency 1 high 家属说已经醒了")
+	mustContain(t, h.say("[volunteers] admin: /case 1"), "→ critical", "Coordinator set: critical → high, reason: 家属说已经醒了")
+}

@@ -23,9 +23,16 @@ func cmdClaim(cl *call) error {
 	if err != nil {
 		return err
 	}
-	c, err := cl.c.actions.Claim(cl.tx, cl.actor, id)
+	claim := cl.c.actions.Claim
+	if n := len(cl.args); n > 0 && isAlso(cl.args[n-1]) {
+		claim = cl.c.actions.ClaimAlso
+	}
+	c, err := claim(cl.tx, cl.actor, id)
 	if err != nil {
 		return err
+	}
+	if len(c.Assignees) > 1 {
+		return cl.reply(i18n.T(cl.lang, "✓ You hold case #%d with %s now, %s.", c.ID, strings.Join(cl.c.cards.People(c.Assignees[:len(c.Assignees)-1]), ", "), cl.actor.Display()))
 	}
 	return cl.reply(i18n.T(cl.lang, "✓ Case #%d is yours, %s. Call the asker, then /verify %d.", c.ID, cl.actor.Display(), c.ID))
 }
@@ -40,7 +47,7 @@ func cmdAssign(cl *call) error {
 		words = words[1:]
 	}
 	assign := cl.c.actions.Assign
-	if n := len(words); n > 0 && strings.EqualFold(words[n-1], "anyway") {
+	if n := len(words); n > 0 && (strings.EqualFold(words[n-1], "anyway") || strings.EqualFold(words[n-1], "force")) {
 		assign, words = cl.c.actions.AssignAnyway, words[:n-1]
 	}
 	who, err := cl.named(words)
@@ -421,4 +428,14 @@ func (cl *call) sourcesText(c *store.Case, page int, p cards.Privacy) (string, e
 		lines = append(lines, i18n.T(cl.lang, "More: /case %d page %d", c.ID, page+1))
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// isAlso says whether a word asks to join the holders of a case
+// ("/claim 5 also").
+func isAlso(w string) bool {
+	switch strings.ToLower(w) {
+	case "also", "too", "join", "也", "一起", "加入":
+		return true
+	}
+	return false
 }

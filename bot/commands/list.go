@@ -31,7 +31,7 @@ func (c *Commands) commandList() []*command {
 		{name: "cancel", usage: "/cancel [N]", rule: actions.WithdrawRule, run: cmdCancel},
 		{name: "cases", usage: "/cases [critical|high|normal] [status] [category] [district] [mine] [stale]", rule: volunteers("cases"), run: cmdCases},
 		{name: "case", usage: "/case N [page P]", rule: volunteers("case"), run: cmdCase},
-		{name: "claim", usage: "/claim N", rule: actions.ClaimRule, run: cmdClaim},
+		{name: "claim", usage: "/claim N [also]", rule: actions.ClaimRule, run: cmdClaim},
 		{name: "assign", usage: "/assign N @person [anyway] (or reply to their message with /assign N)", rule: actions.AssignRule, minArgs: 1, run: cmdAssign},
 		{name: "verify", usage: "/verify N [note]", rule: actions.VerifyRule, run: cmdVerify},
 		{name: "note", usage: "/note N text", rule: actions.NoteRule, minArgs: 1, run: cmdNote},
