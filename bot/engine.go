@@ -125,6 +125,7 @@ type Engine struct {
 	reports   *reports.Reports
 	directory *directory.Directory
 	media     *media.Service
+	triage    *triage.Engine // for imports and scans, outside intake
 	// retentionDays is how long personal data of finished cases is kept.
 	retentionDays int
 }
@@ -149,7 +150,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	ev := env.New(env.Config{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Location: opts.Location,
 		Language: opts.Language, Admins: opts.Admins, Observer: opts.Observer})
 	rd := cards.Renderer{Names: ev, Loc: ev.Loc}
-	e := &Engine{env: ev, retentionDays: wf.RetentionDays}
+	e := &Engine{env: ev, retentionDays: wf.RetentionDays, triage: opts.Triage}
 	e.media = newMedia(ev, opts.Media)
 	opts.Outbox.Prepare = e.media.Prepare
 	e.outbox = delivery.New(ev, opts.Outbox)
