@@ -246,6 +246,12 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer close(mediaDone)
 		e.media.Run(ctx)
 	}()
+	dirDone := make(chan struct{})
+	go func() {
+		defer close(dirDone)
+		e.directory.Watch(ctx, directoryPoll)
+	}()
+	defer func() { <-dirDone }()
 	defer func() { <-mediaDone }()
 	menusDone := make(chan struct{})
 	go func() {
@@ -259,6 +265,13 @@ func (e *Engine) Run(ctx context.Context) error {
 	<-menusDone
 	return errors.Join(err, <-errc)
 }
+
+// directoryPoll is how often the directory file is checked for edits.
+const directoryPoll = 10 * time.Second
+
+// ReloadDirectory loads the directory file again if it changed since the
+// last load; Run does this every 10 seconds.
+func (e *Engine) ReloadDirectory(ctx context.Context) (bool, error) { return e.directory.Reload(ctx) }
 
 // Drain delivers everything pending in the outbox, as fast as the rate
 // limits allow, and returns when it is empty or ctx is done.
