@@ -23,3 +23,6 @@ func (e *Engine) Export(ctx context.Context, format ExportFormat, lang string, w
 func (e *Engine) ExportName(format ExportFormat) string {
 	return reports.FileName(format, e.env.Now().In(e.env.Loc))
 }
+
+// Downloads is the board's download source (XLSX and CSV of every case).
+func (e *Engine) Downloads() reports.Downloads { return reports.Downloads{R: e.reports} }

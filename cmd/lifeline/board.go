@@ -13,10 +13,6 @@ import (
 	"github.com/lifeline-aid/lifeline/store"
 )
 
-// boardExporter is the board's download source; nil until reports export
-// is wired (the links stay hidden).
-var boardExporter board.Exporter
-
 // mountBoard serves the board on the HTTP listener when board.enabled:
 // its live updates come from the store's commit hook, its actions go
 // through the engine's action layer, and /board sends its sign-in links.
@@ -34,7 +30,7 @@ func mountBoard(cfg *config.Config, st *store.Store, engine *bot.Engine, h *ops.
 	b, err := board.New(engine.Env(), engine.Actions(), engine.Wake, changes, board.Options{
 		PublicURL:  public,
 		StaleAfter: cfg.Workflow.StaleAfter.D(),
-		Exporter:   boardExporter,
+		Exporter:   engine.Downloads(),
 	})
 	if err != nil {
 		return fmt.Errorf("board: %w", err)
