@@ -337,7 +337,7 @@ func TestSecurityHeaders(t *testing.T) {
 	for k, want := range map[string]string{
 		"Content-Security-Policy": "script-src 'self'",
 		"X-Frame-Options":         "DENY",
-		"Referrer-Policy":         "no-referrer",
+		"Referrer-Policy":         "same-origin",
 		"X-Content-Type-Options":  "nosniff",
 	} {
 		if got := resp.Header.Get(k); !strings.Contains(got, want) {

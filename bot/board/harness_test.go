@@ -106,6 +106,7 @@ func newHarness(t *testing.T, opts ...func(*board.Options)) *harness {
 	h.srv.Config.Handler = h.b
 	h.srv.Start()
 	t.Cleanup(h.srv.Close)
+	t.Cleanup(h.b.Close) // first: open event streams end, then the server
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Log(h.logs.String())
