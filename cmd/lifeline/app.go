@@ -307,6 +307,8 @@ func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log 
 		RoomAt:   roomAt,
 		Admins:   cfg.Admins,
 		Outbox:   bot.OutboxOptions{MaxAttempts: cfg.Outbox.MaxAttempts},
+		Throttle: bot.ThrottleOptions{Disabled: !cfg.Throttle.Enabled, SenderPerMinute: cfg.Throttle.Sender,
+			ChatPerMinute: cfg.Throttle.Chat, NoticeEvery: cfg.Throttle.NoticeEvery.D()},
 		Workflow: bot.WorkflowOptions{
 			StaleAfter:         cfg.Workflow.StaleAfter.D(),
 			BroadcastResolved:  cfg.Workflow.BroadcastResolved,
