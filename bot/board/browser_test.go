@@ -230,7 +230,7 @@ func TestFirstPaintFigure(t *testing.T) {
 	h := newHarness(t)
 	h.team()
 	h.seedMixed(10000)
-	if err := do(t, ctx, chromedp.Navigate(h.link("coord")), chromedp.Click(css("#signin")), chromedp.WaitVisible(css("#case-1"))); err != nil {
+	if err := do(t, ctx, chromedp.Navigate(h.link("coord")), chromedp.Click(css("#signin")), chromedp.WaitVisible(css("#rows"))); err != nil {
 		t.Fatal(err)
 	}
 	var fcps []float64
