@@ -384,6 +384,29 @@ func TestDirectoryEditsForCoordinatorsOnly(t *testing.T) {
 	mustContain(t, page, "仁济医院")
 	_, page = vol.get("/board/dir?q=dialysis")
 	mustNotContain(t, page, "仁济医院")
+	// Status and removal, by a coordinator; a volunteer's are refused.
+	_, page = coord.get("/board/dir")
+	id := regexp.MustCompile(`name="id" value="(\d+)"`).FindStringSubmatch(page)
+	if id == nil {
+		t.Fatalf("no entry form in:\n%s", page)
+	}
+	edit := url.Values{"action": {"status"}, "id": {id[1]}, "status": {"满员"}, "csrf": {coord.csrf(page)}}
+	if code, _ := coord.post("/board/dir", edit, h.srv.URL); code != http.StatusOK {
+		t.Fatalf("status: %d", code)
+	}
+	_, page = vol.get("/board/dir")
+	mustContain(t, page, "满员")
+	rm := url.Values{"action": {"remove"}, "id": {id[1]}, "csrf": {vol.csrf(page)}}
+	if code, _ := vol.post("/board/dir", rm, h.srv.URL); code != http.StatusForbidden {
+		t.Fatalf("volunteer remove: %d, want 403", code)
+	}
+	_, page = coord.get("/board/dir")
+	rm.Set("csrf", coord.csrf(page))
+	if code, _ := coord.post("/board/dir", rm, h.srv.URL); code != http.StatusOK {
+		t.Fatalf("remove: %d", code)
+	}
+	_, page = vol.get("/board/dir")
+	mustNotContain(t, page, "仁济医院")
 }
 
 func TestStatsDrawCharts(t *testing.T) {
