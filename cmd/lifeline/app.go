@@ -173,7 +173,7 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 			}),
 			Version: build.Version,
 		})
-		if err := mountBoard(cfg, st, engine, h, ln.Addr(), log); err != nil {
+		if err := mountBoard(httpCtx, cfg, st, engine, h, ln.Addr(), log); err != nil {
 			return err
 		}
 		httpWG.Go(func() {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,7 +17,7 @@ import (
 // mountBoard serves the board on the HTTP listener when board.enabled:
 // its live updates come from the store's commit hook, its actions go
 // through the engine's action layer, and /board sends its sign-in links.
-func mountBoard(cfg *config.Config, st *store.Store, engine *bot.Engine, h *ops.Handler, addr net.Addr, log *slog.Logger) error {
+func mountBoard(ctx context.Context, cfg *config.Config, st *store.Store, engine *bot.Engine, h *ops.Handler, addr net.Addr, log *slog.Logger) error {
 	if !cfg.Board.Enabled {
 		return nil
 	}
@@ -35,6 +36,9 @@ func mountBoard(cfg *config.Config, st *store.Store, engine *bot.Engine, h *ops.
 	if err != nil {
 		return fmt.Errorf("board: %w", err)
 	}
+	// Open pages hold event streams: end them when the listener stops, so
+	// its shutdown does not wait for browsers.
+	context.AfterFunc(ctx, b.Close)
 	h.Handle("/board/", b)
 	engine.SetBoard(b)
 	log.Info("board on", "url", public+"/board/")
