@@ -127,3 +127,42 @@ func TestUrgencyOverrideShowsOnTheCard(t *testing.T) {
 	h.say("[volunteers] admin: /urgency 1 high 家属说已经醒了")
 	mustContain(t, h.say("[volunteers] admin: /case 1"), "→ critical", "Coordinator set: critical → high, reason: 家属说已经醒了")
 }
+
+func TestCasesFiltersSayWhatTheyMean(t *testing.T) {
+	h := newHarness(t)
+	h.say("[intake] 王阿姨: 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678")
+	h.say("[intake] Tom: My father is unconscious and not breathing, please send help, 3 Elm Road, call +44 7700 900123")
+	for _, f := range []string{"critical", "危急", "urgent", "CRITICAL"} {
+		out := h.say("[volunteers] admin: /cases " + f)
+		mustContain(t, out, "#1 ", "#2 ")
+	}
+	mustContain(t, h.say("[volunteers] admin: /cases critcal"), `Unknown filter "critcal". Did you mean critical?`, "Usage: /cases")
+	mustContain(t, h.say("[volunteers] admin: /cases 浦东"), "#1 ")
+	mustContain(t, h.say("[volunteers] admin: /cases zzzz"), `Unknown filter "zzzz"`, "Usage: /cases")
+	h.say("[volunteers] admin: /resolve 2 ambulance came")
+	open := h.say("[volunteers] admin: /cases")
+	mustContain(t, open, "#1 ")
+	mustNotContain(t, open, "#2 ")
+	mustContain(t, h.say("[volunteers] admin: /cases resolved"), "Finished cases, all time", "#2 ")
+	mustContain(t, h.say("[volunteers] admin: /cases resolved today"), "#2 ")
+	all := h.say("[volunteers] admin: /cases all")
+	mustContain(t, all, "#1 ", "#2 ")
+}
+
+func TestCasesPages(t *testing.T) {
+	h := newHarness(t)
+	for i := range 23 {
+		h.feed(fmt.Sprintf("[intake] 居民%d: 家里没有菜了，需要有人帮忙买菜，闵行七宝%d弄，电话137%08d", i, 100+i, 40000+i))
+	}
+	h.flush()
+	if n := h.countCases(); n != 23 {
+		t.Fatalf("%d cases", n)
+	}
+	first := h.say("[volunteers] admin: /cases")
+	mustContain(t, first, "#1 ", "#20 ", "… more: /cases page 2")
+	mustNotContain(t, first, "#21 ")
+	second := h.say("[volunteers] admin: /cases page 2")
+	mustContain(t, second, "#21 ", "#23 ")
+	mustNotContain(t, second, "#20 ", "more:")
+	mustContain(t, h.say("[volunteers] admin: /cases page 3"), "page 3 is past the end")
+}
