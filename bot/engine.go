@@ -37,6 +37,7 @@ import (
 	"github.com/lifeline-aid/lifeline/bot/media"
 	"github.com/lifeline-aid/lifeline/bot/reports"
 	"github.com/lifeline-aid/lifeline/bot/rooms"
+	"github.com/lifeline-aid/lifeline/bot/throttle"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -107,6 +108,8 @@ type Options struct {
 	Media    MediaOptions
 	// Observer counts what the engine does (the metrics); nil counts nothing.
 	Observer env.Observer
+	// Throttle limits how often the bot answers one person or group.
+	Throttle ThrottleOptions
 }
 
 // MediaOptions configure what the engine does with voice notes, photos
@@ -125,8 +128,10 @@ type Engine struct {
 	reports   *reports.Reports
 	directory *directory.Directory
 	media     *media.Service
+	triage    *triage.Engine // for imports and scans, outside intake
 	// retentionDays is how long personal data of finished cases is kept.
 	retentionDays int
+	throttle      *throttle.Throttle
 }
 
 // New builds an engine, records the configured chat bindings and admins in
@@ -149,7 +154,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	ev := env.New(env.Config{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Location: opts.Location,
 		Language: opts.Language, Admins: opts.Admins, Observer: opts.Observer})
 	rd := cards.Renderer{Names: ev, Loc: ev.Loc}
-	e := &Engine{env: ev, retentionDays: wf.RetentionDays}
+	e := &Engine{env: ev, retentionDays: wf.RetentionDays, throttle: throttle.New(opts.Throttle), triage: opts.Triage}
 	e.media = newMedia(ev, opts.Media)
 	opts.Outbox.Prepare = e.media.Prepare
 	e.outbox = delivery.New(ev, opts.Outbox)

@@ -49,6 +49,10 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 	switch {
 	case commands.IsCommand(m.Text):
 		obs.Message(m.Platform(), "command")
+		if quiet, err := e.throttled(ctx, m, chat); quiet || err != nil {
+			handleErr = err
+			break
+		}
 		handleErr = e.commands.Handle(ctx, m, chat)
 	case chat.Role == store.RoleIntake:
 		handleErr = e.intake.Handle(ctx, m, chat) // counts what triage made of it
@@ -57,6 +61,10 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 		handleErr = e.rooms.HandleMessage(ctx, m, chat)
 	case m.Private:
 		obs.Message(m.Platform(), "private")
+		if quiet, err := e.throttled(ctx, m, chat); quiet || err != nil {
+			handleErr = err
+			break
+		}
 		handleErr = e.asker.Handle(ctx, m, chat)
 	default:
 		obs.Message(m.Platform(), "other")

@@ -173,6 +173,9 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 			}),
 			Version: build.Version,
 		})
+		if err := mountBoard(cfg, st, engine, h, ln.Addr(), log); err != nil {
+			return err
+		}
 		httpWG.Go(func() {
 			if err := ops.Serve(httpCtx, ln, h, 5*time.Second, log); err != nil {
 				log.Error("http listener stopped", "err", err)
@@ -304,6 +307,8 @@ func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log 
 		RoomAt:   roomAt,
 		Admins:   cfg.Admins,
 		Outbox:   bot.OutboxOptions{MaxAttempts: cfg.Outbox.MaxAttempts},
+		Throttle: bot.ThrottleOptions{Disabled: !cfg.Throttle.Enabled, SenderPerMinute: cfg.Throttle.Sender,
+			ChatPerMinute: cfg.Throttle.Chat, NoticeEvery: cfg.Throttle.NoticeEvery.D()},
 		Workflow: bot.WorkflowOptions{
 			StaleAfter:         cfg.Workflow.StaleAfter.D(),
 			BroadcastResolved:  cfg.Workflow.BroadcastResolved,
