@@ -313,8 +313,9 @@ func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKe
 				}
 			}
 			if it.Kind == KindAlert && msgID != "" {
-				// Remember the card so later changes can edit it in place.
-				return tx.PutState(cardKey(it.Case, it.Chat), []byte(msgID))
+				// Remember the card so later changes can edit it in place
+				// (and send the edit that waited for it: cardedit.go).
+				return cardSent(tx, o.env.Now(), it.Case, it.Chat, msgID)
 			}
 			return nil
 		}); err != nil {

@@ -223,7 +223,7 @@ func (in *Intake) alertItems(c *store.Case, raisedBy *platform.Message, coordina
 			text = i18n.T(lang, key, i18n.Urgency(lang, c.Urgency), cards.Quote(raisedBy.Text, cards.Unmasked)) + "\n" + text
 		}
 		out := platform.OutMessage{Chat: ch.Ref, Text: text, Buttons: cards.Buttons(c, lang)}
-		items = append(items, delivery.Item(now, delivery.KindAlert, c.ID, out, fmt.Sprintf("alert:%d:%s:%s", c.ID, ch.Ref, c.Urgency)))
+		items = append(items, delivery.Item(now, delivery.KindAlert, c.ID, out, delivery.AlertKey(c.ID, ch.Ref, c.Urgency)))
 	}
 	return items
 }
