@@ -128,10 +128,10 @@ type Engine struct {
 	reports   *reports.Reports
 	directory *directory.Directory
 	media     *media.Service
+	triage    *triage.Engine // for imports and scans, outside intake
 	// retentionDays is how long personal data of finished cases is kept.
 	retentionDays int
 	throttle      *throttle.Throttle
-	triage        *triage.Engine
 	roomAt        triage.Urgency // rescue rooms open automatically from here (None: never)
 }
 
