@@ -10,6 +10,7 @@ import (
 	"github.com/lifeline-aid/lifeline/bot/intake"
 	"github.com/lifeline-aid/lifeline/bot/media"
 	"github.com/lifeline-aid/lifeline/bot/platform"
+	"github.com/lifeline-aid/lifeline/bot/throttle"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -29,9 +30,13 @@ import (
 // page for redelivery, and nothing acknowledged is lost.
 func (e *Engine) HandleBatch(ctx context.Context, b Batch) error {
 	ctx = context.WithoutCancel(ctx) // like HandleMessage: a page being recorded is finished
-	grouped, err := e.groupable(ctx, b.Messages)
+	grouped, verdicts, err := e.groupable(ctx, b.Messages)
 	if err != nil {
 		return err
+	}
+	if len(verdicts) > 0 {
+		// Commands had their throttle verdict taken while sorting the page.
+		ctx = context.WithValue(ctx, verdictsKey{}, verdicts)
 	}
 	var run []Message
 	for i, m := range b.Messages {
@@ -127,14 +132,22 @@ func putState(tx *store.Tx, state []platform.StateWrite) error {
 // would repeat, is handled alone: commands, buttons, private messages,
 // media, edits, room threads, membership changes, unknown chats, and pleas
 // when urgent cases open rescue rooms automatically.
-func (e *Engine) groupable(ctx context.Context, msgs []Message) ([]bool, error) {
+func (e *Engine) groupable(ctx context.Context, msgs []Message) ([]bool, map[verdictKey]throttle.Verdict, error) {
 	out := make([]bool, len(msgs))
+	verdicts := map[verdictKey]throttle.Verdict{}
 	chats := map[string]*store.Chat{}
 	err := e.env.Store.View(ctx, func(tx *store.Tx) error {
 		for i, m := range msgs {
 			m = intake.Words(m)
-			if m.Kind != KindText || m.Callback != nil || m.Edited || m.Private || m.Thread != "" ||
-				commands.IsCommand(m.Text) || media.Has(m) {
+			if m.Kind != KindText || m.Callback != nil || m.Edited || m.Private || m.Thread != "" || media.Has(m) {
+				continue
+			}
+			if commands.IsCommand(m.Text) {
+				// A command refused by the throttle only records itself
+				// (and maybe a notice): a flood of them shares commits.
+				v := e.throttle.Allow(m.Sender, m.Chat, e.env.Now())
+				verdicts[verdictKey{m.Chat, m.ID}] = v
+				out[i] = !v.Allowed
 				continue
 			}
 			c, ok := chats[m.Chat]
@@ -158,5 +171,5 @@ func (e *Engine) groupable(ctx context.Context, msgs []Message) ([]bool, error) 
 		}
 		return nil
 	})
-	return out, err
+	return out, verdicts, err
 }

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/lifeline-aid/lifeline/bot"
@@ -92,5 +93,34 @@ func TestHandleBatchGroupCommitsAMixedPage(t *testing.T) {
 	}
 	if v, _ := h.st.GetState(context.Background(), "test:offset"); string(v) != "61" {
 		t.Errorf("offset %q after the second page", v)
+	}
+}
+
+// A page of commands from one person is throttled as if they came one by
+// one: a burst is answered, the rest are recorded with one notice.
+func TestHandleBatchThrottlesAPageOfCommands(t *testing.T) {
+	h := newHarness(t, func(o *bot.Options) { o.Throttle = bot.ThrottleOptions{SenderPerMinute: 5} })
+	var msgs []bot.Message
+	for i := range 100 {
+		msgs = append(msgs, bot.Message{Chat: "console:intake", ID: fmt.Sprint("c", i), Sender: "console:spam", SenderName: "spam", Time: h.now(), Text: "/help"})
+	}
+	msgs = append(msgs, bot.Message{Chat: "console:intake", ID: "plea", Sender: "console:chen", Time: h.now(),
+		Text: "外婆突然昏迷不醒，叫不到救护车，闵行莘庄，电话13912345672"})
+	if err := h.e.HandleBatch(context.Background(), bot.Batch{Messages: msgs}); err != nil {
+		t.Fatal(err)
+	}
+	out := h.flush()
+	if n := strings.Count(out, "faster than I can answer"); n != 1 {
+		t.Errorf("%d notices, want 1", n)
+	}
+	mustContain(t, out, "13912345672")
+	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+		seen, err := tx.Seen(store.MessageKey{Chat: "console:intake", ID: "c99"})
+		if err == nil && !seen {
+			err = fmt.Errorf("throttled command not recorded")
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

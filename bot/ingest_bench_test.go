@@ -54,7 +54,7 @@ func ingestMessage(i int) bot.Message {
 func newIngestEngine(b *testing.B) (*bot.Engine, *store.Store) {
 	b.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "lifeline.db"), store.Options{}) // fsync on
+	st, err := store.Open(ctx, filepath.Join(b.TempDir(), "lifeline.db"), store.Options{NoSync: os.Getenv("LIFELINE_BENCH_NOSYNC") != ""}) // fsync on unless asked
 	if err != nil {
 		b.Fatal(err)
 	}
