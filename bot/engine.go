@@ -132,6 +132,7 @@ type Engine struct {
 	// retentionDays is how long personal data of finished cases is kept.
 	retentionDays int
 	throttle      *throttle.Throttle
+	roomAt        triage.Urgency // rescue rooms open automatically from here (None: never)
 }
 
 // New builds an engine, records the configured chat bindings and admins in
@@ -154,7 +155,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	ev := env.New(env.Config{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Location: opts.Location,
 		Language: opts.Language, Admins: opts.Admins, Observer: opts.Observer})
 	rd := cards.Renderer{Names: ev, Loc: ev.Loc}
-	e := &Engine{env: ev, retentionDays: wf.RetentionDays, throttle: throttle.New(opts.Throttle), triage: opts.Triage}
+	e := &Engine{env: ev, retentionDays: wf.RetentionDays, throttle: throttle.New(opts.Throttle), triage: opts.Triage, roomAt: opts.RoomAt}
 	e.media = newMedia(ev, opts.Media)
 	opts.Outbox.Prepare = e.media.Prepare
 	e.outbox = delivery.New(ev, opts.Outbox)
