@@ -120,7 +120,9 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 	// Batch lets messages from several chats share one commit (one fsync);
 	// the function may run again after a failed batch, and is idempotent.
 	err := in.env.Store.Batch(ctx, func(tx *store.Tx) error {
-		coordination, err := env.ChatsWithRole(tx, store.RoleCoordination)
+		// Every bound coordination chat, reachable or not: a kicked chat's
+		// alerts wait for it (and go to the admins meanwhile).
+		coordination, reachable, err := delivery.CoordinationChats(tx)
 		if err != nil {
 			return err
 		}
@@ -139,7 +141,11 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 				if err != nil {
 					in.env.Log.Warn("directory lookup", "err", err)
 				}
-				return in.alertItems(c, merged, coordination, matches)
+				items, err := in.alertItems(tx, c, merged, coordination, reachable, matches)
+				if err != nil {
+					in.env.Log.Error("alert admins privately", "case", c.ID, "err", err)
+				}
+				return items
 			},
 		})
 		if err != nil || res.Duplicate {
@@ -168,22 +174,33 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 // case is urgent enough. The dedupe key carries the urgency, so a repost at
 // the same level alerts nobody again, while a repost that raises the level
 // alerts once more.
-func (in *Intake) alertItems(c *store.Case, merged bool, coordination []*store.Chat, matches []store.DirEntry) []store.OutboxItem {
+//
+// When none of the coordination chats can be reached (the bot was kicked),
+// the alert also goes to every admin privately at once; the chats' copies
+// stay queued until they are reachable again.
+func (in *Intake) alertItems(tx *store.Tx, c *store.Case, merged bool, coordination []*store.Chat, reachable int, matches []store.DirEntry) ([]store.OutboxItem, error) {
 	if c.Urgency < in.alertAt {
-		return nil
+		return nil, nil
 	}
 	now := in.env.Now()
-	var items []store.OutboxItem
-	for _, ch := range coordination {
-		lang := in.env.Lang(ch)
+	text := func(lang string) string {
 		text := in.cards.Card(c, lang, cards.Unmasked) + cards.Directory(lang, matches)
 		if merged {
 			text = i18n.T(lang, "urgency raised to %s by a repost", i18n.Urgency(lang, c.Urgency)) + "\n" + text
 		}
-		out := platform.OutMessage{Chat: ch.Ref, Text: text, Buttons: cards.Buttons(c, lang)}
+		return text
+	}
+	var items []store.OutboxItem
+	for _, ch := range coordination {
+		lang := in.env.Lang(ch)
+		out := platform.OutMessage{Chat: ch.Ref, Text: text(lang), Buttons: cards.Buttons(c, lang)}
 		items = append(items, delivery.Item(now, delivery.KindAlert, c.ID, out, fmt.Sprintf("alert:%d:%s:%s", c.ID, ch.Ref, c.Urgency)))
 	}
-	return items
+	if reachable > 0 {
+		return items, nil
+	}
+	admin, err := delivery.AdminAlertItems(tx, in.env, now, c.ID, c.Urgency.String(), text)
+	return append(items, admin...), err
 }
 
 // handleEdit applies an edited plea to the case it created.
@@ -216,7 +233,7 @@ func (in *Intake) handleEdit(ctx context.Context, m platform.Message, a triage.A
 // for every coordination chat, when c is urgent enough. Alerts already
 // sent at this urgency are not repeated (their dedupe key).
 func (in *Intake) QueueAlerts(tx *store.Tx, c *store.Case) error {
-	coordination, err := env.ChatsWithRole(tx, store.RoleCoordination)
+	coordination, reachable, err := delivery.CoordinationChats(tx)
 	if err != nil {
 		return err
 	}
@@ -224,7 +241,11 @@ func (in *Intake) QueueAlerts(tx *store.Tx, c *store.Case) error {
 	if err != nil {
 		return fmt.Errorf("directory matches for case %d: %w", c.ID, err)
 	}
-	for _, it := range in.alertItems(c, false, coordination, matches) {
+	items, err := in.alertItems(tx, c, false, coordination, reachable, matches)
+	if err != nil {
+		return fmt.Errorf("alerts of case %d: %w", c.ID, err)
+	}
+	for _, it := range items {
 		if _, err := tx.Enqueue(&it); err != nil {
 			return fmt.Errorf("queue alert for case %d: %w", c.ID, err)
 		}

@@ -303,7 +303,11 @@ func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log 
 		AlertAt:  alertAt,
 		RoomAt:   roomAt,
 		Admins:   cfg.Admins,
-		Outbox:   bot.OutboxOptions{MaxAttempts: cfg.Outbox.MaxAttempts},
+		Outbox: bot.OutboxOptions{
+			MaxAttempts:      cfg.Outbox.MaxAttempts,
+			AlertBackoffMax:  cfg.Outbox.AlertBackoffMax.D(),
+			UnreachableAfter: cfg.Outbox.UnreachableAfter.D(),
+		},
 		Workflow: bot.WorkflowOptions{
 			StaleAfter:         cfg.Workflow.StaleAfter.D(),
 			BroadcastResolved:  cfg.Workflow.BroadcastResolved,

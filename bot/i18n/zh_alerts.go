@@ -1,0 +1,17 @@
+package i18n
+
+// zhAlertsText holds the Chinese of the delivery notices, the kicked-bot
+// fallback, /outbox and escalation.
+var zhAlertsText = map[string]string{
+	"No coordination chat can receive alerts now, so this one comes to you. It stays queued for the coordination chat.":                                                                "现在没有任何协调群能收到警报，所以这条警报直接发给你。它仍在队列中，协调群恢复后会送达。",
+	"Chat %s cannot be reached since %s (%s). Its messages stay queued and alerts keep being retried; /outbox shows the queue.":                                                        "群 %s 自 %s 起无法送达（%s）。消息仍在队列中，警报会一直重试；/outbox 可查看队列。",
+	"Chat %s is reachable again (it was not since %s); its queued messages are going out.":                                                                                             "群 %s 已恢复（自 %s 起无法送达），排队的消息正在发出。",
+	"A message (%s, case #%d) to %s was given up: %s. /outbox %s lists what was given up; /outbox resend %d sends it again.":                                                           "发给 %[3]s 的一条消息（%[1]s，求助 #%[2]d）已放弃：%[4]s。/outbox %[5]s 列出已放弃的消息；/outbox resend %[6]d 重新发送。",
+	"I could not reach the volunteers right now. Your request is saved and goes to them as soon as they can be reached. If a life is in danger, call the emergency number (%s) now.":   "我现在联系不上志愿者。你的求助已保存，一旦能联系上就会立即送达。如有生命危险，请立即拨打急救电话（%s）。",
+	"It is now marked %s, but I could not reach the volunteers right now; it goes to them as soon as they can be reached. If a life is in danger, call the emergency number (%s) now.": "现已标记为%s，但我现在联系不上志愿者；一旦能联系上就会立即送达。如有生命危险，请立即拨打急救电话（%s）。",
+	"I could not reach the volunteers' group right now, so I sent your request to the team's organisers directly. If a life is in danger, call the emergency number (%s) now.":         "我现在联系不上志愿者群，已把你的求助直接发给团队负责人。如有生命危险，请立即拨打急救电话（%s）。",
+}
+
+func init() {
+	zhTables = append(zhTables, zhAlertsText)
+}
