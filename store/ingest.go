@@ -58,7 +58,8 @@ type IngestRequest struct {
 	// Decide, when set, is the merge rule: with Merge, it is asked about
 	// every candidate (at most MaxCandidates: those with the same phone
 	// and a near-duplicate text first, then the same phone, then the
-	// nearest texts, newest first on a tie). The first Merge wins;
+	// nearest texts, then the asker's own newest open cases, newest
+	// first on a tie). The first Merge wins;
 	// otherwise the new case is linked to every candidate that got Link.
 	// Without Decide the message merges into the newest open case with
 	// one of its phones, else into the one with the nearest text.
@@ -258,6 +259,7 @@ func (tx *Tx) findMergeTarget(nc *Case) (*Case, error) {
 type candidate struct {
 	c      *Case
 	phone  bool   // shares a phone number
+	asker  bool   // has the same asker
 	dist   int    // Hamming distance of the fingerprints, -1 when not near
 	reason string // for a link
 }
@@ -269,9 +271,14 @@ func (cd candidate) matchReason() string {
 		return "same contact, similar text"
 	case cd.phone:
 		return "same contact"
+	case cd.dist < 0 && cd.asker:
+		return "same asker"
 	}
 	return "similar text"
 }
+
+// maxAskerCandidates bounds the asker's own cases one ingest considers.
+const maxAskerCandidates = 3
 
 // candidates lists the open cases that share a phone number with nc or
 // have a near-duplicate text, strongest match first, at most
@@ -299,6 +306,22 @@ func (tx *Tx) candidates(nc *Case) ([]candidate, error) {
 			return nil, fmt.Errorf("phone index: %w", err)
 		}
 	}
+	// The asker's own newest cases: an update ("still not awake") may
+	// share neither a phone nor the words with the first plea.
+	if nc.Asker != "" {
+		n := 0
+		err := tx.reverseRef(bIdxAsker, nc.Asker, func(id int64, _ []byte) (bool, error) {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+			n++
+			return n < maxAskerCandidates, nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("asker index: %w", err)
+		}
+	}
 	fp := nc.Assessment.Fingerprint
 	if fp != 0 && tx.fp != nil {
 		for _, m := range tx.fp.near(tx.tx, fp, MaxCandidates) {
@@ -320,7 +343,7 @@ func (tx *Tx) candidates(nc *Case) ([]candidate, error) {
 		if !c.Status.Open() {
 			continue
 		}
-		cd := candidate{c: c, dist: -1}
+		cd := candidate{c: c, dist: -1, asker: nc.Asker != "" && c.Asker == nc.Asker}
 		for _, p := range nc.Phones {
 			if p != "" && slices.Contains(c.Phones, p) {
 				cd.phone = true
@@ -330,7 +353,7 @@ func (tx *Tx) candidates(nc *Case) ([]candidate, error) {
 		if fp != 0 && nearDuplicate(fp, c.Assessment.Fingerprint) {
 			cd.dist = popcount(fp ^ c.Assessment.Fingerprint)
 		}
-		if cd.phone || cd.dist >= 0 {
+		if cd.phone || cd.dist >= 0 || cd.asker {
 			out = append(out, cd)
 		}
 	}
@@ -340,8 +363,10 @@ func (tx *Tx) candidates(nc *Case) ([]candidate, error) {
 			return 0
 		case cd.phone:
 			return 1
+		case cd.dist >= 0:
+			return 2
 		}
-		return 2
+		return 3
 	}
 	slices.SortFunc(out, func(a, b candidate) int {
 		if r := cmp.Compare(rank(a), rank(b)); r != 0 {

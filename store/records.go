@@ -119,6 +119,10 @@ type Case struct {
 	// a volunteer sets it.
 	UrgencyUnknown bool `json:"urgency_unknown,omitempty"`
 
+	// Override is a coordinator's last change of the urgency, which the
+	// card shows next to the triage's reasons.
+	Override *Override `json:"override,omitempty"`
+
 	// The fields below are kept by the store: PutCase ignores changes to
 	// them (it keeps what is stored), so a case read before an ingest
 	// merged into it cannot wind them back.
@@ -131,6 +135,15 @@ type Case struct {
 	// Links are the cases this one was linked to, newest last, at most
 	// MaxLinks (older ones drop off the record; their events remain).
 	Links []CaseLink `json:"links,omitempty"`
+}
+
+// Override is a person's change of a case's urgency, with their reason.
+type Override struct {
+	From   string    `json:"from"`
+	To     string    `json:"to"`
+	Reason string    `json:"reason,omitempty"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
 }
 
 // MaxCaseMedia bounds Case.Media; later items are still relayed and

@@ -99,6 +99,7 @@ type Store struct {
 	log     *slog.Logger
 	version int
 	fp      *fpIndex
+	hooks   hooks
 }
 
 // Open opens or creates the database at path, creating its directory,
@@ -311,7 +312,7 @@ func (s *Store) Batch(ctx context.Context, fn func(*Tx) error) error {
 // its id commits, or it would later pass for committed.
 func (s *Store) writeTx(btx *bolt.Tx) *Tx {
 	s.fp.begin(btx)
-	return &Tx{tx: btx, fp: s.fp}
+	return &Tx{tx: btx, fp: s.fp, hooks: &s.hooks}
 }
 
 // View runs fn in a read-only transaction: a consistent snapshot that does

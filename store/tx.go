@@ -20,6 +20,10 @@ import (
 type Tx struct {
 	tx *bolt.Tx
 	fp *fpIndex // nil while Open migrates, before the index is loaded
+	// hooks are told the cases this transaction touched once it commits
+	// (nil in read transactions); touched collects them.
+	hooks   *hooks
+	touched map[int64]bool
 }
 
 func (tx *Tx) b(name []byte) *bolt.Bucket {
@@ -190,6 +194,7 @@ func (tx *Tx) writeCase(old, c *Case) error {
 	if err := putJSON(tx.b(bCases), idKey(c.ID), c); err != nil {
 		return fmt.Errorf("write case #%d: %w", c.ID, err)
 	}
+	tx.touch(c.ID)
 	if oldFP, newFP := indexedFP(old), indexedFP(c); tx.fp != nil && oldFP != newFP {
 		tx.fp.set(tx.tx, c.ID, oldFP, newFP)
 	}
@@ -437,6 +442,9 @@ func (tx *Tx) AppendEvent(e *Event) error {
 	key := binary.BigEndian.AppendUint64(idKey(e.Case), e.ID)
 	if err := putJSON(b, key, e); err != nil {
 		return fmt.Errorf("append event to case #%d: %w", e.Case, err)
+	}
+	if e.Case != 0 {
+		tx.touch(e.Case)
 	}
 	return nil
 }

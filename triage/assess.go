@@ -151,6 +151,7 @@ func (e *Engine) assess(text string, features []float32, wantFeatures bool) (Ass
 			sc.skip = append(sc.skip, span{hits[i].start, hits[i].end})
 		}
 	}
+	sc.skip = wrapperSpans(buf, sc.skip)
 	for i := 1; i < len(sc.skip); i++ { // insertion sort: a handful of spans
 		for j := i; j > 0 && sc.skip[j].start < sc.skip[j-1].start; j-- {
 			sc.skip[j], sc.skip[j-1] = sc.skip[j-1], sc.skip[j]

@@ -261,3 +261,143 @@ func trimLeadingPunct(b []byte) []byte {
 	}
 	return b
 }
+
+// Repost wrappers: words and brackets people add around a plea they pass
+// on ("扩散", "求转发", "（转自业主群）", "转自浦东群："). They say nothing
+// about the plea, so wrapperSpans leaves them out of the fingerprint, and
+// phone numbers too: a repost often drops or swaps the contact, and the
+// merge rule compares phones itself.
+
+// wrapperWords are skipped wherever they appear.
+var wrapperWords = [][]byte{
+	[]byte("求扩散"), []byte("请扩散"), []byte("帮忙扩散"), []byte("扩散"), []byte("急转"), []byte("求转发"),
+	[]byte("帮转"), []byte("速转"), []byte("转发"), []byte("求转"), []byte("repost"), []byte("please share"), []byte("pls share"),
+}
+
+// wrapperOpeners start a bracketed wrapper when followed by a marker.
+var wrapperBrackets = [][2][]byte{
+	{[]byte("("), []byte(")")}, {[]byte("["), []byte("]")}, {[]byte("【"), []byte("】")},
+	{[]byte("〔"), []byte("〕")}, {[]byte("「"), []byte("」")}, {[]byte("<"), []byte(">")}, {[]byte("《"), []byte("》")},
+}
+
+// wrapperMarkers begin the text of a wrapper: "转自…", "来自…", "源自…".
+var wrapperMarkers = [][]byte{[]byte("转自"), []byte("来自"), []byte("源自"), []byte("来源"), []byte("转"), []byte("扩散"), []byte("from "), []byte("via ")}
+
+// maxWrapper bounds a wrapper's length in bytes: a bracket that runs
+// longer holds part of the plea.
+const maxWrapper = 90
+
+// wrapperSpans appends to skip the byte ranges of buf (normalised text)
+// that are repost wrappers or phone numbers.
+func wrapperSpans(buf []byte, skip []span) []span {
+	for i := 0; i < len(buf); {
+		c := buf[i]
+		if c >= '0' && c <= '9' || c == '+' {
+			j, digits := i, 0
+			for j < len(buf) && (buf[j] >= '0' && buf[j] <= '9' || buf[j] == '-' || buf[j] == ' ' || buf[j] == '+') {
+				if buf[j] >= '0' && buf[j] <= '9' {
+					digits++
+				}
+				j++
+			}
+			if digits >= 7 {
+				skip = append(skip, span{int32(contactLabel(buf, i)), int32(j)})
+			}
+			if j == i {
+				j++
+			}
+			i = j
+			continue
+		}
+		if n := bracketWrapper(buf[i:]); n > 0 {
+			skip = append(skip, span{int32(i), int32(i + n)})
+			i += n
+			continue
+		}
+		if n := markerClause(buf[i:]); n > 0 {
+			skip = append(skip, span{int32(i), int32(i + n)})
+			i += n
+			continue
+		}
+		matched := false
+		for _, w := range wrapperWords {
+			if bytes.HasPrefix(buf[i:], w) {
+				skip = append(skip, span{int32(i), int32(i + len(w))})
+				i += len(w)
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			_, size := utf8.DecodeRune(buf[i:])
+			i += size
+		}
+	}
+	return skip
+}
+
+// bracketWrapper returns the length of a bracketed wrapper at the start
+// of b ("(转自业主群)", "【扩散】"), or 0.
+func bracketWrapper(b []byte) int {
+	for _, br := range wrapperBrackets {
+		if !bytes.HasPrefix(b, br[0]) {
+			continue
+		}
+		in := bytes.TrimLeft(b[len(br[0]):], " ")
+		if !hasMarker(in) {
+			return 0
+		}
+		end := bytes.Index(b, br[1])
+		if end < 0 || end+len(br[1]) > maxWrapper {
+			return 0
+		}
+		return end + len(br[1])
+	}
+	return 0
+}
+
+// markerClause returns the length of "转自浦东互助群:" at the start of b:
+// a source marker up to the next colon, or 0 when there is none close by.
+func markerClause(b []byte) int {
+	for _, m := range [][]byte{[]byte("转自"), []byte("来源:"), []byte("来自")} {
+		if !bytes.HasPrefix(b, m) {
+			continue
+		}
+		lim := min(len(b), maxWrapper/2)
+		if i := bytes.IndexAny(b[:lim], ":,"); i > 0 {
+			return i + 1
+		}
+		return 0
+	}
+	return 0
+}
+
+func hasMarker(b []byte) bool {
+	for _, m := range wrapperMarkers {
+		if bytes.HasPrefix(b, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// contactLabels name a phone number before it.
+var contactLabels = [][]byte{
+	[]byte("联系电话"), []byte("联系方式"), []byte("电话"), []byte("手机号"), []byte("手机"), []byte("联系我"), []byte("联系人"), []byte("联系"),
+	[]byte("tel"), []byte("phone"), []byte("call"), []byte("contact"),
+}
+
+// contactLabel returns where a phone number at buf[i:] starts with its
+// label ("电话:138…" starts at "电话").
+func contactLabel(buf []byte, i int) int {
+	k := i
+	for k > 0 && (buf[k-1] == ':' || buf[k-1] == ' ') {
+		k--
+	}
+	for _, l := range contactLabels {
+		if bytes.HasSuffix(buf[:k], l) {
+			return k - len(l)
+		}
+	}
+	return i
+}

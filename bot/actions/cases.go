@@ -121,6 +121,39 @@ func (a *Actions) Claim(tx *store.Tx, actor access.Actor, id int64) (*store.Case
 	if slices.Contains(c.Assignees, actor.Ref) {
 		return nil, conflict(i18n.T(actor.Lang, "You already hold case #%d.", c.ID))
 	}
+	if len(c.Assignees) > 0 {
+		// Two people calling the same asker without knowing of each
+		// other wastes a call and confuses the asker: say who holds it,
+		// to both, and let the second join only on purpose.
+		holders := strings.Join(a.cards.People(c.Assignees), ", ")
+		for _, h := range c.Assignees {
+			lang := a.env.Language
+			if p, err := tx.Person(h); err == nil && p.Language != "" {
+				lang = p.Language
+			}
+			text := i18n.T(lang, "%s also tried to claim case #%d, which you hold. They can join you with /claim %d also.", actor.Display(), c.ID, c.ID)
+			if err := delivery.TellPerson(tx, a.env.Now(), h, c.ID, text); err != nil {
+				return nil, err
+			}
+		}
+		return nil, conflict(i18n.T(actor.Lang, "Case #%d is already held by %s. To work on it with them, send /claim %d also.", c.ID, holders, c.ID))
+	}
+	if err := a.take(tx, actor, c, actor.Ref, "claim"); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// ClaimAlso makes the actor one more holder of case id, next to those who
+// hold it already ("/claim N also").
+func (a *Actions) ClaimAlso(tx *store.Tx, actor access.Actor, id int64) (*store.Case, error) {
+	c, err := a.loadOpen(tx, actor, ClaimRule, id)
+	if err != nil {
+		return nil, err
+	}
+	if slices.Contains(c.Assignees, actor.Ref) {
+		return nil, conflict(i18n.T(actor.Lang, "You already hold case #%d.", c.ID))
+	}
 	if err := a.take(tx, actor, c, actor.Ref, "claim"); err != nil {
 		return nil, err
 	}
@@ -250,6 +283,7 @@ func (a *Actions) SetUrgency(tx *store.Tx, actor access.Actor, id int64, to tria
 	from := c.Urgency
 	// A volunteer who set it knows it: a voice plea's stand-in ends here.
 	c.Urgency, c.UrgencyUnknown = to, false
+	c.Override = &store.Override{From: from.String(), To: to.String(), Reason: reason, By: actor.Ref, At: a.env.Now()}
 	if err := a.event(tx, actor, c, "urgency", from.String(), to.String(), reason); err != nil {
 		return nil, err
 	}

@@ -69,6 +69,9 @@ func (r Renderer) Card(c *store.Case, lang string, p Privacy) string {
 	if c.Text != "" || len(c.Media) == 0 {
 		b.WriteString(i18n.T(lang, "Request: %s", Quote(c.Text, p)) + "\n")
 	}
+	if line := r.LatestLine(c, lang, p); line != "" {
+		b.WriteString(line + "\n")
+	}
 	for _, line := range r.MediaLines(c, lang, p) {
 		b.WriteString(line + "\n")
 	}
@@ -78,6 +81,9 @@ func (r Renderer) Card(c *store.Case, lang string, p Privacy) string {
 	if why := a.Explain(); why != "" && (len(a.Signals) > 0 || !c.UrgencyUnknown) {
 		b.WriteString(i18n.T(lang, "Why: %s", why) + "\n")
 	}
+	if line := UrgencyChangeLine(c, lang); line != "" {
+		b.WriteString(line + "\n")
+	}
 	src := r.Names.ChatName(c.SourceChat)
 	if !c.Created.IsZero() {
 		src += " · " + c.Created.In(r.Loc).Format("01-02 15:04")
@@ -86,6 +92,9 @@ func (r Renderer) Card(c *store.Case, lang string, p Privacy) string {
 		src += " · " + i18n.T(lang, "reposted %d times", n-1)
 	}
 	b.WriteString(i18n.T(lang, "From: %s", src) + "\n")
+	if line := LinksLine(c, lang); line != "" {
+		b.WriteString(line + "\n")
+	}
 	if c.Status != store.StatusNew && c.Status != "" {
 		st := i18n.Status(lang, c.Status)
 		if c.CloseReason != "" {
@@ -96,8 +105,8 @@ func (r Renderer) Card(c *store.Case, lang string, p Privacy) string {
 	if len(c.Assignees) > 0 {
 		b.WriteString(i18n.T(lang, "Held by: %s", strings.Join(r.People(c.Assignees), ", ")) + "\n")
 	}
-	if c.Status.Open() {
-		b.WriteString(i18n.T(lang, "Next: /claim %d to take it · /verify %d after calling · /room %d for a rescue room", c.ID, c.ID, c.ID))
+	if next := NextStep(c, lang); next != "" {
+		b.WriteString(next)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -139,17 +148,65 @@ func (r Renderer) EventLine(ev store.Event, lang string, p Privacy) string {
 
 // Buttons are the one-tap actions under a card; each is the command it
 // stands for, so it is authorised exactly like the typed command.
+// They follow the case's state: nobody is offered to claim a case that is
+// held (only to join it), or to verify one that is verified.
 func Buttons(c *store.Case, lang string) [][]platform.Button {
 	if !c.Status.Open() {
 		return nil
 	}
 	id := c.ID
-	return [][]platform.Button{{
-		{Label: i18n.T(lang, "Claim"), Data: fmt.Sprintf("/claim %d", id)},
-		{Label: i18n.T(lang, "Verify"), Data: fmt.Sprintf("/verify %d", id)},
-		{Label: i18n.T(lang, "Resolve"), Data: fmt.Sprintf("/resolve %d", id)},
-		{Label: i18n.T(lang, "Open room"), Data: fmt.Sprintf("/room %d", id)},
-	}}
+	claim := platform.Button{Label: i18n.T(lang, "Claim"), Data: fmt.Sprintf("/claim %d", id)}
+	if len(c.Assignees) > 0 {
+		claim = platform.Button{Label: i18n.T(lang, "Join"), Data: fmt.Sprintf("/claim %d also", id)}
+	}
+	verify := platform.Button{Label: i18n.T(lang, "Verify"), Data: fmt.Sprintf("/verify %d", id)}
+	resolve := platform.Button{Label: i18n.T(lang, "Resolve"), Data: fmt.Sprintf("/resolve %d", id)}
+	room := platform.Button{Label: i18n.T(lang, "Open room"), Data: fmt.Sprintf("/room %d", id)}
+	if c.Room != "" {
+		room.Label = i18n.T(lang, "Room")
+	}
+	switch c.Status {
+	case store.StatusVerified:
+		working := platform.Button{Label: i18n.T(lang, "Help on the way"), Data: fmt.Sprintf("/status %d in_progress", id)}
+		return [][]platform.Button{{claim, working, resolve, room}}
+	case store.StatusInProgress:
+		return [][]platform.Button{{claim, resolve, room}}
+	}
+	return [][]platform.Button{{claim, verify, resolve, room}}
+}
+
+// NextStep is the card's last line: what the team should do next, given
+// the case's state ("" for a finished case).
+func NextStep(c *store.Case, lang string) string {
+	id := c.ID
+	switch {
+	case !c.Status.Open():
+		return i18n.T(lang, "Finished. /reopen %d if help is still needed.", id)
+	case len(c.Assignees) == 0:
+		return i18n.T(lang, "Next: /claim %d to take it · /verify %d after calling · /room %d for a rescue room", id, id, id)
+	case c.Status == store.StatusNew || c.Status == store.StatusVerifying:
+		return i18n.T(lang, "Next: the holder calls the asker, then /verify %d · /claim %d also to help · /room %d for a rescue room", id, id, id)
+	case c.Status == store.StatusVerified:
+		return i18n.T(lang, "Next: /status %d in_progress when help is on the way · /resolve %d when done", id, id)
+	}
+	return i18n.T(lang, "Next: /note %d to log progress · /resolve %d when done", id, id)
+}
+
+// UrgencyChangeLine says why the case's urgency is not the one the
+// triage reasons above arrived at: a coordinator's override with its
+// reason, or a later message that raised it ("" when it is the same).
+func UrgencyChangeLine(c *store.Case, lang string) string {
+	if o := c.Override; o != nil && o.To == c.Urgency.String() {
+		line := i18n.T(lang, "Coordinator set: %s → %s", o.From, o.To)
+		if strings.TrimSpace(o.Reason) != "" {
+			line += i18n.T(lang, ", reason: %s", Clip(o.Reason, 200))
+		}
+		return line
+	}
+	if c.UrgencyUnknown || c.Assessment.Urgency == c.Urgency || c.Assessment.Urgency == triage.None {
+		return ""
+	}
+	return i18n.T(lang, "Now %s: raised by a later message (see /case %d)", c.Urgency.String(), c.ID)
 }
 
 // Line is the one-line summary used in lists, digests and folded alerts.

@@ -35,7 +35,7 @@ func TestCardShowsPersonalDataOnlyUnmasked(t *testing.T) {
 		p          cards.Privacy
 		want, lack []string
 	}{
-		{cards.Unmasked, []string{"13912345672", "求助 #7", "互助1群 · 04-10 09:05", "负责人：@李医生", "下一步：/claim 7"}, nil},
+		{cards.Unmasked, []string{"13912345672", "求助 #7", "互助1群 · 04-10 09:05", "负责人：@李医生", "/claim 7 also"}, nil},
 		{cards.Masked, []string{"139****5672", "求助 #7"}, []string{"13912345672"}},
 	}
 	for _, tt := range tests {
@@ -58,7 +58,7 @@ func TestCardShowsPersonalDataOnlyUnmasked(t *testing.T) {
 
 func TestFinishedCardHasNoButtonsOrNextStep(t *testing.T) {
 	c := plea("my mother ran out of insulin, call 13912340000")
-	if b := cards.Buttons(c, "en"); len(b) != 1 || len(b[0]) != 4 || b[0][0].Data != "/claim 7" {
+	if b := cards.Buttons(c, "en"); len(b) != 1 || len(b[0]) != 4 || b[0][0].Data != "/claim 7 also" {
 		t.Errorf("open case buttons %+v", b)
 	}
 	c.Status = store.StatusResolved

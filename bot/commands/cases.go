@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/lifeline-aid/lifeline/bot/access"
@@ -22,9 +23,16 @@ func cmdClaim(cl *call) error {
 	if err != nil {
 		return err
 	}
-	c, err := cl.c.actions.Claim(cl.tx, cl.actor, id)
+	claim := cl.c.actions.Claim
+	if n := len(cl.args); n > 0 && isAlso(cl.args[n-1]) {
+		claim = cl.c.actions.ClaimAlso
+	}
+	c, err := claim(cl.tx, cl.actor, id)
 	if err != nil {
 		return err
+	}
+	if len(c.Assignees) > 1 {
+		return cl.reply(i18n.T(cl.lang, "✓ You hold case #%d with %s now, %s.", c.ID, strings.Join(cl.c.cards.People(c.Assignees[:len(c.Assignees)-1]), ", "), cl.actor.Display()))
 	}
 	return cl.reply(i18n.T(cl.lang, "✓ Case #%d is yours, %s. Call the asker, then /verify %d.", c.ID, cl.actor.Display(), c.ID))
 }
@@ -39,7 +47,7 @@ func cmdAssign(cl *call) error {
 		words = words[1:]
 	}
 	assign := cl.c.actions.Assign
-	if n := len(words); n > 0 && strings.EqualFold(words[n-1], "anyway") {
+	if n := len(words); n > 0 && (strings.EqualFold(words[n-1], "anyway") || strings.EqualFold(words[n-1], "force")) {
 		assign, words = cl.c.actions.AssignAnyway, words[:n-1]
 	}
 	who, err := cl.named(words)
@@ -263,8 +271,23 @@ func cmdCase(cl *call) error {
 			return err
 		}
 	}
+	page, err := cl.sourcePage()
+	if err != nil {
+		return err
+	}
 	p := cl.privacy(c)
 	text := cl.c.cards.Card(c, cl.lang, p)
+	msgs, err := cl.sourcesText(c, page, p)
+	if err != nil {
+		return err
+	}
+	if page > 1 {
+		// A later page is the messages alone: the card was on page 1.
+		return cl.reply(msgs)
+	}
+	if msgs != "" {
+		text += "\n" + msgs
+	}
 	events, err := cl.tx.Events(c.ID)
 	if err != nil {
 		return fmt.Errorf("read events of case %d: %w", c.ID, err)
@@ -347,4 +370,72 @@ func cmdCases(cl *call) error {
 		lines = append(lines, cards.Line(c, cl.lang, cl.privacy(nil)))
 	}
 	return cl.reply(strings.Join(lines, "\n"))
+}
+
+// sourcesPerPage is how many of a case's messages one `/case N` reply
+// lists.
+const sourcesPerPage = 10
+
+// sourcePage reads "page P" after the case number (1 when absent).
+func (cl *call) sourcePage() (int, error) {
+	words := cl.args
+	if cl.hasCaseNumber() {
+		words = words[1:]
+	}
+	switch {
+	case len(words) == 0:
+		return 1, nil
+	case len(words) == 1 && !strings.EqualFold(words[0], "page"):
+		words = []string{"page", words[0]}
+	}
+	if len(words) != 2 || !strings.EqualFold(words[0], "page") {
+		return 0, usageError{}
+	}
+	n, err := strconv.Atoi(words[1])
+	if err != nil || n < 1 {
+		return 0, usageError{i18n.T(cl.lang, "%q is not a page number.", words[1])}
+	}
+	return n, nil
+}
+
+// sourcesText lists every message merged into c, oldest first, one page
+// at a time: nothing anyone wrote about a case is hidden from the team.
+// "" for a case of one message (its card quotes it).
+func (cl *call) sourcesText(c *store.Case, page int, p cards.Privacy) (string, error) {
+	n := c.SourceCount
+	pages := (n + sourcesPerPage - 1) / sourcesPerPage
+	if page > 1 && page > pages {
+		return "", userError{i18n.T(cl.lang, "Case #%d has no page %d (it has %d).", c.ID, page, max(pages, 1))}
+	}
+	if n < 2 {
+		return "", nil
+	}
+	from := uint64((page - 1) * sourcesPerPage)
+	srcs, err := cl.tx.SourcesPage(c.ID, from, sourcesPerPage)
+	if err != nil {
+		return "", fmt.Errorf("read messages of case %d: %w", c.ID, err)
+	}
+	var lines []string
+	if pages == 1 {
+		lines = append(lines, i18n.T(cl.lang, "Messages (%d):", n))
+	} else {
+		lines = append(lines, i18n.T(cl.lang, "Messages %d–%d of %d:", int(from)+1, int(from)+len(srcs), n))
+	}
+	for i, s := range srcs {
+		lines = append(lines, fmt.Sprintf("  %d. %s", int(from)+i+1, cl.c.cards.SourceLine(s, cl.lang, p)))
+	}
+	if page < pages {
+		lines = append(lines, i18n.T(cl.lang, "More: /case %d page %d", c.ID, page+1))
+	}
+	return strings.Join(lines, "\n"), nil
+}
+
+// isAlso says whether a word asks to join the holders of a case
+// ("/claim 5 also").
+func isAlso(w string) bool {
+	switch strings.ToLower(w) {
+	case "also", "too", "join", "也", "一起", "加入":
+		return true
+	}
+	return false
 }

@@ -35,6 +35,8 @@ type Commands struct {
 	// recent remembers who wrote recent messages, for commands that name
 	// a person by replying to their message.
 	recent *access.Recent
+	// links makes the board's sign-in links (nil: no board).
+	links LoginLinks
 }
 
 // New makes the chat commands.

@@ -16,7 +16,7 @@ import (
 // place; keys are English phrases so a missing entry still reads sensibly.
 // The Chinese text is split by area (one table per file that owns the
 // replies) and looked up in order.
-var zhTables = []map[string]string{zhText, zhWorkflowText, zhAskerText, zhDigestText, zhMediaText}
+var zhTables = []map[string]string{zhText, zhWorkflowText, zhAskerText, zhDigestText, zhMediaText, zhBoardText}
 
 // T formats the message key in lang ("zh" or "en"). Keys are the English
 // text, so English needs no table, and a missing translation still reads

@@ -9,6 +9,7 @@ package intake
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/lifeline-aid/lifeline/bot/cards"
@@ -58,6 +59,9 @@ func (in *Intake) Handle(ctx context.Context, m platform.Message, chat *store.Ch
 		return in.handleEdit(ctx, m, a)
 	}
 	if !a.IsRequest {
+		if followUp(a) {
+			return in.handleFollowUp(ctx, m, a)
+		}
 		return in.env.MarkSeen(ctx, m)
 	}
 	c, err := in.Ingest(ctx, m, chat, a)
@@ -131,8 +135,9 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 			At:    m.Time,
 			Case:  proposal,
 			Merge: true,
-			// Never into someone else's private case (see privateGuard).
-			Decide: privateGuard(tx, nil),
+			// The merge rule (merge.go), never into someone else's
+			// private case (see privateGuard).
+			Decide: privateGuard(tx, Judge{}.Decide),
 			Alerts: func(c *store.Case, merged bool) []store.OutboxItem {
 				if c.Urgency < in.alertAt {
 					return nil
@@ -141,7 +146,11 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 				if err != nil {
 					in.env.Log.Warn("directory lookup", "err", err)
 				}
-				items, err := in.alertItems(tx, c, merged, coordination, reachable, matches)
+				var raisedBy *platform.Message
+				if merged {
+					raisedBy = &m
+				}
+				items, err := in.alertItems(tx, c, raisedBy, coordination, reachable, matches)
 				if err != nil {
 					in.env.Log.Error("alert admins privately", "case", c.ID, "err", err)
 				}
@@ -156,7 +165,7 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 				return err
 			}
 		}
-		return nil
+		return in.showMerge(tx, m, proposal, res)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("ingest request: %w", err)
@@ -170,23 +179,56 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 	return res.Case, nil
 }
 
+// showMerge keeps the cards true after an ingest: a merged message that
+// adds words (the asker's update, a repost that is not a near copy) shows
+// on the case's card as its latest addition, and a case the new one was
+// linked to shows the link. A plain repost only counts, so a repost storm
+// does not turn into a storm of card edits.
+func (in *Intake) showMerge(tx *store.Tx, m platform.Message, proposal store.Case, res store.IngestResult) error {
+	if res.Merged {
+		src := res.Source
+		near := triage.NearDuplicate(res.Case.Assessment.Fingerprint, proposal.Assessment.Fingerprint)
+		if src != nil && (src.Kind == store.SourceUpdate || !near) && strings.TrimSpace(m.Text) != "" {
+			return in.Updated(tx, res.Case, m.Sender, "merged", cards.Clip(cards.Quote(m.Text, cards.Unmasked), 120))
+		}
+		return nil
+	}
+	if in.refresh == nil {
+		return nil
+	}
+	for _, l := range res.Links {
+		other, err := tx.Case(l.Case)
+		if err != nil {
+			return fmt.Errorf("linked case #%d: %w", l.Case, err)
+		}
+		if _, err := in.refresh.RefreshCards(tx, other, store.Actor, "linked"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // alertItems builds the alert card for every coordination chat when the
 // case is urgent enough. The dedupe key carries the urgency, so a repost at
 // the same level alerts nobody again, while a repost that raises the level
-// alerts once more.
+// alerts once more, quoting raisedBy, the merged message that raised it.
 //
 // When none of the coordination chats can be reached (the bot was kicked),
 // the alert also goes to every admin privately at once; the chats' copies
 // stay queued until they are reachable again.
-func (in *Intake) alertItems(tx *store.Tx, c *store.Case, merged bool, coordination []*store.Chat, reachable int, matches []store.DirEntry) ([]store.OutboxItem, error) {
+func (in *Intake) alertItems(tx *store.Tx, c *store.Case, raisedBy *platform.Message, coordination []*store.Chat, reachable int, matches []store.DirEntry) ([]store.OutboxItem, error) {
 	if c.Urgency < in.alertAt {
 		return nil, nil
 	}
 	now := in.env.Now()
 	text := func(lang string) string {
 		text := in.cards.Card(c, lang, cards.Unmasked) + cards.Directory(lang, matches)
-		if merged {
-			text = i18n.T(lang, "urgency raised to %s by a repost", i18n.Urgency(lang, c.Urgency)) + "\n" + text
+		if raisedBy != nil {
+			key := "urgency raised to %s by a repost: %s"
+			if raisedBy.Sender == c.Asker {
+				key = "urgency raised to %s by an update: %s"
+			}
+			text = i18n.T(lang, key, i18n.Urgency(lang, c.Urgency), cards.Quote(raisedBy.Text, cards.Unmasked)) + "\n" + text
 		}
 		return text
 	}
@@ -201,6 +243,45 @@ func (in *Intake) alertItems(tx *store.Tx, c *store.Case, merged bool, coordinat
 	}
 	admin, err := delivery.AdminAlertItems(tx, in.env, now, c.ID, c.Urgency.String(), text)
 	return append(items, admin...), err
+}
+
+// followUp says whether a message that is no plea by itself may still be
+// news about one ("外婆还是没醒，救护车还没来"): it names a person, a need
+// or a sign, and is not thanks, an offer, news or "solved".
+func followUp(a triage.Assessment) bool {
+	if len(a.Signals) == 0 || a.Resolved || a.Scam {
+		return false
+	}
+	switch a.Act {
+	case "", triage.ActChat, triage.ActPlea, triage.ActRelayed:
+		return true
+	}
+	return false
+}
+
+// handleFollowUp adds a message to the case its author asked in this chat
+// shortly before (or the plea it replies to), as an update shown on the
+// card: what an asker adds must not be lost because it does not read as a
+// plea of its own. Otherwise the message is only recorded as seen.
+func (in *Intake) handleFollowUp(ctx context.Context, m platform.Message, a triage.Assessment) error {
+	return in.env.Once(ctx, m, func(tx *store.Tx) error {
+		c, err := in.detailTarget(tx, m)
+		if err != nil || c == nil || c.Asker != m.Sender {
+			return err
+		}
+		src, err := tx.AddSource(c.ID, store.Source{Kind: store.SourceUpdate, Chat: m.Chat, Msg: m.ID, Sender: m.Sender,
+			SenderName: m.SenderName, At: m.Time, Text: m.Text})
+		if err != nil {
+			return fmt.Errorf("add follow-up to case #%d: %w", c.ID, err)
+		}
+		if err := tx.AppendEvent(&store.Event{Case: c.ID, At: m.Time, Actor: m.Sender, Kind: "merged", Note: src.Chat + "/" + src.Msg}); err != nil {
+			return err
+		}
+		if c, err = tx.Case(c.ID); err != nil {
+			return err
+		}
+		return in.Updated(tx, c, m.Sender, "merged", cards.Clip(cards.Quote(m.Text, cards.Unmasked), 120))
+	})
 }
 
 // handleEdit applies an edited plea to the case it created.
@@ -241,7 +322,7 @@ func (in *Intake) QueueAlerts(tx *store.Tx, c *store.Case) error {
 	if err != nil {
 		return fmt.Errorf("directory matches for case %d: %w", c.ID, err)
 	}
-	items, err := in.alertItems(tx, c, false, coordination, reachable, matches)
+	items, err := in.alertItems(tx, c, nil, coordination, reachable, matches)
 	if err != nil {
 		return fmt.Errorf("alerts of case %d: %w", c.ID, err)
 	}

@@ -173,6 +173,9 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 			}),
 			Version: build.Version,
 		})
+		if err := mountBoard(cfg, st, engine, h, ln.Addr(), log); err != nil {
+			return err
+		}
 		httpWG.Go(func() {
 			if err := ops.Serve(httpCtx, ln, h, 5*time.Second, log); err != nil {
 				log.Error("http listener stopped", "err", err)

@@ -41,6 +41,7 @@ type Config struct {
 	Log       Log            `yaml:"log"`
 	HTTP      HTTP           `yaml:"http"`
 	Notify    Notify         `yaml:"notify"`
+	Board     Board          `yaml:"board"`
 	Location  *time.Location `yaml:"-"`
 	// missingEnv maps a key path to the environment variable it named that
 	// was not set, so validation can say why a value is empty.
@@ -165,6 +166,11 @@ type Log struct {
 type HTTP struct {
 	Listen    string `yaml:"listen"`
 	PublicURL string `yaml:"public_url"`
+}
+
+// Board is the volunteers' web board, served on http.listen.
+type Board struct {
+	Enabled bool `yaml:"enabled"`
 }
 
 // Notify is the webhook told when the platforms themselves fail.
@@ -546,6 +552,9 @@ func (c *Config) checkHTTP(bad func(key, format string, args ...any)) {
 		if c.HTTP.Listen == "" {
 			bad("http.public_url", "set, but http.listen is empty: nothing would answer at %s", u)
 		}
+	}
+	if c.Board.Enabled && c.HTTP.Listen == "" {
+		bad("board.enabled", "the board is served on http.listen, which is empty")
 	}
 }
 

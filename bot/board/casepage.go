@@ -1,0 +1,198 @@
+package board
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/lifeline-aid/lifeline/bot/access"
+	"github.com/lifeline-aid/lifeline/bot/actions"
+	"github.com/lifeline-aid/lifeline/bot/cards"
+	"github.com/lifeline-aid/lifeline/store"
+	"github.com/lifeline-aid/lifeline/triage"
+)
+
+// caseData is what the case page shows.
+type caseData struct {
+	Case    *store.Case
+	Card    string
+	Sources []store.Source
+	History []string
+	Notes   []store.Event
+	Links   []store.CaseLink
+	// Offered are the actions the viewer may take here, by name.
+	Offered      map[string]bool
+	Statuses     []store.Status
+	Urgencies    []triage.Urgency
+	CloseReasons []string
+}
+
+func (b *Board) caseID(r *http.Request) (int64, bool) {
+	id, err := strconv.ParseInt(strings.TrimPrefix(r.PathValue("id"), "#"), 10, 64)
+	return id, err == nil && id > 0
+}
+
+// casePage shows one case: the card, every source text, media, history,
+// notes, linked cases, and the actions the viewer may take.
+func (b *Board) casePage(w http.ResponseWriter, r *http.Request, v *viewer) {
+	id, ok := b.caseID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	p := b.viewPage(v, "cases", tr(v.Lang, "Case #%d", id))
+	p.Flash = r.URL.Query().Get("done")
+	if p.Flash != "" {
+		p.Flash = tr(v.Lang, "Done.")
+	}
+	b.showCase(w, r, v, p, id, http.StatusOK)
+}
+
+func (b *Board) showCase(w http.ResponseWriter, r *http.Request, v *viewer, p *page, id int64, status int) {
+	rd := cards.Renderer{Names: b.env, Loc: b.env.Loc}
+	d := &caseData{Statuses: allStatuses, Urgencies: allUrgencies, CloseReasons: actions.CloseReasons, Offered: map[string]bool{}}
+	err := b.env.Store.View(r.Context(), func(tx *store.Tx) error {
+		c, err := tx.Case(id)
+		if err != nil {
+			return err
+		}
+		d.Case = c
+		d.Card = rd.Card(c, v.Lang, cards.Unmasked)
+		if d.Sources, err = tx.Sources(id); err != nil {
+			return err
+		}
+		evs, err := tx.Events(id)
+		if err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			d.History = append(d.History, rd.EventLine(ev, v.Lang, cards.Unmasked))
+			if ev.Kind == "note" {
+				d.Notes = append(d.Notes, ev)
+			}
+		}
+		d.Links, err = tx.Links(id)
+		return err
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(w, r)
+		return
+	}
+	if err != nil {
+		b.fail(w, r, fmt.Errorf("read case %d: %w", id, err))
+		return
+	}
+	for _, a := range caseActions {
+		d.Offered[a.name] = a.rule.Offered(v.Actor)
+	}
+	p.Data = d
+	b.render(w, r, status, "case", p)
+}
+
+// caseAction runs one action from the case page through the action layer,
+// in one transaction, then wakes the outbox (the chat card is edited).
+func (b *Board) caseAction(w http.ResponseWriter, r *http.Request, v *viewer) {
+	id, ok := b.caseID(r)
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	if !b.checkForm(r, v) {
+		b.message(w, r, http.StatusForbidden, "The form expired; reload the page and try again.")
+		return
+	}
+	name := r.PostFormValue("action")
+	note := strings.TrimSpace(r.PostFormValue("note"))
+	act := b.actions
+	var run func(tx *store.Tx) error
+	switch name {
+	case "claim":
+		run = func(tx *store.Tx) error { _, err := act.Claim(tx, v.Actor, id); return err }
+	case "verify":
+		run = func(tx *store.Tx) error { _, err := act.Verify(tx, v.Actor, id, note); return err }
+	case "note":
+		run = func(tx *store.Tx) error { _, err := act.Note(tx, v.Actor, id, note); return err }
+	case "status":
+		to, ok := actions.ParseStatus(r.PostFormValue("to"))
+		if !ok {
+			b.actionError(w, r, v, id, &actions.Error{Kind: actions.ErrInvalid, Reason: tr(v.Lang, "Status") + "?"})
+			return
+		}
+		run = func(tx *store.Tx) error { _, err := act.SetStatus(tx, v.Actor, id, to, note); return err }
+	case "urgency":
+		to, err := triage.ParseUrgency(r.PostFormValue("to"))
+		if err != nil {
+			b.actionError(w, r, v, id, &actions.Error{Kind: actions.ErrInvalid, Reason: err.Error()})
+			return
+		}
+		run = func(tx *store.Tx) error { _, err := act.SetUrgency(tx, v.Actor, id, to, note); return err }
+	case "resolve":
+		run = func(tx *store.Tx) error { _, err := act.Resolve(tx, v.Actor, id, note); return err }
+	case "close":
+		reason := r.PostFormValue("reason")
+		run = func(tx *store.Tx) error { _, err := act.Close(tx, v.Actor, id, reason, note); return err }
+	case "reopen":
+		run = func(tx *store.Tx) error { _, err := act.Reopen(tx, v.Actor, id, note); return err }
+	case "assign":
+		who := strings.TrimSpace(r.PostFormValue("who"))
+		run = func(tx *store.Tx) error { _, err := act.Assign(tx, v.Actor, id, who); return err }
+	case "merge":
+		into, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("into")), "#"), 10, 64)
+		if err != nil {
+			b.actionError(w, r, v, id, &actions.Error{Kind: actions.ErrInvalid, Reason: tr(v.Lang, "Case #%d", 0) + "?"})
+			return
+		}
+		run = func(tx *store.Tx) error { _, err := act.Merge(tx, v.Actor, id, into); return err }
+	default:
+		http.Error(w, "unknown action", http.StatusBadRequest)
+		return
+	}
+	err := b.env.Store.Update(r.Context(), run)
+	if err != nil {
+		b.actionError(w, r, v, id, err)
+		return
+	}
+	b.env.Log.Info("board action", "action", name, "case", id, "person", v.Person.Ref)
+	b.wake()
+	http.Redirect(w, r, "/board/case/"+strconv.FormatInt(id, 10)+"?done="+url.QueryEscape(name), http.StatusSeeOther)
+}
+
+// actionError shows the action layer's answer on the case page: the reason
+// for a refusal or a conflict, in the viewer's language.
+func (b *Board) actionError(w http.ResponseWriter, r *http.Request, v *viewer, id int64, err error) {
+	var ae *actions.Error
+	if !errors.As(err, &ae) {
+		b.fail(w, r, err)
+		return
+	}
+	if !ae.Logged() {
+		b.env.Log.Warn("board action refused", "action", r.PostFormValue("action"), "case", id, "person", v.Person.Ref, "kind", ae.Kind.Error(), "reason", ae.Reason)
+	}
+	status := http.StatusConflict
+	switch {
+	case errors.Is(ae, actions.ErrRefused):
+		status = http.StatusForbidden
+	case errors.Is(ae, actions.ErrNotFound):
+		status = http.StatusNotFound
+	case errors.Is(ae, actions.ErrInvalid):
+		status = http.StatusBadRequest
+	}
+	p := b.viewPage(v, "cases", tr(v.Lang, "Case #%d", id))
+	p.Error = ae.Reason
+	b.showCase(w, r, v, p, id, status)
+}
+
+// caseActions are the page's actions with the rules that offer them (the
+// action layer checks again: this only hides what it would refuse).
+var caseActions = []struct {
+	name string
+	rule access.Rule
+}{
+	{"claim", actions.ClaimRule}, {"verify", actions.VerifyRule}, {"note", actions.NoteRule},
+	{"status", actions.StatusRule}, {"urgency", actions.UrgencyRule}, {"resolve", actions.ResolveRule},
+	{"close", actions.CloseRule}, {"reopen", actions.ReopenRule}, {"assign", actions.AssignRule},
+	{"merge", actions.MergeRule},
+}

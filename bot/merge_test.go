@@ -1,0 +1,129 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/lifeline-aid/lifeline/store"
+)
+
+// Issue #11 end to end through the console: one plea, one case.
+
+func TestLeaderPostingForTwoHouseholdsOpensTwoLinkedCases(t *testing.T) {
+	h := newHarness(t)
+	first := h.say("[intake] 楼长: 代发：5号楼张奶奶降压药断了三天，头晕站不起来，联系我13812345678")
+	mustContain(t, first, "[volunteers] lifeline:", "case #1", "5号楼张奶奶")
+	second := h.say("[intake] 楼长: 代发：8号楼王爷爷突然昏迷不醒，叫不到救护车，联系我13812345678")
+	// The unconscious man gets his own case and his own alert, with his words.
+	mustContain(t, second, "[volunteers] lifeline: 🔴 CRITICAL", "case #2", "8号楼王爷爷突然昏迷不醒", "same contact as #1")
+	mustNotContain(t, second, "by a repost")
+	if n := h.countCases(); n != 2 {
+		t.Fatalf("%d cases, want 2", n)
+	}
+	// Both cards say so.
+	mustContain(t, h.say("[volunteers] admin: /case 1"), "same contact as #2", "5号楼张奶奶")
+	mustContain(t, h.say("[volunteers] admin: /case 2"), "same contact as #1", "8号楼王爷爷")
+}
+
+func TestTemplateFloodOpensOneCasePerHousehold(t *testing.T) {
+	h := newHarness(t)
+	const n = 12
+	for i := range n {
+		h.feed(fmt.Sprintf("[intake] 居民%d: 【紧急求助】家中老人有糖尿病，胰岛素仅剩两天的量，小区封控出不去，居委会电话一直打不通，附近药店都关门了，求好心人帮忙买药！地址：闵行区七宝镇漕宝路%d弄%d号%d室，联系电话139%08d",
+			i, 1000+10*i, i+1, 101+i, 20000+i))
+	}
+	out := h.flush()
+	if got := h.countCases(); got != n {
+		t.Fatalf("%d template pleas from %d households opened %d cases", n, n, got)
+	}
+	for i := 1; i <= n; i++ {
+		mustContain(t, out, fmt.Sprintf("case #%d\n", i))
+	}
+}
+
+func TestRepostVariantsMergeIntoOneCaseWithEveryText(t *testing.T) {
+	h := newHarness(t)
+	variants := []string{
+		"[intake] 王阿姨: 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678",
+		"[intake2] 热心人: 转自业主群：外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678",
+		"[intake] 小李: 扩散扩散！！🙏🙏🙏外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678🙏🙏🙏（转自业主群）",
+		"[intake2] 小张: 急转 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号",
+	}
+	out := ""
+	for _, v := range variants {
+		out += h.say(v)
+	}
+	if n := h.countCases(); n != 1 {
+		t.Fatalf("four reposts opened %d cases", n)
+	}
+	if c := strings.Count(out, "CRITICAL"); c != 1 {
+		t.Errorf("%d critical alerts for one plea:\n%s", c, out)
+	}
+	var c *store.Case
+	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		c, err = tx.Case(1)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if c.SourceCount != 4 {
+		t.Errorf("case #1 has %d sources, want 4", c.SourceCount)
+	}
+	shown := h.say("[volunteers] admin: /case 1")
+	mustContain(t, shown, "Messages (4):", "转自业主群：外婆昏迷不醒", "扩散扩散", "急转 外婆昏迷不醒", "@热心人", "@小张")
+}
+
+func TestAskerUpdateShowsOnTheCard(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.say("[intake] 王阿姨: 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678"), "case #1")
+	h.advance(10 * 60e9)
+	h.say("[intake] 王阿姨: 外婆还是没醒，救护车还没来")
+	if n := h.countCases(); n != 1 {
+		t.Fatalf("the asker's update opened a case of its own (%d cases)", n)
+	}
+	mustContain(t, h.say("[volunteers] admin: /case 1"), "Added 04-10 09:10: 外婆还是没醒，救护车还没来", "Messages (2):")
+}
+
+func TestRepostThatRaisesUrgencyShowsItsWords(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.say("[intake] 王阿姨: 5号楼张奶奶降压药快吃完了，浦东川沙新镇路100弄，电话13812345678"), "case #1")
+	out := h.say("[intake2] 邻居: 5号楼张奶奶降压药快吃完了，刚才突然昏迷不醒了！浦东川沙新镇路100弄，电话13812345678")
+	if n := h.countCases(); n != 1 {
+		t.Fatalf("%d cases", n)
+	}
+	mustContain(t, out, "urgency raised to 🔴 CRITICAL by a repost: 5号楼张奶奶降压药快吃完了，刚才突然昏迷不醒了")
+}
+
+func TestSecondClaimTellsBothWhoHoldsIt(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.say("[intake] 王阿姨: 我妈妈透析两周没做了，浦东川沙，电话13812345678"), "case #1")
+	h.say("[volunteers] li: /volunteer medical")
+	h.say("[volunteers] wang: /volunteer")
+	h.say("[@li] li: hello") // li can be told privately
+	mustContain(t, h.say("[volunteers] li: /claim 1"), "Case #1 is yours")
+	out := h.say("[volunteers] wang: /claim 1")
+	mustContain(t, out, "[volunteers] lifeline: Case #1 is already held by @li. To work on it with them, send /claim 1 also.",
+		"[@li] lifeline: wang also tried to claim case #1")
+	mustContain(t, h.say("[volunteers] wang: /claim 1 also"), "You hold case #1 with @li now")
+	mustContain(t, h.say("[volunteers] admin: /case 1"), "Held by: @li, @wang", "/claim 1 also")
+}
+
+func TestAssignRefusesNonVolunteersUnlessForced(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.say("[intake] 王阿姨: 我妈妈透析两周没做了，浦东川沙，电话13812345678"), "case #1")
+	h.say("[volunteers] zhao: 我来看看")
+	h.say("[@zhao] zhao: hi")
+	mustContain(t, h.say("[volunteers] admin: /assign 1 console:zhao"), "is not a registered volunteer", "anyway")
+	out := h.say("[volunteers] admin: /assign 1 console:zhao force")
+	mustContain(t, out, "assigned to", "[@zhao] lifeline:")
+}
+
+func TestUrgencyOverrideShowsOnTheCard(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.say("[intake] 王阿姨: 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678"), "case #1")
+	h.say("[volunteers] admin: /urgency 1 high 家属说已经醒了")
+	mustContain(t, h.say("[volunteers] admin: /case 1"), "→ critical", "Coordinator set: critical → high, reason: 家属说已经醒了")
+}
