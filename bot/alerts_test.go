@@ -239,3 +239,60 @@ func TestMessageFromKickedChatMarksItReachable(t *testing.T) {
 		t.Fatalf("sends after a message from the chat = %+v, want the queued alert", s)
 	}
 }
+
+func TestOutboxCommandShowsQueuesAndResendsDeadLetters(t *testing.T) {
+	h, f := newFakeHarness(t, bot.Limits{})
+	h.say("[@admin] admin: /start")
+	broken := true
+	f.fail = func(n int, m bot.OutMessage) error {
+		switch {
+		case broken && m.Chat == "fake:group2":
+			return bot.Permanent(errors.New("400 Bad Request: can't parse entities"))
+		case broken && m.Chat == "fake:group1":
+			return errors.New("502 bad gateway")
+		}
+		return nil
+	}
+	h.feed(pleas[0])
+	runUntil(t, h, h.now().Add(time.Minute), 10*time.Second)
+	dead := deadLetters(t, h)
+	if len(dead) != 1 {
+		t.Fatalf("dead letters = %+v, want the alert to group2", dead)
+	}
+	id := dead[0].Item.ID
+	h.flush()
+	out := h.say("[@admin] admin: /outbox")
+	mustContain(t, out, "0 waiting, 1 failing and retried, 1 given up; 1 alerts not yet delivered",
+		"fake:group1: 0 waiting, 1 failing, 0 given up; 1 alerts",
+		"fake:group2: 0 waiting, 0 failing, 1 given up",
+		"502 bad gateway", fmt.Sprintf("#%d alert #1 → fake:group2", id), "400 Bad Request")
+	// Refused, and logged, for anyone but an admin; never in a public group.
+	mustContain(t, h.say("[volunteers] vol: /outbox"), "needs the admin role")
+	if !strings.Contains(h.logs.String(), "cmd=outbox kind=refused") {
+		t.Error("refused /outbox not logged")
+	}
+	mustContain(t, h.say("[intake] admin: /outbox"), "works in")
+	// Bad arguments change nothing.
+	mustContain(t, h.say("[@admin] admin: /outbox resend"), "Usage: /outbox")
+	mustContain(t, h.say("[@admin] admin: /outbox resend 999"), "no given-up message #999")
+	mustContain(t, h.say("[@admin] admin: /outbox purge all"), "Usage: /outbox")
+	if len(deadLetters(t, h)) != 1 {
+		t.Fatal("a bad /outbox call changed the dead letters")
+	}
+	broken = false
+	mustContain(t, h.say(fmt.Sprintf("[@admin] admin: /outbox resend %d", id)), fmt.Sprintf("Message #%d to fake:group2 queued again", id))
+	deliverAll(t, h, 100)
+	if len(deadLetters(t, h)) != 0 {
+		t.Error("dead letter still there after resend")
+	}
+	var toGroup2 int
+	for _, s := range f.sends() {
+		if s.m.Chat == "fake:group2" && strings.Contains(s.m.Text, "13912345672") {
+			toGroup2++
+		}
+	}
+	if toGroup2 != 1 {
+		t.Errorf("resent alert delivered %d times to group2, want 1", toGroup2)
+	}
+	mustContain(t, h.say("[@admin] admin: /outbox resend all"), "✓ 0 given-up messages queued again")
+}
