@@ -33,6 +33,7 @@ import (
 	"github.com/lifeline-aid/lifeline/bot/delivery"
 	"github.com/lifeline-aid/lifeline/bot/directory"
 	"github.com/lifeline-aid/lifeline/bot/env"
+	"github.com/lifeline-aid/lifeline/bot/escalate"
 	"github.com/lifeline-aid/lifeline/bot/intake"
 	"github.com/lifeline-aid/lifeline/bot/media"
 	"github.com/lifeline-aid/lifeline/bot/reports"
@@ -75,6 +76,10 @@ type WorkflowOptions struct {
 	// matching directory entries, at most once per AutoReplyEvery per group.
 	DirectoryAutoReply bool
 	AutoReplyEvery     time.Duration
+	// EscalateAfter is how long an urgent case may stay unclaimed before
+	// it is re-alerted (and after twice as long, sent to the admins), per
+	// urgency; nil takes escalate.Defaults, a zero wait turns it off.
+	EscalateAfter map[triage.Urgency]time.Duration
 	// ExportDir is where /export writes CSV files.
 	ExportDir string
 	// RetentionDays is how long personal data of finished cases is kept
@@ -125,6 +130,7 @@ type Engine struct {
 	reports   *reports.Reports
 	directory *directory.Directory
 	media     *media.Service
+	escalate  *escalate.Escalator
 	// retentionDays is how long personal data of finished cases is kept.
 	retentionDays int
 }
@@ -161,6 +167,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e.asker = asker.New(ev, opts.Triage, e.intake, e.rooms, e.actions, wf.RetentionDays)
 	e.commands = commands.New(ev, e.actions, e.reports, rd)
 	e.wireMedia(opts.Media)
+	e.escalate = escalate.New(ev, wf.EscalateAfter)
 	if err := e.applyBindings(ctx, opts.Groups); err != nil {
 		return nil, err
 	}
@@ -242,6 +249,12 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.media.Run(ctx)
 	}()
 	defer func() { <-mediaDone }()
+	escalateDone := make(chan struct{})
+	go func() {
+		defer close(escalateDone)
+		e.escalate.Run(ctx, escalateEvery)
+	}()
+	defer func() { <-escalateDone }()
 	menusDone := make(chan struct{})
 	go func() {
 		defer close(menusDone)
@@ -254,6 +267,15 @@ func (e *Engine) Run(ctx context.Context) error {
 	<-menusDone
 	return errors.Join(err, <-errc)
 }
+
+// escalateEvery is how often unclaimed urgent cases are checked: a small
+// part of the shortest sensible wait (minutes).
+const escalateEvery = 30 * time.Second
+
+// RunDueEscalations re-alerts the unclaimed urgent cases whose wait has
+// passed by the engine's clock and says how many it escalated. Run calls
+// it; tests drive it with a controlled clock.
+func (e *Engine) RunDueEscalations(ctx context.Context) (int, error) { return e.escalate.RunDue(ctx) }
 
 // Drain delivers everything pending in the outbox, as fast as the rate
 // limits allow, and returns when it is empty or ctx is done.

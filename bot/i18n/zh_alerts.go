@@ -27,6 +27,9 @@ var zhAlertsText = map[string]string{
 	"Message #%d can't be sent again: retention removed its text.":      "消息 #%d 无法重发：内容已按保留期限删除。",
 	"✓ Message #%d to %s queued again.":                                 "✓ 发给 %[2]s 的消息 #%[1]d 已重新排队。",
 	"/outbox — or /outbox resend ID|all":                                "/outbox —— 或 /outbox resend 编号|all",
+	"Nobody has claimed this for %d minutes: %s":                        "已有 %d 分钟无人认领：%s",
+	"/claim %d to take it.":                                             "发送 /claim %d 认领。",
+	"Case #%d is still unclaimed after %d minutes, though it was re-alerted in the coordination chat: %s": "求助 #%d 已 %d 分钟无人认领（协调群已再次提醒）：%s",
 }
 
 func init() {

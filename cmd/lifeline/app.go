@@ -321,6 +321,12 @@ func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log 
 			RetentionDays:      cfg.Privacy.RetentionDays,
 		},
 	}
+	o.Workflow.EscalateAfter = map[triage.Urgency]time.Duration{}
+	for level, d := range cfg.Workflow.EscalateAfter {
+		if u, err := triage.ParseUrgency(level); err == nil { // checked by config
+			o.Workflow.EscalateAfter[u] = d.D()
+		}
+	}
 	for _, g := range cfg.Groups {
 		o.Groups = append(o.Groups, bot.GroupBinding{Chat: g.Chat, Role: store.ChatRole(g.Role), Name: g.Name, Language: g.Language})
 	}
