@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -295,4 +296,44 @@ func TestOutboxCommandShowsQueuesAndResendsDeadLetters(t *testing.T) {
 		t.Errorf("resent alert delivered %d times to group2, want 1", toGroup2)
 	}
 	mustContain(t, h.say("[@admin] admin: /outbox resend all"), "✓ 0 given-up messages queued again")
+}
+
+// blockingObserver holds the first triage until released: a plea being
+// handled when shutdown starts.
+type blockingObserver struct {
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (b *blockingObserver) Message(string, string) {}
+func (b *blockingObserver) Request(string)         {}
+func (b *blockingObserver) AlertSent()             {}
+func (b *blockingObserver) Triage(time.Duration) {
+	b.once.Do(func() {
+		close(b.entered)
+		<-b.release
+	})
+}
+
+func TestDrainWaitsForTheMessageBeingHandled(t *testing.T) {
+	obs := &blockingObserver{entered: make(chan struct{}), release: make(chan struct{})}
+	h, f := newFakeHarness(t, bot.Limits{}, func(o *bot.Options) { o.Observer = obs })
+	handled := make(chan error, 1)
+	go func() {
+		handled <- h.e.HandleMessage(context.Background(), bot.Message{Chat: "console:intake", ID: "late", Sender: "console:ann", SenderName: "ann", Text: "外婆突然昏迷不醒，叫不到救护车，闵行莘庄，13912345672", Time: h.now()})
+	}()
+	<-obs.entered
+	drained := make(chan error, 1)
+	go func() { drained <- h.e.Drain(context.Background()) }()
+	time.Sleep(20 * time.Millisecond) // let a Drain that doesn't wait return early
+	close(obs.release)
+	if err := <-drained; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-handled; err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.sends()); n != 2 {
+		t.Errorf("Drain returned with %d alerts sent, want 2: it must wait for the plea being handled", n)
+	}
 }

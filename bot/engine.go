@@ -131,6 +131,7 @@ type Engine struct {
 	directory *directory.Directory
 	media     *media.Service
 	escalate  *escalate.Escalator
+	handling  inflight
 	// retentionDays is how long personal data of finished cases is kept.
 	retentionDays int
 }
@@ -277,9 +278,16 @@ const escalateEvery = 30 * time.Second
 // it; tests drive it with a controlled clock.
 func (e *Engine) RunDueEscalations(ctx context.Context) (int, error) { return e.escalate.RunDue(ctx) }
 
-// Drain delivers everything pending in the outbox, as fast as the rate
-// limits allow, and returns when it is empty or ctx is done.
-func (e *Engine) Drain(ctx context.Context) error { return e.outbox.Drain(ctx) }
+// Drain first waits for the messages being handled to commit (their
+// alerts and replies are then queued), then delivers everything pending
+// in the outbox, as fast as the rate limits allow, and returns when it is
+// empty or ctx is done. Stop the adapters before calling it.
+func (e *Engine) Drain(ctx context.Context) error {
+	if err := e.handling.wait(ctx); err != nil {
+		return fmt.Errorf("wait for messages being handled: %w", err)
+	}
+	return e.outbox.Drain(ctx)
+}
 
 // DeliverDue makes one delivery pass: it sends what is due and what the
 // rate limits allow now, and says how long until more could go out.

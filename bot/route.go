@@ -17,6 +17,8 @@ import (
 // HandleMessage is the single entry point for every incoming update. It
 // returns once the message and its effects are committed to the store.
 func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
+	e.handling.begin()
+	defer e.handling.end()
 	// One chat at a time keeps an asker's messages in order even when a
 	// platform delivers updates concurrently.
 	unlock := e.env.Lock(m.Chat)
@@ -76,6 +78,8 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 // handled in turn, as HandleMessage would; the adapter's state is written
 // once all of them are recorded, so a failure leaves it for redelivery.
 func (e *Engine) HandleBatch(ctx context.Context, b Batch) error {
+	e.handling.begin() // through the adapter's state write
+	defer e.handling.end()
 	for _, m := range b.Messages {
 		if err := e.HandleMessage(ctx, m); err != nil {
 			return err

@@ -234,7 +234,7 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 	notifier.Notify(notify.Info, fmt.Sprintf("Lifeline %s started (platforms: %s).", build.Version, strings.Join(names, ", ")))
 
 	var runErr error
-	finished := 0
+	finished, returned := 0, 0
 	for finished < len(adapters) {
 		select {
 		case <-ctx.Done():
@@ -242,6 +242,7 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 			finished = len(adapters)
 		case err := <-errs:
 			finished++
+			returned++
 			if err != nil {
 				log.Error("platform stopped", "err", err)
 				notifier.Notify(notify.Critical, fmt.Sprintf("Lifeline is stopping: %v", err))
@@ -255,6 +256,20 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 	stopIntake()
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
+	// The adapters stop taking messages first; Drain then waits for the
+	// ones being handled to commit, so their alerts go out now.
+	// An adapter stuck in a platform call is not waited for past a third
+	// of the grace: the outbox needs the rest.
+	adaptersStopped := time.NewTimer(shutdownGrace / 3)
+	defer adaptersStopped.Stop()
+	for ; returned < len(adapters); returned++ {
+		select {
+		case <-errs:
+		case <-adaptersStopped.C:
+			log.Warn("a platform did not stop in time; draining anyway")
+			returned = len(adapters)
+		}
+	}
 	if err := engine.Drain(drainCtx); err != nil {
 		log.Warn("outbox not empty at shutdown; it will be sent on the next start", "err", err)
 		notifier.Notify(notify.Warning, "Lifeline stopped with messages still in its outbox; they go out at the next start.")
