@@ -22,6 +22,12 @@ type ThrottleOptions = throttle.Options
 // (the metrics); an observer without it counts nothing.
 type throttleObserver interface{ Throttled(scope string) }
 
+// verdictKey carries a throttle verdict already taken for a message (a
+// batch decides before handling, see batch.go), so it is taken once.
+type verdictKey struct{ chat, id string }
+
+type verdictsKey struct{}
+
 // throttled decides whether to answer m. A refused message is recorded as
 // seen (so its redelivery is harmless) and, once per notice period, its
 // sender is told; it reports true when the caller must not handle m. A
@@ -32,7 +38,11 @@ func (e *Engine) throttled(ctx context.Context, m platform.Message, chat *store.
 	if !m.Private {
 		group = m.Chat
 	}
-	v := e.throttle.Allow(m.Sender, group, e.env.Now())
+	taken, _ := ctx.Value(verdictsKey{}).(map[verdictKey]throttle.Verdict)
+	v, decided := taken[verdictKey{m.Chat, m.ID}]
+	if !decided {
+		v = e.throttle.Allow(m.Sender, group, e.env.Now())
+	}
 	if v.Allowed {
 		return false, nil
 	}

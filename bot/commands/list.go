@@ -47,6 +47,7 @@ func (c *Commands) commandList() []*command {
 		{name: "stats", usage: "/stats [today|24h|7d|all]", rule: volunteers("stats"), run: cmdStats},
 		{name: "digest", usage: "/digest", rule: volunteers("digest"), run: cmdDigest},
 		{name: "export", usage: "/export [xlsx|csv]", rule: access.Rule{Name: "export", Need: access.Coordinator, Where: access.PrivateOrWork}, outside: exportOutside, run: cmdExport},
+		{name: "outbox", usage: "/outbox — or /outbox resend ID|all", rule: outboxRule, run: cmdOutbox},
 		{name: "board", usage: "/board (a sign-in link for the web board, sent privately)", rule: boardRule, run: cmdBoard},
 		{name: "volunteer", usage: "/volunteer [skills…] (verify, medical, legal, mental, transport) — or /volunteer off | on", rule: actions.VolunteerRule, run: cmdVolunteer},
 		{name: "bind", usage: "/bind intake|coordination|broadcast|none [zh|en]", rule: actions.BindRule, minArgs: 1, run: cmdBind},
