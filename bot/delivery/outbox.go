@@ -340,12 +340,9 @@ func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKe
 					return err
 				}
 			}
-			if it.Kind == KindAlert && msgID != "" {
-				// Remember the card so later changes can edit it in place
-				// (and send the edit that waited for it: cardedit.go).
-				return cardSent(tx, o.env.Now(), it.Case, it.Chat, msgID)
-			}
-			return nil
+			// Remember the card so later changes can edit it in place
+			// (and send the edit that waited for it: cardedit.go).
+			return cardsSettled(tx, o.env.Now(), it, d.members, msgID)
 		}); err != nil {
 			log.Error("record delivery", "err", err)
 		}
