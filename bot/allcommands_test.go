@@ -37,6 +37,7 @@ var commandPaths = map[string]struct {
 	"room":      {happy: "[volunteers] vol: /room 2", happyWant: "#2", bad: "[volunteers] vol: /room abc", badWant: "not a case number", refused: "[volunteers] stranger: /room 2"},
 	"broadcast": {happy: "[volunteers] coord: /broadcast 2 confirm", happyWant: "[broadcast] lifeline:", bad: "[volunteers] coord: /broadcast", badWant: "Usage: /broadcast", refused: "[volunteers] vol: /broadcast 2"},
 	"find":      {pre: "[volunteers] coord: /dir add 仁济医院 | hospital | 浦东 | 021-12345678 | 24h | 急诊", happy: "[volunteers] vol: /find hospital", happyWant: "仁济医院", bad: "[volunteers] vol: /find", badWant: "Usage: /find"},
+	"outbox":    {happy: "[volunteers] admin: /outbox", happyWant: "Outbox:", bad: "[volunteers] admin: /outbox resend x", badWant: "not a message number", refused: "[volunteers] coord: /outbox"},
 	"dir":       {happy: "[volunteers] coord: /dir add 仁济医院 | hospital | 浦东 | 021-12345678 | 24h | 急诊", happyWant: "仁济医院", bad: "[volunteers] coord: /dir add only-a-name", badWant: "Usage", refused: "[volunteers] vol: /dir add x | hospital | y | 1 | 2 | 3"},
 	"stats":     {happy: "[volunteers] vol: /stats all", happyWant: "2", bad: "[volunteers] vol: /stats forever", badWant: "Usage", refused: "[volunteers] stranger: /stats"},
 	"digest":    {happy: "[volunteers] vol: /digest", happyWant: "lifeline:", refused: "[volunteers] stranger: /digest"},

@@ -29,6 +29,8 @@ import (
 // it, and only once every message is recorded: an error leaves the whole
 // page for redelivery, and nothing acknowledged is lost.
 func (e *Engine) HandleBatch(ctx context.Context, b Batch) error {
+	e.handling.begin() // shutdown waits for the page through its state write
+	defer e.handling.end()
 	ctx = context.WithoutCancel(ctx) // like HandleMessage: a page being recorded is finished
 	grouped, verdicts, err := e.groupable(ctx, b.Messages)
 	if err != nil {

@@ -33,6 +33,7 @@ import (
 	"github.com/lifeline-aid/lifeline/bot/delivery"
 	"github.com/lifeline-aid/lifeline/bot/directory"
 	"github.com/lifeline-aid/lifeline/bot/env"
+	"github.com/lifeline-aid/lifeline/bot/escalate"
 	"github.com/lifeline-aid/lifeline/bot/intake"
 	"github.com/lifeline-aid/lifeline/bot/media"
 	"github.com/lifeline-aid/lifeline/bot/reports"
@@ -76,6 +77,10 @@ type WorkflowOptions struct {
 	// matching directory entries, at most once per AutoReplyEvery per group.
 	DirectoryAutoReply bool
 	AutoReplyEvery     time.Duration
+	// EscalateAfter is how long an urgent case may stay unclaimed before
+	// it is re-alerted (and after twice as long, sent to the admins), per
+	// urgency; nil takes escalate.Defaults, a zero wait turns it off.
+	EscalateAfter map[triage.Urgency]time.Duration
 	// ExportDir is where /export writes CSV files.
 	ExportDir string
 	// RetentionDays is how long personal data of finished cases is kept
@@ -129,6 +134,8 @@ type Engine struct {
 	directory *directory.Directory
 	media     *media.Service
 	triage    *triage.Engine // for imports and scans, outside intake
+	escalate  *escalate.Escalator
+	handling  inflight
 	// retentionDays is how long personal data of finished cases is kept.
 	retentionDays int
 	throttle      *throttle.Throttle
@@ -167,6 +174,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e.asker = asker.New(ev, opts.Triage, e.intake, e.rooms, e.actions, wf.RetentionDays)
 	e.commands = commands.New(ev, e.actions, e.reports, rd)
 	e.wireMedia(opts.Media)
+	e.escalate = escalate.New(ev, wf.EscalateAfter)
 	if err := e.applyBindings(ctx, opts.Groups); err != nil {
 		return nil, err
 	}
@@ -247,7 +255,19 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer close(mediaDone)
 		e.media.Run(ctx)
 	}()
+	dirDone := make(chan struct{})
+	go func() {
+		defer close(dirDone)
+		e.directory.Watch(ctx, directoryPoll)
+	}()
+	defer func() { <-dirDone }()
 	defer func() { <-mediaDone }()
+	escalateDone := make(chan struct{})
+	go func() {
+		defer close(escalateDone)
+		e.escalate.Run(ctx, escalateEvery)
+	}()
+	defer func() { <-escalateDone }()
 	menusDone := make(chan struct{})
 	go func() {
 		defer close(menusDone)
@@ -261,9 +281,32 @@ func (e *Engine) Run(ctx context.Context) error {
 	return errors.Join(err, <-errc)
 }
 
-// Drain delivers everything pending in the outbox, as fast as the rate
-// limits allow, and returns when it is empty or ctx is done.
-func (e *Engine) Drain(ctx context.Context) error { return e.outbox.Drain(ctx) }
+// directoryPoll is how often the directory file is checked for edits.
+const directoryPoll = 10 * time.Second
+
+// ReloadDirectory loads the directory file again if it changed since the
+// last load; Run does this every 10 seconds.
+func (e *Engine) ReloadDirectory(ctx context.Context) (bool, error) { return e.directory.Reload(ctx) }
+
+// escalateEvery is how often unclaimed urgent cases are checked: a small
+// part of the shortest sensible wait (minutes).
+const escalateEvery = 30 * time.Second
+
+// RunDueEscalations re-alerts the unclaimed urgent cases whose wait has
+// passed by the engine's clock and says how many it escalated. Run calls
+// it; tests drive it with a controlled clock.
+func (e *Engine) RunDueEscalations(ctx context.Context) (int, error) { return e.escalate.RunDue(ctx) }
+
+// Drain first waits for the messages being handled to commit (their
+// alerts and replies are then queued), then delivers everything pending
+// in the outbox, as fast as the rate limits allow, and returns when it is
+// empty or ctx is done. Stop the adapters before calling it.
+func (e *Engine) Drain(ctx context.Context) error {
+	if err := e.handling.wait(ctx); err != nil {
+		return fmt.Errorf("wait for messages being handled: %w", err)
+	}
+	return e.outbox.Drain(ctx)
+}
 
 // DeliverDue makes one delivery pass: it sends what is due and what the
 // rate limits allow now, and says how long until more could go out.

@@ -302,3 +302,35 @@ func TestExportRefused(t *testing.T) {
 	h2 := newHarness(t) // no export directory configured
 	mustContain(t, h2.say("[volunteers] admin: /export"), "Export is not set up")
 }
+
+// The board downloads through Engine.Export, named like /export's files.
+func TestEngineExportForTheBoard(t *testing.T) {
+	h := newHarness(t)
+	h.say("[intake] 王阿姨: " + criticalPlea)
+	var buf bytes.Buffer
+	n, err := h.e.Export(context.Background(), "csv", "zh", &buf)
+	if err != nil || n != 1 {
+		t.Fatalf("export: %d, %v", n, err)
+	}
+	header, rows := parseExport(t, buf.Bytes())
+	if header[0] != "编号" || rows[0]["紧急度"] != "危急" {
+		t.Errorf("header %v, row %v", header, rows[0])
+	}
+	if name := h.e.ExportName("xlsx"); name != "lifeline-cases-20260410-090000.xlsx" {
+		t.Errorf("name %q", name)
+	}
+}
+
+// A thread of the coordination chat is a case room, where the asker may
+// read: no export there.
+func TestExportRefusedInARoomThread(t *testing.T) {
+	dir := t.TempDir()
+	h := newHarness(t, withExportDir(dir))
+	h.say("[intake] 王阿姨: " + criticalPlea)
+	out := h.handle(bot.Message{Chat: "console:volunteers", Thread: "7", ID: "t1", Sender: "console:admin", SenderName: "admin",
+		Text: "/export", Time: h.now()})
+	mustContain(t, out, "/export works in the volunteers' coordination chat or in a private chat with me.")
+	if files, _ := os.ReadDir(dir); len(files) != 0 {
+		t.Errorf("a refused /export wrote %d files", len(files))
+	}
+}

@@ -25,7 +25,7 @@ var CaseColumns = sheets.Synonyms{
 	"status":   {"状态", "进度", "处理状态", "处理进度", "status", "progress", "state"},
 	"category": {"类别", "类型", "分类", "求助类型", "category", "type", "kind"},
 	"created":  {"创建时间", "时间", "日期", "登记时间", "提交时间", "求助时间", "created", "time", "date", "timestamp", "submitted"},
-	"asker":    {"求助人", "姓名", "联系人", "称呼", "asker", "name", "contact name"},
+	"asker":    {"求助人", "姓名", "联系人", "称呼", "发送人", "asker", "name", "contact name", "sender"},
 	"notes":    {"备注", "跟进", "跟进记录", "跟进情况", "处理结果", "notes", "note", "remarks", "comment", "comments", "follow-up"},
 	"ref":      {"编号", "序号", "id", "no", "case", "#", "row"},
 }

@@ -17,6 +17,8 @@ import (
 // HandleMessage is the single entry point for every incoming update. It
 // returns once the message and its effects are committed to the store.
 func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
+	e.handling.begin()
+	defer e.handling.end()
 	// One chat at a time keeps an asker's messages in order even when a
 	// platform delivers updates concurrently.
 	if !chatsLocked(ctx) { // a group commit holds its chats' locks (batch.go)
@@ -93,6 +95,25 @@ func (e *Engine) chat(ctx context.Context, m Message) (*store.Chat, error) {
 		c, err = tx.Chat(m.Chat)
 		return err
 	})
+	if err == nil && !c.Active && m.Kind != KindLeft && m.Kind != KindMigrated {
+		// A message from a chat the bot could not reach: it can again, and
+		// what waited for it (a kicked coordination chat's alerts) goes now.
+		err = e.env.Store.Update(ctx, func(tx *store.Tx) error {
+			c, err = tx.Chat(m.Chat)
+			if err != nil || c.Active {
+				return err
+			}
+			c.Active, c.Updated = true, e.env.Now()
+			if err := tx.PutChat(c); err != nil {
+				return err
+			}
+			return delivery.ChatReachable(tx, e.env, m.Chat)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("mark chat %s reachable: %w", m.Chat, err)
+		}
+		e.env.Log.Info("chat reachable again", "chat", m.Chat)
+	}
 	if err == nil {
 		return c, nil
 	}
@@ -190,6 +211,9 @@ func (e *Engine) handleMembership(ctx context.Context, m Message) error {
 		switch m.Kind {
 		case KindJoined:
 			c.Active, c.Updated = true, now
+			if err := delivery.ChatReachable(tx, e.env, m.Chat); err != nil {
+				return err
+			}
 			if c.Role == "" {
 				lang := e.env.Lang(c)
 				notice = &OutMessage{Chat: m.Chat, Text: i18n.T(lang, "Hello! I am Lifeline. An admin can set this chat up by sending /bind intake (a mutual-aid group I read), /bind coordination (the volunteers' chat that gets alerts) or /bind broadcast.")}
@@ -202,7 +226,9 @@ func (e *Engine) handleMembership(ctx context.Context, m Message) error {
 			if err := tx.PutChat(&moved); err != nil {
 				return err
 			}
-			c.Active, c.Updated = false, now
+			// The old id is gone for good: it keeps no role, so no alert
+			// waits for it.
+			c.Role, c.Active, c.Updated = "", false, now
 		}
 		if err := tx.PutChat(c); err != nil {
 			return err

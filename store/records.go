@@ -299,6 +299,10 @@ func laneOf(it *OutboxItem) Priority {
 	return PriorityReply
 }
 
+// Lane is the lane the item is (or will be) stored in: its Priority, or
+// the lane of its Kind when that is PriorityAuto.
+func (it *OutboxItem) Lane() Priority { return laneOf(it) }
+
 // String names the lane.
 func (p Priority) String() string {
 	switch p {

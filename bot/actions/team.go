@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lifeline-aid/lifeline/bot/access"
+	"github.com/lifeline-aid/lifeline/bot/delivery"
 	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/store"
 )
@@ -204,6 +205,10 @@ func (a *Actions) Bind(tx *store.Tx, actor access.Actor, role, lang, name string
 		chat.Name = name
 	}
 	if err := tx.PutChat(chat); err != nil {
+		return nil, fmt.Errorf("bind chat: %w", err)
+	}
+	// Bound from inside: the bot is there, so what waited goes out now.
+	if err := delivery.ChatReachable(tx, a.env, chat.Ref); err != nil {
 		return nil, fmt.Errorf("bind chat: %w", err)
 	}
 	a.env.Log.Info("chat bound", "chat", chat.Ref, "from", string(from), "to", string(to), "by", actor.Ref)

@@ -238,12 +238,29 @@ func (as *Asker) newAskerCase(ctx context.Context, m platform.Message, chat *sto
 		}
 		conv = askerConv{Case: c.ID, Asked: map[string]int{}}
 		var b strings.Builder
-		if c.Urgency == triage.Critical {
+		urgent := c.Urgency >= as.intake.AlertAt()
+		reach := delivery.ReachVolunteers
+		if urgent {
+			// "Alerted" is said only when the alert reaches someone now.
+			if reach, err = delivery.AlertReach(tx, as.env); err != nil {
+				return err
+			}
+		}
+		switch {
+		case urgent && reach == delivery.ReachNobody:
+			b.WriteString(i18n.T(lang, "I could not reach the volunteers right now. Your request is saved and goes to them as soon as they can be reached. If a life is in danger, call the emergency number (%s) now.", as.Emergency(lang)) + "\n\n")
+		case urgent && reach == delivery.ReachAdmins:
+			b.WriteString(i18n.T(lang, "I could not reach the volunteers' group right now, so I sent your request to the team's organisers directly. If a life is in danger, call the emergency number (%s) now.", as.Emergency(lang)) + "\n\n")
+		case c.Urgency == triage.Critical:
 			b.WriteString(i18n.T(lang, "This sounds urgent: I have alerted the volunteers right away. If a life is in danger, also call the emergency number (%s) now.", as.Emergency(lang)) + "\n\n")
-		} else if c.Urgency >= as.intake.AlertAt() {
+		case urgent:
 			b.WriteString(i18n.T(lang, "I have alerted the volunteers.") + "\n\n")
 		}
 		b.WriteString(i18n.T(lang, "Your request is registered as #%d.", c.ID))
+		send := as.askerSend
+		if urgent {
+			send = as.askerSendUrgent // the answer to a plea: ahead of any backlog
+		}
 		b.WriteString("\n" + understood(c, lang))
 		if missing := missingFields(c); len(missing) > 0 {
 			names := make([]string, len(missing))
@@ -252,7 +269,7 @@ func (as *Asker) newAskerCase(ctx context.Context, m platform.Message, chat *sto
 			}
 			b.WriteString("\n" + i18n.T(lang, "To help, the volunteers still need: %s.", strings.Join(names, i18n.T(lang, ", "))))
 		}
-		if err := as.askerSend(tx, m, c.ID, b.String(), 1); err != nil {
+		if err := send(tx, m, c.ID, b.String(), 1); err != nil {
 			return err
 		}
 		if !person.PrivacyTold {
@@ -360,7 +377,11 @@ func (as *Asker) addToCase(ctx context.Context, m platform.Message, person *stor
 		var b strings.Builder
 		b.WriteString(i18n.T(lang, "Thank you, I added that to your request #%d.", id))
 		if c.Urgency > before && c.Urgency >= as.intake.AlertAt() {
-			b.WriteString("\n" + i18n.T(lang, "It is now marked %s and the volunteers have been alerted.", i18n.Urgency(lang, c.Urgency)))
+			line, err := as.raisedLine(tx, lang, c)
+			if err != nil {
+				return err
+			}
+			b.WriteString("\n" + line)
 		}
 		if next := nextField(conv, c); next == "" && answering != "" {
 			own, err := OwnView(tx, c, m.Sender)
@@ -503,6 +524,30 @@ func (as *Asker) askerReply(ctx context.Context, m platform.Message, person *sto
 // askerSend queues the seq-th reply to message m in its private chat.
 func (as *Asker) askerSend(tx *store.Tx, m platform.Message, caseID int64, text string, seq int) error {
 	return as.askerSendKB(tx, m, caseID, text, seq, nil)
+}
+
+// askerSendUrgent is askerSend in the alert lane: the answer that tells an
+// asker what happened to their urgent plea goes ahead of any backlog.
+func (as *Asker) askerSendUrgent(tx *store.Tx, m platform.Message, caseID int64, text string, seq int) error {
+	it := delivery.Item(as.env.Now(), delivery.KindReply, caseID, platform.OutMessage{Chat: m.Chat, Text: text}, delivery.ReplyKey(m.Chat, env.MsgKey(m).ID, seq))
+	it.Priority = store.PriorityAlert
+	if _, err := tx.Enqueue(&it); err != nil {
+		return fmt.Errorf("queue answer for %s: %w", m.Chat, err)
+	}
+	return nil
+}
+
+// raisedLine tells an asker their case was raised to an alerting urgency:
+// "the volunteers have been alerted" only when an alert can reach someone.
+func (as *Asker) raisedLine(tx *store.Tx, lang string, c *store.Case) (string, error) {
+	reach, err := delivery.AlertReach(tx, as.env)
+	if err != nil {
+		return "", err
+	}
+	if reach != delivery.ReachVolunteers {
+		return i18n.T(lang, "It is now marked %s, but I could not reach the volunteers right now; it goes to them as soon as they can be reached. If a life is in danger, call the emergency number (%s) now.", i18n.Urgency(lang, c.Urgency), as.Emergency(lang)), nil
+	}
+	return i18n.T(lang, "It is now marked %s and the volunteers have been alerted.", i18n.Urgency(lang, c.Urgency)), nil
 }
 
 // askerSendKB is askerSend with a reply keyboard (share buttons, or their

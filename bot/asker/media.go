@@ -283,7 +283,11 @@ func (as *Asker) joinMedia(ctx context.Context, m platform.Message, st privateSt
 			b.WriteString(" " + i18n.T(lang, "I can't watch videos myself: if it says something important, please also write it."))
 		}
 		if raised != nil {
-			b.WriteString("\n" + i18n.T(lang, "It is now marked %s and the volunteers have been alerted.", i18n.Urgency(lang, c.Urgency)))
+			line, err := as.raisedLine(tx, lang, c)
+			if err != nil {
+				return err
+			}
+			b.WriteString("\n" + line)
 		}
 		if err := as.askerSend(tx, m, id, b.String(), 1); err != nil {
 			return err

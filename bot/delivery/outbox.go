@@ -24,8 +24,15 @@ import (
 // Options tune delivery. Zero values take the defaults.
 type Options struct {
 	// MaxAttempts before a message that keeps failing is dropped (default 12,
-	// about an hour of backoff).
+	// about an hour of backoff). Alerts (the alert lane) are never dropped
+	// for a transient error: they retry until delivered.
 	MaxAttempts int
+	// AlertBackoffMax caps the backoff of the alert lane (default 30s), so
+	// queued alerts go out within a minute of the platform coming back.
+	AlertBackoffMax time.Duration
+	// UnreachableAfter is how long a chat may keep failing before the
+	// admins are told, once per episode (default 5m).
+	UnreachableAfter time.Duration
 	// BaseBackoff doubles per attempt up to MaxBackoff (defaults 2s, 10m).
 	BaseBackoff time.Duration
 	MaxBackoff  time.Duration
@@ -54,6 +61,10 @@ type Outbox struct {
 	// failing remembers items already logged as failing, so a repeating
 	// failure is logged once, not at every attempt.
 	failing sync.Map
+	// down holds the chats failing now (episodes.go).
+	downMu   sync.Mutex
+	down     map[string]*episode
+	deadTold map[string]time.Time // chat → last dead-letter notice
 }
 
 // New makes the outbox worker; it sends nothing until Run, Drain or Pass.
@@ -73,7 +84,13 @@ func New(e *env.Env, o Options) *Outbox {
 	if o.Idle <= 0 {
 		o.Idle = 30 * time.Second
 	}
-	return &Outbox{env: e, opts: o, lim: newLimiter()}
+	if o.AlertBackoffMax <= 0 {
+		o.AlertBackoffMax = 30 * time.Second
+	}
+	if o.UnreachableAfter <= 0 {
+		o.UnreachableAfter = 5 * time.Minute
+	}
+	return &Outbox{env: e, opts: o, lim: newLimiter(), down: map[string]*episode{}}
 }
 
 // Run delivers until ctx ends, waking when something is queued
@@ -135,6 +152,11 @@ func (o *Outbox) Drain(ctx context.Context) error {
 func (o *Outbox) Pass(ctx context.Context) (time.Duration, error) {
 	o.passMu.Lock()
 	defer o.passMu.Unlock()
+	// Chats reachable again (bot re-added, /bind, a message from them) are
+	// no longer held back by the pause of their last failure.
+	for _, chat := range o.env.TakeChatsBack() {
+		o.lim.resume("c:" + chat)
+	}
 	now := o.env.Now()
 	var due []store.OutboxItem
 	roles := map[string]store.ChatRole{}
@@ -234,9 +256,12 @@ func (o *Outbox) deliverPlatform(ctx context.Context, name string, order []strin
 	globalKey := "p:" + name
 	for _, chat := range order {
 		items := chats[chat]
-		// Queue order, not due time: a message retried after a 429 or an
-		// error still goes before the ones queued after it.
-		slices.SortFunc(items, func(a, b store.OutboxItem) int { return cmp.Compare(a.ID, b.ID) })
+		// Alerts first, then queue order, not due time: a message retried
+		// after a 429 or an error still goes before the ones of its lane
+		// queued after it, and no backlog of replies holds up an alert.
+		slices.SortFunc(items, func(a, b store.OutboxItem) int {
+			return cmp.Or(cmp.Compare(a.Lane(), b.Lane()), cmp.Compare(a.ID, b.ID))
+		})
 		gRate, cRate := o.rates(p, roles[chat])
 		chatKey := "c:" + chat
 		deliveries := make([]parcel, len(items))
@@ -259,7 +284,7 @@ func (o *Outbox) deliverPlatform(ctx context.Context, name string, order []strin
 			}
 			o.lim.take(globalKey, gRate, now)
 			o.lim.take(chatKey, cRate, now)
-			if w := o.send(ctx, p, d, chatKey); w > 0 {
+			if w := o.send(ctx, p, d, chatKey, roles[chat]); w > 0 {
 				note(w)
 				break
 			}
@@ -278,7 +303,7 @@ type parcel struct {
 // send delivers one message and records the outcome on every queue entry
 // it settles. It returns how long this chat must wait before the next send
 // (after a 429 or an error), or 0.
-func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKey string) time.Duration {
+func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKey string, role store.ChatRole) time.Duration {
 	it := d.msg
 	var m platform.OutMessage
 	if err := json.Unmarshal(it.Payload, &m); err != nil {
@@ -299,6 +324,9 @@ func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKe
 		attempts = max(attempts, mem.Attempts)
 	}
 	failKey := d.members[0].ID
+	// Alerts are never given up for a failure that may pass: a network
+	// error, or a group that kicked the bot and may take it back.
+	alert := it.Lane() == store.PriorityAlert
 	log := o.env.Log.With("chat", it.Chat, "kind", it.Kind, "case", it.Case)
 	var ra *platform.RetryAfterError
 	switch {
@@ -313,8 +341,9 @@ func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKe
 				}
 			}
 			if it.Kind == KindAlert && msgID != "" {
-				// Remember the card so later changes can edit it in place.
-				return tx.PutState(cardKey(it.Case, it.Chat), []byte(msgID))
+				// Remember the card so later changes can edit it in place
+				// (and send the edit that waited for it: cardedit.go).
+				return cardSent(tx, o.env.Now(), it.Case, it.Chat, msgID)
 			}
 			return nil
 		}); err != nil {
@@ -325,6 +354,7 @@ func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKe
 				o.env.Observe().AlertSent()
 			}
 		}
+		o.chatUp(ctx, it.Chat)
 		return 0
 	case errors.As(err, &ra):
 		after := max(ra.After, time.Second)
@@ -333,6 +363,18 @@ func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKe
 		log.Warn("platform asked to slow down", "retry_after", after)
 		o.reschedule(ctx, d.members, until, attempts, err) // a 429 is not a failed attempt
 		return after
+	case errors.Is(err, platform.ErrUnreachable) && alert && role != store.RolePrivate:
+		// A group that kicked the bot keeps its alerts: they go out when it
+		// is reachable again, and meanwhile the admins get them privately.
+		o.markUnreachable(ctx, it.Chat, err)
+		o.alertAdmins(ctx, d.members)
+		o.chatDown(ctx, it.Chat, role, err)
+		attempts++
+		wait := o.backoff(attempts, true)
+		next := o.env.Now().Add(wait)
+		o.lim.pause(chatKey, next)
+		o.reschedule(ctx, d.members, next, attempts, err)
+		return wait
 	case errors.Is(err, platform.ErrPermanent):
 		o.giveUpAll(ctx, d.members, err)
 		if errors.Is(err, platform.ErrUnreachable) {
@@ -343,14 +385,15 @@ func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKe
 		return 0
 	default:
 		attempts++
-		if attempts >= o.opts.MaxAttempts {
+		if !alert && attempts >= o.opts.MaxAttempts {
 			o.giveUpAll(ctx, d.members, fmt.Errorf("after %d attempts: %w", attempts, err))
 			return 0
 		}
 		if _, logged := o.failing.LoadOrStore(failKey, true); !logged {
 			log.Warn("send failed, will retry", "err", err)
 		}
-		wait := o.backoff(attempts)
+		o.chatDown(ctx, it.Chat, role, err)
+		wait := o.backoff(attempts, alert)
 		next := o.env.Now().Add(wait)
 		// The chat waits too, so later messages don't overtake this one.
 		o.lim.pause(chatKey, next)
@@ -360,11 +403,15 @@ func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKe
 }
 
 // backoff is exponential with full jitter over its upper half, so many
-// failed sends don't retry in lockstep.
-func (o *Outbox) backoff(attempt int) time.Duration {
+// failed sends don't retry in lockstep. The alert lane's is capped lower.
+func (o *Outbox) backoff(attempt int, alert bool) time.Duration {
+	ceiling := o.opts.MaxBackoff
+	if alert {
+		ceiling = min(ceiling, o.opts.AlertBackoffMax)
+	}
 	d := o.opts.BaseBackoff << min(attempt-1, 20)
-	if d > o.opts.MaxBackoff || d <= 0 {
-		d = o.opts.MaxBackoff
+	if d > ceiling || d <= 0 {
+		d = ceiling
 	}
 	return d/2 + time.Duration(o.opts.Jitter()*float64(d/2))
 }
@@ -407,7 +454,9 @@ func (o *Outbox) giveUp(ctx context.Context, it store.OutboxItem, cause error) {
 	})
 	if err != nil {
 		o.env.Log.Error("record abandoned delivery", "err", err)
+		return
 	}
+	o.deadLettered(ctx, it, cause)
 }
 
 // markUnreachable records that the bot can no longer reach a chat (kicked

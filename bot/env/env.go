@@ -52,6 +52,7 @@ type Env struct {
 	locks     keyedMutex
 	wake      chan struct{}
 	observer  Observer
+	back      map[string]bool // chats reachable again, for the outbox
 }
 
 // New builds an Env, filling in defaults: a discarding logger, time.Now,
@@ -199,6 +200,31 @@ func (e *Env) Wake() {
 
 // Woken receives after Wake.
 func (e *Env) Woken() <-chan struct{} { return e.wake }
+
+// ChatBack tells the outbox that chat is reachable again (the bot was
+// added back, /bind, a message from it), so what waited for it goes out
+// now rather than after its backoff; it wakes the outbox.
+func (e *Env) ChatBack(chat string) {
+	e.mu.Lock()
+	if e.back == nil {
+		e.back = map[string]bool{}
+	}
+	e.back[chat] = true
+	e.mu.Unlock()
+	e.Wake()
+}
+
+// TakeChatsBack returns and forgets the chats ChatBack named.
+func (e *Env) TakeChatsBack() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]string, 0, len(e.back))
+	for c := range e.back {
+		out = append(out, c)
+	}
+	clear(e.back)
+	return out
+}
 
 // ChatsWithRole lists the active chats bound to role.
 func ChatsWithRole(tx *store.Tx, role store.ChatRole) ([]*store.Chat, error) {

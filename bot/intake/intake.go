@@ -124,7 +124,9 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 	// Batch lets messages from several chats share one commit (one fsync);
 	// the function may run again after a failed batch, and is idempotent.
 	err := in.env.Store.Batch(ctx, func(tx *store.Tx) error {
-		coordination, err := env.ChatsWithRole(tx, store.RoleCoordination)
+		// Every bound coordination chat, reachable or not: a kicked chat's
+		// alerts wait for it (and go to the admins meanwhile).
+		coordination, reachable, err := delivery.CoordinationChats(tx)
 		if err != nil {
 			return err
 		}
@@ -148,7 +150,11 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 				if merged {
 					raisedBy = &m
 				}
-				return in.alertItems(c, raisedBy, coordination, matches)
+				items, err := in.alertItems(tx, c, raisedBy, coordination, reachable, matches)
+				if err != nil {
+					in.env.Log.Error("alert admins privately", "case", c.ID, "err", err)
+				}
+				return items
 			},
 		})
 		if err != nil || res.Duplicate {
@@ -206,14 +212,16 @@ func (in *Intake) showMerge(tx *store.Tx, m platform.Message, proposal store.Cas
 // case is urgent enough. The dedupe key carries the urgency, so a repost at
 // the same level alerts nobody again, while a repost that raises the level
 // alerts once more, quoting raisedBy, the merged message that raised it.
-func (in *Intake) alertItems(c *store.Case, raisedBy *platform.Message, coordination []*store.Chat, matches []store.DirEntry) []store.OutboxItem {
+//
+// When none of the coordination chats can be reached (the bot was kicked),
+// the alert also goes to every admin privately at once; the chats' copies
+// stay queued until they are reachable again.
+func (in *Intake) alertItems(tx *store.Tx, c *store.Case, raisedBy *platform.Message, coordination []*store.Chat, reachable int, matches []store.DirEntry) ([]store.OutboxItem, error) {
 	if c.Urgency < in.alertAt {
-		return nil
+		return nil, nil
 	}
 	now := in.env.Now()
-	var items []store.OutboxItem
-	for _, ch := range coordination {
-		lang := in.env.Lang(ch)
+	text := func(lang string) string {
 		text := in.cards.Card(c, lang, cards.Unmasked) + cards.Directory(lang, matches)
 		if raisedBy != nil {
 			key := "urgency raised to %s by a repost: %s"
@@ -222,10 +230,19 @@ func (in *Intake) alertItems(c *store.Case, raisedBy *platform.Message, coordina
 			}
 			text = i18n.T(lang, key, i18n.Urgency(lang, c.Urgency), cards.Quote(raisedBy.Text, cards.Unmasked)) + "\n" + text
 		}
-		out := platform.OutMessage{Chat: ch.Ref, Text: text, Buttons: cards.Buttons(c, lang)}
-		items = append(items, delivery.Item(now, delivery.KindAlert, c.ID, out, fmt.Sprintf("alert:%d:%s:%s", c.ID, ch.Ref, c.Urgency)))
+		return text
 	}
-	return items
+	var items []store.OutboxItem
+	for _, ch := range coordination {
+		lang := in.env.Lang(ch)
+		out := platform.OutMessage{Chat: ch.Ref, Text: text(lang), Buttons: cards.Buttons(c, lang)}
+		items = append(items, delivery.Item(now, delivery.KindAlert, c.ID, out, delivery.AlertKey(c.ID, ch.Ref, c.Urgency)))
+	}
+	if reachable > 0 {
+		return items, nil
+	}
+	admin, err := delivery.AdminAlertItems(tx, in.env, now, c.ID, c.Urgency.String(), text)
+	return append(items, admin...), err
 }
 
 // followUp says whether a message that is no plea by itself may still be
@@ -297,7 +314,7 @@ func (in *Intake) handleEdit(ctx context.Context, m platform.Message, a triage.A
 // for every coordination chat, when c is urgent enough. Alerts already
 // sent at this urgency are not repeated (their dedupe key).
 func (in *Intake) QueueAlerts(tx *store.Tx, c *store.Case) error {
-	coordination, err := env.ChatsWithRole(tx, store.RoleCoordination)
+	coordination, reachable, err := delivery.CoordinationChats(tx)
 	if err != nil {
 		return err
 	}
@@ -305,7 +322,11 @@ func (in *Intake) QueueAlerts(tx *store.Tx, c *store.Case) error {
 	if err != nil {
 		return fmt.Errorf("directory matches for case %d: %w", c.ID, err)
 	}
-	for _, it := range in.alertItems(c, nil, coordination, matches) {
+	items, err := in.alertItems(tx, c, nil, coordination, reachable, matches)
+	if err != nil {
+		return fmt.Errorf("alerts of case %d: %w", c.ID, err)
+	}
+	for _, it := range items {
 		if _, err := tx.Enqueue(&it); err != nil {
 			return fmt.Errorf("queue alert for case %d: %w", c.ID, err)
 		}

@@ -160,3 +160,8 @@ func exportDue(name string, cutoff time.Time, loc *time.Location) bool {
 	t, err := time.ParseInLocation(exportStamp, stamp, loc)
 	return err == nil && t.Before(cutoff)
 }
+
+// FileName is the name of an export written at t (in the engine's zone).
+func FileName(format Format, t time.Time) string {
+	return exportPrefix + t.Format(exportStamp) + "." + string(format)
+}

@@ -504,3 +504,22 @@ func badXML(r rune) bool {
 
 // ErrBadFormat says an export format is neither xlsx nor csv.
 var ErrBadFormat = errors.New("export format is neither xlsx nor csv")
+
+// Downloads serves the board's download links: the formats offered and
+// the file, named like /export's. The board checks the viewer first.
+type Downloads struct{ R *Reports }
+
+// Formats are the downloads offered.
+func (d Downloads) Formats() []string { return []string{string(FormatXLSX), string(FormatCSV)} }
+
+// Export writes format in lang to w and names the file.
+func (d Downloads) Export(ctx context.Context, w io.Writer, format, lang string) (string, error) {
+	f, ok := ParseFormat(format)
+	if !ok {
+		return "", ErrBadFormat
+	}
+	if _, err := d.R.Export(ctx, f, lang, w); err != nil {
+		return "", err
+	}
+	return FileName(f, d.R.env.Now().In(d.R.env.Loc)), nil
+}

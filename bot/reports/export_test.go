@@ -124,3 +124,18 @@ func BenchmarkExport10k(b *testing.B) {
 		})
 	}
 }
+
+func TestDownloads(t *testing.T) {
+	d := Downloads{R: newTestReports(t, 2)}
+	if got := strings.Join(d.Formats(), ","); got != "xlsx,csv" {
+		t.Errorf("formats %s", got)
+	}
+	var buf bytes.Buffer
+	name, err := d.Export(context.Background(), &buf, "csv", "zh")
+	if err != nil || name != "lifeline-cases-20260410-100200.csv" || !strings.HasPrefix(buf.String(), "\ufeff\"编号\"") {
+		t.Errorf("csv download: %q, %v, %.20q", name, err, buf.String())
+	}
+	if _, err := d.Export(context.Background(), io.Discard, "pdf", "zh"); err == nil {
+		t.Error("a pdf download did not fail")
+	}
+}

@@ -173,7 +173,7 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 			}),
 			Version: build.Version,
 		})
-		if err := mountBoard(cfg, st, engine, h, ln.Addr(), log); err != nil {
+		if err := mountBoard(httpCtx, cfg, st, engine, h, ln.Addr(), log); err != nil {
 			return err
 		}
 		httpWG.Go(func() {
@@ -234,7 +234,7 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 	notifier.Notify(notify.Info, fmt.Sprintf("Lifeline %s started (platforms: %s).", build.Version, strings.Join(names, ", ")))
 
 	var runErr error
-	finished := 0
+	finished, returned := 0, 0
 	for finished < len(adapters) {
 		select {
 		case <-ctx.Done():
@@ -242,6 +242,7 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 			finished = len(adapters)
 		case err := <-errs:
 			finished++
+			returned++
 			if err != nil {
 				log.Error("platform stopped", "err", err)
 				notifier.Notify(notify.Critical, fmt.Sprintf("Lifeline is stopping: %v", err))
@@ -255,6 +256,20 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 	stopIntake()
 	drainCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
 	defer cancel()
+	// The adapters stop taking messages first; Drain then waits for the
+	// ones being handled to commit, so their alerts go out now.
+	// An adapter stuck in a platform call is not waited for past a third
+	// of the grace: the outbox needs the rest.
+	adaptersStopped := time.NewTimer(shutdownGrace / 3)
+	defer adaptersStopped.Stop()
+	for ; returned < len(adapters); returned++ {
+		select {
+		case <-errs:
+		case <-adaptersStopped.C:
+			log.Warn("a platform did not stop in time; draining anyway")
+			returned = len(adapters)
+		}
+	}
 	if err := engine.Drain(drainCtx); err != nil {
 		log.Warn("outbox not empty at shutdown; it will be sent on the next start", "err", err)
 		notifier.Notify(notify.Warning, "Lifeline stopped with messages still in its outbox; they go out at the next start.")
@@ -306,7 +321,11 @@ func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log 
 		AlertAt:  alertAt,
 		RoomAt:   roomAt,
 		Admins:   cfg.Admins,
-		Outbox:   bot.OutboxOptions{MaxAttempts: cfg.Outbox.MaxAttempts},
+		Outbox: bot.OutboxOptions{
+			MaxAttempts:      cfg.Outbox.MaxAttempts,
+			AlertBackoffMax:  cfg.Outbox.AlertBackoffMax.D(),
+			UnreachableAfter: cfg.Outbox.UnreachableAfter.D(),
+		},
 		Throttle: bot.ThrottleOptions{Disabled: !cfg.Throttle.Enabled, SenderPerMinute: cfg.Throttle.Sender,
 			ChatPerMinute: cfg.Throttle.Chat, NoticeEvery: cfg.Throttle.NoticeEvery.D()},
 		Workflow: bot.WorkflowOptions{
@@ -318,6 +337,12 @@ func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log 
 			DirectoryFile:      cfg.Directory.File,
 			RetentionDays:      cfg.Privacy.RetentionDays,
 		},
+	}
+	o.Workflow.EscalateAfter = map[triage.Urgency]time.Duration{}
+	for level, d := range cfg.Workflow.EscalateAfter {
+		if u, err := triage.ParseUrgency(level); err == nil { // checked by config
+			o.Workflow.EscalateAfter[u] = d.D()
+		}
 	}
 	for _, g := range cfg.Groups {
 		o.Groups = append(o.Groups, bot.GroupBinding{Chat: g.Chat, Role: store.ChatRole(g.Role), Name: g.Name, Language: g.Language})

@@ -180,3 +180,42 @@ func mustHave(t *testing.T, got string, want ...string) {
 		}
 	}
 }
+
+// --alert queues the usual alert for imported open urgent cases (sent
+// when the bot starts); without it nothing is queued.
+func TestImportAlertsOnlyWhenAsked(t *testing.T) {
+	pending := func(dataDir string) int {
+		st, err := store.Open(context.Background(), filepath.Join(dataDir, "lifeline.db"), store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		var n int
+		_ = st.View(context.Background(), func(tx *store.Tx) error {
+			n, err = tx.PendingOutbox()
+			return err
+		})
+		return n
+	}
+	for _, alert := range []bool{false, true} {
+		cfg, data := offlineConfig(t)
+		sheet := filepath.Join(t.TempDir(), "s.xlsx")
+		writeTeamSheet(t, sheet)
+		args := []string{"import", "cases", sheet, "--apply", "-config", cfg}
+		if alert {
+			args = append(args, "--alert")
+		}
+		code, out, stderr := runCLI(t, nil, args...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		n := pending(data)
+		switch {
+		case !alert && n != 0:
+			t.Errorf("a silent import queued %d messages", n)
+		case alert && (n == 0 || !strings.Contains(out, "2 alerts queued")):
+			// Rows 2 (critical, in progress) and 6 (high, new) are open and urgent.
+			t.Errorf("--alert: %d queued; output:\n%s", n, out)
+		}
+	}
+}

@@ -45,6 +45,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runHealth(ctx, args, stdout)
 	case "import":
 		err = runImport(ctx, args, stdout, stderr)
+	case "scan":
+		err = runScan(ctx, args, stdout, stderr)
 	case "version":
 		if err = noFlags("version", args); err == nil {
 			fmt.Fprintln(stdout, readBuildInfo())
@@ -93,6 +95,11 @@ Usage:
         and with --apply record them, silently unless --alert. Importing
         the same rows again changes nothing. Stop the bot first: only one
         process may open the database.
+  lifeline scan FILE [-config FILE] [-o OUT.xlsx|OUT.csv] [-import]
+        Triage every message of a chat export (WeChat PC export text, a
+        Telegram Desktop result.json, or console lines) and write the pleas,
+        most urgent first, to OUT (default FILE-pleas.xlsx); -import also
+        records them as cases (the bot must be stopped).
   lifeline version
         Print the version, commit and Go version.
   lifeline help

@@ -129,6 +129,9 @@ type Privacy struct {
 type Workflow struct {
 	StaleAfter        Duration `yaml:"stale_after"`
 	BroadcastResolved bool     `yaml:"broadcast_resolved"`
+	// EscalateAfter is how long an urgent case may stay unclaimed before
+	// it is alerted again, by urgency (critical, high); 0 turns it off.
+	EscalateAfter map[string]Duration `yaml:"escalate_after"`
 }
 
 // Directory is the channels directory.
@@ -141,6 +144,10 @@ type Directory struct {
 // Outbox tunes delivery retries.
 type Outbox struct {
 	MaxAttempts int `yaml:"max_attempts"`
+	// AlertBackoffMax caps the wait between two tries of an alert.
+	AlertBackoffMax Duration `yaml:"alert_backoff_max"`
+	// UnreachableAfter is how long a chat may fail before admins are told.
+	UnreachableAfter Duration `yaml:"unreachable_after"`
 }
 
 // Backup schedules hot backups of the database.
@@ -481,6 +488,19 @@ func (c *Config) finish() error {
 	if c.Outbox.MaxAttempts < 1 {
 		bad("outbox.max_attempts", "must be at least 1, not %d (tries before a failing message is given up; alerts are never given up on passing errors)", c.Outbox.MaxAttempts)
 	}
+	if c.Outbox.AlertBackoffMax <= 0 {
+		bad("outbox.alert_backoff_max", "must be positive, not %s (longest wait between two tries of an alert)", c.Outbox.AlertBackoffMax.D())
+	}
+	if c.Outbox.UnreachableAfter <= 0 {
+		bad("outbox.unreachable_after", "must be positive, not %s (how long a chat may fail before the admins are told)", c.Outbox.UnreachableAfter.D())
+	}
+	for level, d := range c.Workflow.EscalateAfter {
+		if level != "critical" && level != "high" {
+			bad("workflow.escalate_after."+level, "%q is not an urgency that alerts (critical or high)", level)
+		} else if d < 0 {
+			bad("workflow.escalate_after."+level, "must not be negative, not %s (0 turns escalation off)", d.D())
+		}
+	}
 	if c.Backup.Keep < 1 {
 		bad("backup.keep", "must be at least 1, not %d (newest scheduled backups kept)", c.Backup.Keep)
 	}
@@ -642,6 +662,20 @@ func (c *Config) defaults() {
 	}
 	if !c.has("outbox.max_attempts") {
 		c.Outbox.MaxAttempts = 12
+	}
+	if !c.has("outbox.alert_backoff_max") {
+		c.Outbox.AlertBackoffMax = Duration(30 * time.Second)
+	}
+	if !c.has("outbox.unreachable_after") {
+		c.Outbox.UnreachableAfter = Duration(5 * time.Minute)
+	}
+	if c.Workflow.EscalateAfter == nil {
+		c.Workflow.EscalateAfter = map[string]Duration{}
+	}
+	for level, d := range map[string]time.Duration{"critical": 10 * time.Minute, "high": 30 * time.Minute} {
+		if _, ok := c.Workflow.EscalateAfter[level]; !ok {
+			c.Workflow.EscalateAfter[level] = Duration(d)
+		}
 	}
 	if c.Backup.Dir == "" {
 		c.Backup.Dir = "backups"
