@@ -108,7 +108,16 @@ func TestBinaryServesHealthReadinessAndMetrics(t *testing.T) {
 	if code, body := httpGet(t, base+"/healthz"); code != 200 || !strings.HasPrefix(body, "ok ") {
 		t.Errorf("/healthz = %d %q", code, body)
 	}
-	code, body := httpGet(t, base+"/readyz")
+	// The listener comes up before the console adapter reports running:
+	// wait for readiness rather than reading it once.
+	var code int
+	var body string
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		code, body = httpGet(t, base+"/readyz")
+		if code == 200 || time.Now().After(deadline) {
+			break
+		}
+	}
 	for _, want := range []string{"ok    store", "?     platform console: unknown: running", "ok    coordination", "ok    outbox"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/readyz lacks %q:\n%s", want, body)
