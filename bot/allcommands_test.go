@@ -41,7 +41,7 @@ var commandPaths = map[string]struct {
 	"dir":       {happy: "[volunteers] coord: /dir add 仁济医院 | hospital | 浦东 | 021-12345678 | 24h | 急诊", happyWant: "仁济医院", bad: "[volunteers] coord: /dir add only-a-name", badWant: "Usage", refused: "[volunteers] vol: /dir add x | hospital | y | 1 | 2 | 3"},
 	"stats":     {happy: "[volunteers] vol: /stats all", happyWant: "2", bad: "[volunteers] vol: /stats forever", badWant: "Usage", refused: "[volunteers] stranger: /stats"},
 	"digest":    {happy: "[volunteers] vol: /digest", happyWant: "lifeline:", refused: "[volunteers] stranger: /digest"},
-	"export":    {happy: "[volunteers] coord: /export", happyWant: ".csv", refused: "[volunteers] vol: /export"},
+	"export":    {happy: "[volunteers] coord: /export", happyWant: ".xlsx", refused: "[volunteers] vol: /export"},
 	// The harness runs no board: the happy path here is the answer saying
 	// so; bot/board's tests sign in through a real link.
 	"board":     {happy: "[volunteers] vol: /board", happyWant: "board is not enabled", refused: "[volunteers] stranger: /board"},

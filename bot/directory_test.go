@@ -207,7 +207,7 @@ func TestBadDirectoryFileFailsStart(t *testing.T) {
 		"too many cells": {"name,category\nA,医院\nB,药店,extra\n", "line 3: 3 cells, but the header has 2 columns"},
 		"bad quotes":     {"name,category\nA,医院\nB,\"药店\n", "line 3"},
 		"duplicate":      {"name,category,district\nA,医院,浦东\nB,药店,\nA,医院,浦东\n", "line 4: A in \"浦东\" is already on line 2"},
-		"gbk":            {"name,category\nA,\xc6\xd6\xb6\xab\n", "line 2: not UTF-8"},
+		"not text":       {"name,category\nA,\xff\n", "line 2: not UTF-8 or GBK"},
 		"empty":          {"", "empty"},
 	} {
 		t.Run(name, func(t *testing.T) {

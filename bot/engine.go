@@ -38,6 +38,7 @@ import (
 	"github.com/lifeline-aid/lifeline/bot/media"
 	"github.com/lifeline-aid/lifeline/bot/reports"
 	"github.com/lifeline-aid/lifeline/bot/rooms"
+	"github.com/lifeline-aid/lifeline/bot/throttle"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -112,6 +113,8 @@ type Options struct {
 	Media    MediaOptions
 	// Observer counts what the engine does (the metrics); nil counts nothing.
 	Observer env.Observer
+	// Throttle limits how often the bot answers one person or group.
+	Throttle ThrottleOptions
 }
 
 // MediaOptions configure what the engine does with voice notes, photos
@@ -130,10 +133,13 @@ type Engine struct {
 	reports   *reports.Reports
 	directory *directory.Directory
 	media     *media.Service
+	triage    *triage.Engine // for imports and scans, outside intake
 	escalate  *escalate.Escalator
 	handling  inflight
 	// retentionDays is how long personal data of finished cases is kept.
 	retentionDays int
+	throttle      *throttle.Throttle
+	roomAt        triage.Urgency // rescue rooms open automatically from here (None: never)
 }
 
 // New builds an engine, records the configured chat bindings and admins in
@@ -156,7 +162,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	ev := env.New(env.Config{Store: opts.Store, Logger: opts.Logger, Now: opts.Now, Location: opts.Location,
 		Language: opts.Language, Admins: opts.Admins, Observer: opts.Observer})
 	rd := cards.Renderer{Names: ev, Loc: ev.Loc}
-	e := &Engine{env: ev, retentionDays: wf.RetentionDays}
+	e := &Engine{env: ev, retentionDays: wf.RetentionDays, throttle: throttle.New(opts.Throttle), triage: opts.Triage, roomAt: opts.RoomAt}
 	e.media = newMedia(ev, opts.Media)
 	opts.Outbox.Prepare = e.media.Prepare
 	e.outbox = delivery.New(ev, opts.Outbox)
@@ -249,6 +255,12 @@ func (e *Engine) Run(ctx context.Context) error {
 		defer close(mediaDone)
 		e.media.Run(ctx)
 	}()
+	dirDone := make(chan struct{})
+	go func() {
+		defer close(dirDone)
+		e.directory.Watch(ctx, directoryPoll)
+	}()
+	defer func() { <-dirDone }()
 	defer func() { <-mediaDone }()
 	escalateDone := make(chan struct{})
 	go func() {
@@ -268,6 +280,13 @@ func (e *Engine) Run(ctx context.Context) error {
 	<-menusDone
 	return errors.Join(err, <-errc)
 }
+
+// directoryPoll is how often the directory file is checked for edits.
+const directoryPoll = 10 * time.Second
+
+// ReloadDirectory loads the directory file again if it changed since the
+// last load; Run does this every 10 seconds.
+func (e *Engine) ReloadDirectory(ctx context.Context) (bool, error) { return e.directory.Reload(ctx) }
 
 // escalateEvery is how often unclaimed urgent cases are checked: a small
 // part of the shortest sensible wait (minutes).

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/lifeline-aid/lifeline/bot"
 	"github.com/lifeline-aid/lifeline/store"
 )
 
@@ -126,4 +128,88 @@ func TestUrgencyOverrideShowsOnTheCard(t *testing.T) {
 	mustContain(t, h.say("[intake] 王阿姨: 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678"), "case #1")
 	h.say("[volunteers] admin: /urgency 1 high 家属说已经醒了")
 	mustContain(t, h.say("[volunteers] admin: /case 1"), "→ critical", "Coordinator set: critical → high, reason: 家属说已经醒了")
+}
+
+func TestCasesFiltersSayWhatTheyMean(t *testing.T) {
+	h := newHarness(t)
+	h.say("[intake] 王阿姨: 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678")
+	h.say("[intake] Tom: My father is unconscious and not breathing, please send help, 3 Elm Road, call +44 7700 900123")
+	for _, f := range []string{"critical", "危急", "urgent", "CRITICAL"} {
+		out := h.say("[volunteers] admin: /cases " + f)
+		mustContain(t, out, "#1 ", "#2 ")
+	}
+	mustContain(t, h.say("[volunteers] admin: /cases critcal"), `Unknown filter "critcal". Did you mean critical?`, "Usage: /cases")
+	mustContain(t, h.say("[volunteers] admin: /cases 浦东"), "#1 ")
+	mustContain(t, h.say("[volunteers] admin: /cases zzzz"), `Unknown filter "zzzz"`, "Usage: /cases")
+	h.say("[volunteers] admin: /resolve 2 ambulance came")
+	open := h.say("[volunteers] admin: /cases")
+	mustContain(t, open, "#1 ")
+	mustNotContain(t, open, "#2 ")
+	mustContain(t, h.say("[volunteers] admin: /cases resolved"), "Finished cases, all time", "#2 ")
+	mustContain(t, h.say("[volunteers] admin: /cases resolved today"), "#2 ")
+	all := h.say("[volunteers] admin: /cases all")
+	mustContain(t, all, "#1 ", "#2 ")
+}
+
+func TestCasesPages(t *testing.T) {
+	h := newHarness(t)
+	for i := range 23 {
+		h.feed(fmt.Sprintf("[intake] 居民%d: 家里没有菜了，需要有人帮忙买菜，闵行七宝%d弄，电话137%08d", i, 100+i, 40000+i))
+	}
+	h.flush()
+	if n := h.countCases(); n != 23 {
+		t.Fatalf("%d cases", n)
+	}
+	first := h.say("[volunteers] admin: /cases")
+	mustContain(t, first, "#1 ", "#20 ", "… more: /cases page 2")
+	mustNotContain(t, first, "#21 ")
+	second := h.say("[volunteers] admin: /cases page 2")
+	mustContain(t, second, "#21 ", "#23 ")
+	mustNotContain(t, second, "#20 ", "more:")
+	mustContain(t, h.say("[volunteers] admin: /cases page 3"), "page 3 is past the end")
+}
+
+// A change before the first alert went out still reaches the card: the
+// edit follows the send.
+func TestEditFollowsAStillQueuedCard(t *testing.T) {
+	h := newHarness(t)
+	h.feed("[intake] 王阿姨: 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678")
+	h.advance(time.Minute)
+	h.feed("[intake] 王阿姨: 外婆还是没醒，救护车还没来") // before any delivery
+	h.feed("[volunteers] admin: /claim 1")
+	out := h.flush()
+	out += h.flush() // the edit is queued when the card is delivered
+	mustContain(t, out, "CRITICAL", "case #1")
+	edits := strings.Split(out, "lifeline (edits ")
+	if len(edits) < 2 {
+		t.Fatalf("the card was never edited:\n%s", out)
+	}
+	last := edits[len(edits)-1]
+	mustContain(t, last, "Added 04-10 09:01: 外婆还是没醒，救护车还没来", "Held by: @admin")
+	// Once sent, no edit waits any more.
+	if again := h.flush(); again != "" {
+		t.Errorf("more output after the edit:\n%s", again)
+	}
+}
+
+// Where the platform cannot edit the card (WeChat), a change made
+// elsewhere goes out as one short state line.
+func TestStateLineWhereCardsCannotBeEdited(t *testing.T) {
+	h, f := newFakeHarness(t, bot.Limits{NoEdits: true})
+	h.say(critical)
+	deliverAll(t, h, 100)
+	before := len(f.sends())
+	h.say("[volunteers] vol: /volunteer medical")
+	h.say("[volunteers] vol: /claim 1")
+	deliverAll(t, h, 100)
+	lines := map[string]string{}
+	for _, s := range f.sends()[before:] {
+		lines[s.m.Chat] += s.m.Text
+	}
+	for _, chat := range []string{"fake:group1", "fake:group2"} {
+		mustContain(t, lines[chat], "#1 Last: claimed by @vol", "verifying", "Held by: @vol")
+		if n := strings.Count(lines[chat], "\n"); n > 0 {
+			t.Errorf("state line in %s runs over %d lines: %q", chat, n+1, lines[chat])
+		}
+	}
 }

@@ -34,6 +34,7 @@ func TestRetentionPurgeThroughTheEngine(t *testing.T) {
 	h.say("[volunteers] vol: /volunteer")
 	h.sayAs(realAlice, "volunteers", "hello", "")
 	h.say("[volunteers] admin: /export")
+	h.say("[volunteers] admin: /export csv")
 	h.say("[volunteers] admin: /resolve 2")
 	if c := askerCase(t, h, 2); c.Status != store.StatusResolved {
 		t.Fatalf("case 2 is %s", c.Status)
@@ -48,11 +49,11 @@ func TestRetentionPurgeThroughTheEngine(t *testing.T) {
 		t.Fatal("no dead letter with the blocked asker's details")
 	}
 	exports := func() int {
-		files, _ := filepath.Glob(filepath.Join(dir, "lifeline-cases-*.csv"))
+		files, _ := filepath.Glob(filepath.Join(dir, "lifeline-cases-*"))
 		return len(files)
 	}
-	if exports() != 1 {
-		t.Fatalf("%d exports", exports())
+	if exports() != 2 {
+		t.Fatalf("%d exports, want an XLSX and a CSV", exports())
 	}
 	// A file that is not an export is never touched.
 	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("x"), 0o600); err != nil {
@@ -73,8 +74,8 @@ func TestRetentionPurgeThroughTheEngine(t *testing.T) {
 	if err != nil || !ran {
 		t.Fatalf("purge after retention: ran %v, %v", ran, err)
 	}
-	if r.Cases != 2 || r.Exports != 1 || r.People != 3 || r.DeadLetters == 0 {
-		t.Errorf("purge report %+v, want 2 cases, 1 export, Gone, Ann and Alice, the dead letters", r)
+	if r.Cases != 2 || r.Exports != 2 || r.People != 3 || r.DeadLetters == 0 {
+		t.Errorf("purge report %+v, want 2 cases, 2 exports, Gone, Ann and Alice, the dead letters", r)
 	}
 	for _, id := range []int64{1, 2} {
 		if c := askerCase(t, h, id); c.Text != "" || len(c.Phones) != 0 || c.Address != "" || c.Asker != "" {

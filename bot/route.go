@@ -21,8 +21,10 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 	defer e.handling.end()
 	// One chat at a time keeps an asker's messages in order even when a
 	// platform delivers updates concurrently.
-	unlock := e.env.Lock(m.Chat)
-	defer unlock()
+	if !chatsLocked(ctx) { // a group commit holds its chats' locks (batch.go)
+		unlock := e.env.Lock(m.Chat)
+		defer unlock()
+	}
 	// A message being handled when shutdown starts is finished, not torn
 	// half-way: its work is a few short transactions, bounded here.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), handleTimeout)
@@ -51,6 +53,10 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 	switch {
 	case commands.IsCommand(m.Text):
 		obs.Message(m.Platform(), "command")
+		if quiet, err := e.throttled(ctx, m, chat); quiet || err != nil {
+			handleErr = err
+			break
+		}
 		handleErr = e.commands.Handle(ctx, m, chat)
 	case chat.Role == store.RoleIntake:
 		handleErr = e.intake.Handle(ctx, m, chat) // counts what triage made of it
@@ -59,6 +65,10 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 		handleErr = e.rooms.HandleMessage(ctx, m, chat)
 	case m.Private:
 		obs.Message(m.Platform(), "private")
+		if quiet, err := e.throttled(ctx, m, chat); quiet || err != nil {
+			handleErr = err
+			break
+		}
 		handleErr = e.asker.Handle(ctx, m, chat)
 	default:
 		obs.Message(m.Platform(), "other")
@@ -71,34 +81,6 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 		return handleErr
 	}
 	e.env.Wake()
-	return nil
-}
-
-// HandleBatch hands over messages that arrived together. For now each is
-// handled in turn, as HandleMessage would; the adapter's state is written
-// once all of them are recorded, so a failure leaves it for redelivery.
-func (e *Engine) HandleBatch(ctx context.Context, b Batch) error {
-	e.handling.begin() // through the adapter's state write
-	defer e.handling.end()
-	for _, m := range b.Messages {
-		if err := e.HandleMessage(ctx, m); err != nil {
-			return err
-		}
-	}
-	if len(b.State) == 0 {
-		return nil
-	}
-	err := e.env.Store.Update(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		for _, w := range b.State {
-			if err := tx.PutState(w.Key, w.Value); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("record adapter state: %w", err)
-	}
 	return nil
 }
 

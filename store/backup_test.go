@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"sync"
@@ -87,7 +88,15 @@ func TestServeBackupsOverUnixSocket(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- ServeBackups(ctx, s, sock) }()
-	waitFor(t, func() bool { _, err := os.Stat(sock); return err == nil })
+	// The socket file appears at bind, before listen: wait until a
+	// connection is accepted, not until the file exists.
+	waitFor(t, func() bool {
+		c, err := net.Dial("unix", sock)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
 
 	out := filepath.Join(dir, "copy.db")
 	if err := RequestBackup(context.Background(), sock, out); err != nil {

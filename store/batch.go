@@ -32,6 +32,13 @@ func (s *Store) UpdateBatch(ctx context.Context, fns []func(*Tx) error) (errs []
 		}
 		return errs, err
 	}
+	if g := s.groupOf(ctx); g != nil && !g.done.Load() {
+		// Inside a Group a failure rolls the group back anyway.
+		for i, fn := range fns {
+			errs[i] = s.Update(ctx, fn)
+		}
+		return errs, nil
+	}
 	failed := make([]bool, len(fns))
 	for {
 		at := -1

@@ -457,3 +457,17 @@ func (tx *Tx) WakeChat(chat string, now time.Time) (int, error) {
 	}
 	return n, nil
 }
+
+// PendingByKey says whether the item queued under dedupeKey is still
+// waiting to be sent (not yet delivered, dropped or never queued).
+func (tx *Tx) PendingByKey(dedupeKey string) (bool, error) {
+	v := tx.b(bOutDedupe).Get([]byte(dedupeKey))
+	if len(v) != 8 {
+		return false, nil
+	}
+	ok, err := getJSON(tx.b(bOutbox), v, new(OutboxItem))
+	if err != nil {
+		return false, fmt.Errorf("outbox item for %q: %w", dedupeKey, err)
+	}
+	return ok, nil
+}

@@ -281,3 +281,37 @@ func TestCutRunes(t *testing.T) {
 		}
 	}
 }
+
+func TestPendingByKey(t *testing.T) {
+	s := openTest(t, Options{NoSync: true})
+	ctx := context.Background()
+	var id uint64
+	if err := s.Update(ctx, func(tx *Tx) error {
+		it := OutboxItem{Chat: "c", Kind: "alert", DedupeKey: "alert:1:c:critical", Payload: []byte(`{}`)}
+		if _, err := tx.Enqueue(&it); err != nil {
+			return err
+		}
+		id = it.ID
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(key string, want bool) {
+		t.Helper()
+		if err := s.View(ctx, func(tx *Tx) error {
+			got, err := tx.PendingByKey(key)
+			if err != nil || got != want {
+				t.Errorf("PendingByKey(%q) = %v, %v; want %v", key, got, err, want)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("alert:1:c:critical", true)
+	check("alert:1:c:high", false)
+	if err := s.Update(ctx, func(tx *Tx) error { return tx.CompleteOutbox(id) }); err != nil {
+		t.Fatal(err)
+	}
+	check("alert:1:c:critical", false)
+}

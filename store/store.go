@@ -291,6 +291,9 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if ok, err := s.inGroup(ctx, true, fn); ok {
+		return err
+	}
 	return s.writeErr(s.db.Update(func(btx *bolt.Tx) error { return fn(s.writeTx(btx)) }))
 }
 
@@ -301,6 +304,9 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 // committed.
 func (s *Store) Batch(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if ok, err := s.inGroup(ctx, true, fn); ok {
 		return err
 	}
 	return s.writeErr(s.db.Batch(func(btx *bolt.Tx) error { return fn(s.writeTx(btx)) }))
@@ -320,6 +326,9 @@ func (s *Store) writeTx(btx *bolt.Tx) *Tx {
 func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if ok, err := s.inGroup(ctx, false, fn); ok {
+		return err // reads inside a group see its writes
 	}
 	return s.db.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, fp: s.fp}) })
 }

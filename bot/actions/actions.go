@@ -173,6 +173,9 @@ func (a *Actions) save(tx *store.Tx, actor access.Actor, c *store.Case, what str
 	if err != nil {
 		return err
 	}
+	if err := a.stateLines(tx, c, actor, what); err != nil {
+		return err
+	}
 	// The card whose button was pressed shows the new state at once, even
 	// when it is not the alert card the bot remembers (a /case reply).
 	w := actor.Where
@@ -196,21 +199,49 @@ func (a *Actions) RefreshCards(tx *store.Tx, c *store.Case, actor, what string) 
 	}
 	edited := map[string]bool{}
 	for _, ch := range coordination {
-		id, err := delivery.AlertCard(tx, c.ID, ch.Ref)
-		if err != nil {
-			return nil, err
-		}
-		if id == "" || !a.env.CanEdit(ch.Ref) {
+		if !a.env.CanEdit(ch.Ref) {
 			continue
 		}
 		lang := a.env.Lang(ch)
-		out := platform.OutMessage{Chat: ch.Ref, Text: a.cards.Changed(c, lang, cards.Unmasked, what, actor), Buttons: cards.Buttons(c, lang), EditOf: id}
-		if err := delivery.Enqueue(tx, a.env.Now(), delivery.KindEdit, c.ID, out, ""); err != nil {
+		out := platform.OutMessage{Chat: ch.Ref, Text: a.cards.Changed(c, lang, cards.Unmasked, what, actor), Buttons: cards.Buttons(c, lang)}
+		// A card still queued gets the edit right after it is sent.
+		id, err := delivery.EditCard(tx, a.env.Now(), c.ID, out)
+		if err != nil {
 			return nil, err
 		}
-		edited[ch.Ref+"/"+id] = true
+		if id != "" {
+			edited[ch.Ref+"/"+id] = true
+		}
 	}
 	return edited, nil
+}
+
+// stateLines tell coordination chats whose platform cannot edit a card
+// (WeChat) what changed, in one short line, where the card was posted and
+// the change was made elsewhere (the reply to a command already says it
+// in the chat it was sent from).
+func (a *Actions) stateLines(tx *store.Tx, c *store.Case, actor access.Actor, what string) error {
+	coordination, err := env.ChatsWithRole(tx, store.RoleCoordination)
+	if err != nil {
+		return err
+	}
+	for _, ch := range coordination {
+		if a.env.CanEdit(ch.Ref) || ch.Ref == actor.Where.Chat {
+			continue
+		}
+		id, err := delivery.AlertCard(tx, c.ID, ch.Ref)
+		if err != nil {
+			return err
+		}
+		if id == "" {
+			continue
+		}
+		text := a.cards.StateLine(c, a.env.Lang(ch), what, actor.Ref)
+		if err := delivery.Enqueue(tx, a.env.Now(), delivery.KindNotice, c.ID, platform.OutMessage{Chat: ch.Ref, Text: text}, ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // notifyAsker tells the asker about a change that matters to them: their

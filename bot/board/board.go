@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -64,7 +65,15 @@ type Board struct {
 	limiter *rate.Limiter
 	tmpl    *template.Template
 	mux     *http.ServeMux
+	// done ends the live streams (Close), so a server shutting down does
+	// not wait for open pages.
+	done      chan struct{}
+	closeOnce sync.Once
 }
+
+// Close ends the open live-update streams; pages reconnect to the next
+// server. Call it before shutting the HTTP server down.
+func (b *Board) Close() { b.closeOnce.Do(func() { close(b.done) }) }
 
 // New builds the board over the engine's env and action layer. wake is
 // called after an action committed (the outbox sends the card edits);
@@ -77,7 +86,7 @@ func New(e *env.Env, act *actions.Actions, wake func(), changes *env.Changes, o 
 	if o.LoginRate <= 0 {
 		o.LoginRate, o.LoginBurst = rate.Every(time.Second), 20
 	}
-	b := &Board{env: e, actions: act, wake: wake, changes: changes, opts: o,
+	b := &Board{env: e, actions: act, wake: wake, changes: changes, opts: o, done: make(chan struct{}),
 		limiter: rate.NewLimiter(o.LoginRate, max(o.LoginBurst, 1))}
 	if o.PublicURL != "" {
 		u, err := url.Parse(o.PublicURL)
@@ -124,14 +133,16 @@ func (b *Board) routes() {
 }
 
 // ServeHTTP answers /board/ requests with the board's security headers:
-// no framing, no inline or foreign script, no referrer (a sign-in link
-// must not leak to another site).
+// no framing, no inline or foreign script, no referrer to other sites (a
+// sign-in link must not leak).
 func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	// same-origin, not no-referrer: with no-referrer browsers send
+	// "Origin: null" on form posts, which the origin check must refuse.
+	h.Set("Referrer-Policy", "same-origin")
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "no-store")
 	}

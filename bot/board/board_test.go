@@ -1,9 +1,14 @@
 package board_test
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -337,7 +342,7 @@ func TestSecurityHeaders(t *testing.T) {
 	for k, want := range map[string]string{
 		"Content-Security-Policy": "script-src 'self'",
 		"X-Frame-Options":         "DENY",
-		"Referrer-Policy":         "no-referrer",
+		"Referrer-Policy":         "same-origin",
 		"X-Content-Type-Options":  "nosniff",
 	} {
 		if got := resp.Header.Get(k); !strings.Contains(got, want) {
@@ -379,6 +384,29 @@ func TestDirectoryEditsForCoordinatorsOnly(t *testing.T) {
 	mustContain(t, page, "仁济医院")
 	_, page = vol.get("/board/dir?q=dialysis")
 	mustNotContain(t, page, "仁济医院")
+	// Status and removal, by a coordinator; a volunteer's are refused.
+	_, page = coord.get("/board/dir")
+	id := regexp.MustCompile(`name="id" value="(\d+)"`).FindStringSubmatch(page)
+	if id == nil {
+		t.Fatalf("no entry form in:\n%s", page)
+	}
+	edit := url.Values{"action": {"status"}, "id": {id[1]}, "status": {"满员"}, "csrf": {coord.csrf(page)}}
+	if code, _ := coord.post("/board/dir", edit, h.srv.URL); code != http.StatusOK {
+		t.Fatalf("status: %d", code)
+	}
+	_, page = vol.get("/board/dir")
+	mustContain(t, page, "满员")
+	rm := url.Values{"action": {"remove"}, "id": {id[1]}, "csrf": {vol.csrf(page)}}
+	if code, _ := vol.post("/board/dir", rm, h.srv.URL); code != http.StatusForbidden {
+		t.Fatalf("volunteer remove: %d, want 403", code)
+	}
+	_, page = coord.get("/board/dir")
+	rm.Set("csrf", coord.csrf(page))
+	if code, _ := coord.post("/board/dir", rm, h.srv.URL); code != http.StatusOK {
+		t.Fatalf("remove: %d", code)
+	}
+	_, page = vol.get("/board/dir")
+	mustNotContain(t, page, "仁济医院")
 }
 
 func TestStatsDrawCharts(t *testing.T) {
@@ -408,3 +436,58 @@ func TestChineseFollowsThePerson(t *testing.T) {
 	_, body := c.get("/board/")
 	mustContain(t, body, "求助单", "第 1/1 页")
 }
+
+func TestFirstViewFromTheIndexMatchesTheFullSort(t *testing.T) {
+	h := newHarness(t)
+	h.team()
+	h.seedMixed(130) // several pages, every urgency, some finished
+	c := h.signIn("coord")
+	var want []int64
+	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+		var all []*store.Case
+		err := tx.ForEachCase(func(c *store.Case) error {
+			if c.Status.Open() {
+				all = append(all, c)
+			}
+			return nil
+		})
+		slices.SortStableFunc(all, func(a, b *store.Case) int {
+			return cmp.Or(cmp.Compare(b.Urgency, a.Urgency), a.Created.Compare(b.Created), cmp.Compare(a.ID, b.ID))
+		})
+		for _, c := range all {
+			want = append(want, c.ID)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []int64
+	for page := 1; ; page++ {
+		_, body := c.get("/board/?page=" + strconv.Itoa(page))
+		if page == 1 {
+			mustContain(t, body, fmt.Sprintf("%d cases", len(want)))
+		}
+		for _, m := range rowIDRE.FindAllStringSubmatch(body, -1) {
+			id, _ := strconv.ParseInt(m[1], 10, 64)
+			got = append(got, id)
+		}
+		if !strings.Contains(body, "Next</a>") {
+			break
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("first view order\n got %v\nwant %v", got, want)
+	}
+	// The same order through the full scan (a filter that keeps all).
+	_, body := c.get("/board/?sort=urgency&district=" + url.QueryEscape("区"))
+	var scanned []int64
+	for _, m := range rowIDRE.FindAllStringSubmatch(body, -1) {
+		id, _ := strconv.ParseInt(m[1], 10, 64)
+		scanned = append(scanned, id)
+	}
+	if len(scanned) == 0 || !slices.Equal(scanned, want[:len(scanned)]) {
+		t.Fatalf("full scan order %v differs from %v", scanned, want[:min(len(want), len(scanned))])
+	}
+}
+
+var rowIDRE = regexp.MustCompile(`<tr id="case-(\d+)"`)

@@ -28,7 +28,7 @@ import (
 // harness is a bot on the console adapter with a board served on a
 // loopback test server, and a clock the test moves.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	e       *bot.Engine
 	st      *store.Store
 	b       *board.Board
@@ -68,7 +68,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 	return w.h.out.Write(p)
 }
 
-func newHarness(t *testing.T, opts ...func(*board.Options)) *harness {
+func newHarness(t testing.TB, opts ...func(*board.Options)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "lifeline.db"), store.Options{NoSync: true})
@@ -83,6 +83,7 @@ func newHarness(t *testing.T, opts ...func(*board.Options)) *harness {
 		Admins: []string{"console:admin"},
 		Groups: []bot.GroupBinding{
 			{Chat: "console:intake", Role: store.RoleIntake, Name: "互助1群"},
+			{Chat: "console:intake2", Role: store.RoleIntake, Name: "互助2群"},
 			{Chat: "console:volunteers", Role: store.RoleCoordination, Name: "志愿者协调群"},
 		},
 		Outbox: bot.OutboxOptions{Jitter: func() float64 { return 0 }},
@@ -106,6 +107,7 @@ func newHarness(t *testing.T, opts ...func(*board.Options)) *harness {
 	h.srv.Config.Handler = h.b
 	h.srv.Start()
 	t.Cleanup(h.srv.Close)
+	t.Cleanup(h.b.Close) // first: open event streams end, then the server
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Log(h.logs.String())
@@ -292,7 +294,7 @@ func (c *client) act(id int, form url.Values) (int, string) {
 	return c.post(path, form, c.h.srv.URL)
 }
 
-func mustContain(t *testing.T, got string, want ...string) {
+func mustContain(t testing.TB, got string, want ...string) {
 	t.Helper()
 	for _, w := range want {
 		if !strings.Contains(got, w) {
@@ -301,7 +303,7 @@ func mustContain(t *testing.T, got string, want ...string) {
 	}
 }
 
-func mustNotContain(t *testing.T, got string, bad ...string) {
+func mustNotContain(t testing.TB, got string, bad ...string) {
 	t.Helper()
 	for _, b := range bad {
 		if strings.Contains(got, b) {

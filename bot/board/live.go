@@ -39,6 +39,8 @@ func (b *Board) events(w http.ResponseWriter, r *http.Request, v *viewer) {
 		select {
 		case <-r.Context().Done():
 			return
+		case <-b.done:
+			return
 		case ids := <-ch:
 			raw, _ := json.Marshal(ids)
 			if _, err := fmt.Fprintf(w, "event: change\ndata: %s\n\n", raw); err != nil {

@@ -210,15 +210,11 @@ var sorts = map[string]func(a, b *store.Case) int{
 }
 
 // selectCases reads the cases f selects, sorted.
-func (b *Board) selectCases(r *http.Request, f filter) ([]*store.Case, []option, error) {
+func (b *Board) selectCases(r *http.Request, f filter) ([]*store.Case, error) {
 	now := b.env.Now()
 	var out []*store.Case
-	groups := map[string]bool{}
 	err := b.env.Store.View(r.Context(), func(tx *store.Tx) error {
 		return tx.ForEachCase(func(c *store.Case) error {
-			if c.SourceChat != "" {
-				groups[c.SourceChat] = true
-			}
 			if b.matches(f, c, now) {
 				out = append(out, c)
 			}
@@ -226,7 +222,7 @@ func (b *Board) selectCases(r *http.Request, f filter) ([]*store.Case, []option,
 		})
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("read cases: %w", err)
+		return nil, fmt.Errorf("read cases: %w", err)
 	}
 	less, ok := sorts[f.Sort]
 	if !ok {
@@ -238,12 +234,55 @@ func (b *Board) selectCases(r *http.Request, f filter) ([]*store.Case, []option,
 		}
 		return less(x, y)
 	})
-	var opts []option
-	for g := range groups {
-		opts = append(opts, option{g, b.env.ChatName(g)})
+	return out, nil
+}
+
+// plain says whether f is the sheet's first view (open cases, most urgent
+// first, no filter): the open index then answers the count and the order,
+// and only the rows up to the page are read.
+func (f filter) plain() bool {
+	return f.Status == "" && f.Urgency == "" && f.Category == "" && f.District == "" && f.Assignee == "" &&
+		f.Group == "" && f.Q == "" && !f.Stale && f.MinAge == 0 && (f.Sort == "" || f.Sort == "urgency") && !f.Desc
+}
+
+// plainPage reads page (from 1) of size of the open cases by urgency, and
+// how many open cases there are.
+func (b *Board) plainPage(r *http.Request, page, size int) (rows []*store.Case, total int, err error) {
+	err = b.env.Store.View(r.Context(), func(tx *store.Tx) error {
+		counts, err := tx.OpenCounts()
+		if err != nil {
+			return err
+		}
+		total = counts.Total
+		skip := (min(page, max(1, (total+size-1)/size)) - 1) * size
+		return tx.ScanCases(store.CaseQuery{Order: store.ByUrgency}, func(c *store.Case, _ string) bool {
+			if skip > 0 {
+				skip--
+				return true
+			}
+			rows = append(rows, c)
+			return len(rows) < size
+		})
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("read open cases: %w", err)
 	}
+	return rows, total, nil
+}
+
+// sourceGroups are the intake groups, for the group filter.
+func (b *Board) sourceGroups(r *http.Request) ([]option, error) {
+	var opts []option
+	err := b.env.Store.View(r.Context(), func(tx *store.Tx) error {
+		return tx.ForEachChat(func(c *store.Chat) error {
+			if c.Role == store.RoleIntake {
+				opts = append(opts, option{c.Ref, b.env.ChatName(c.Ref)})
+			}
+			return nil
+		})
+	})
 	slices.SortFunc(opts, func(x, y option) int { return strings.Compare(x.Label, y.Label) })
-	return out, opts, nil
+	return opts, err
 }
 
 func (b *Board) rowOf(c *store.Case, lang string, now time.Time) row {
@@ -273,24 +312,42 @@ func ago(d time.Duration) string {
 func (b *Board) sheet(w http.ResponseWriter, r *http.Request, v *viewer) {
 	q := r.URL.Query()
 	f := readFilter(q)
-	cases, groups, err := b.selectCases(r, f)
-	if err != nil {
-		b.fail(w, r, err)
-		return
-	}
 	p := b.viewPage(v, "cases", tr(v.Lang, "Cases"))
 	p.Print = q.Get("print") == "1"
-	d := &sheetData{F: f, Total: len(cases), Statuses: allStatuses, Urgencies: allUrgencies, Categories: i18n.Categories, Groups: groups}
 	size := PageSize
 	if p.Print {
 		size, f.Page = printMax, 1
 	}
-	d.Last = max(1, (len(cases)+size-1)/size)
+	var (
+		shown []*store.Case
+		total int
+		err   error
+	)
+	if f.plain() {
+		shown, total, err = b.plainPage(r, f.Page, size)
+	} else {
+		var all []*store.Case
+		if all, err = b.selectCases(r, f); err == nil {
+			total = len(all)
+			last := max(1, (total+size-1)/size)
+			from := (min(f.Page, last) - 1) * size
+			shown = all[from:min(from+size, total)]
+		}
+	}
+	if err != nil {
+		b.fail(w, r, err)
+		return
+	}
+	groups, err := b.sourceGroups(r)
+	if err != nil {
+		b.fail(w, r, err)
+		return
+	}
+	d := &sheetData{F: f, Total: total, Statuses: allStatuses, Urgencies: allUrgencies, Categories: i18n.Categories, Groups: groups}
+	d.Last = max(1, (total+size-1)/size)
 	d.Page = min(f.Page, d.Last)
-	from := (d.Page - 1) * size
-	to := min(from+size, len(cases))
 	now := b.env.Now()
-	for _, c := range cases[from:to] {
+	for _, c := range shown {
 		d.Rows = append(d.Rows, b.rowOf(c, v.Lang, now))
 	}
 	base := f.values()

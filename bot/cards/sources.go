@@ -1,6 +1,7 @@
 package cards
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -73,4 +74,19 @@ func (r Renderer) SourceLine(s store.Source, lang string, p Privacy) string {
 	b.WriteString("): ")
 	b.WriteString(Quote(s.Text, p))
 	return b.String()
+}
+
+// StateLine is a change to a case in one line, for chats whose platform
+// cannot edit the card (WeChat): "#5 claimed by @li · verifying · held
+// by @li · next: …".
+func (r Renderer) StateLine(c *store.Case, lang, what, actor string) string {
+	parts := []string{fmt.Sprintf("#%d %s", c.ID, i18n.T(lang, "Last: %s by @%s", i18n.T(lang, "event:"+what), platform.LocalID(actor)))}
+	parts = append(parts, i18n.Status(lang, c.Status))
+	if len(c.Assignees) > 0 {
+		parts = append(parts, i18n.T(lang, "Held by: %s", strings.Join(r.People(c.Assignees), ", ")))
+	}
+	if line := UrgencyChangeLine(c, lang); line != "" {
+		parts = append(parts, line)
+	}
+	return strings.Join(parts, " · ")
 }

@@ -301,75 +301,127 @@ func cmdCase(cl *call) error {
 	return cl.send(platform.OutMessage{Chat: cl.m.Chat, Thread: cl.m.Thread, Text: text, Buttons: cards.Buttons(c, cl.lang)}, c.ID)
 }
 
-// cmdCases lists open cases, most urgent and oldest first, with filters:
-// an urgency, a status, a category, "mine", "stale", or any other word as a
-// district.
+// cmdCases lists cases: open ones most urgent and oldest first, with
+// filters (an urgency, a status, a category, "mine", "stale", a place),
+// or finished ones newest first ("resolved", "closed", "all" with a
+// period), a page at a time.
 func cmdCases(cl *call) error {
-	var (
-		urg      []triage.Urgency
-		statuses []store.Status
-		cats     []triage.Category
-		places   []string
-		mine     bool
-		stale    bool
-	)
-	for _, a := range cl.args {
-		la := strings.ToLower(a)
-		if u, err := triage.ParseUrgency(la); err == nil {
-			urg = append(urg, u)
-		} else if st, ok := actions.ParseStatus(la); ok {
-			statuses = append(statuses, st)
-		} else if cat, ok := i18n.ParseCategory(la); ok {
-			cats = append(cats, cat)
-		} else if la == "mine" {
-			mine = true
-		} else if la == "stale" {
-			stale = true
-		} else {
-			places = append(places, a)
-		}
+	f, err := parseCaseFilter(cl.lang, cl.args, func(word string) bool { return cl.mentioned(word) })
+	if err != nil {
+		return err
 	}
 	staleBefore := cl.c.env.Now().Add(-cl.c.reports.StaleAfter())
 	keep := func(c *store.Case) bool {
-		if len(urg) > 0 && !slices.Contains(urg, c.Urgency) {
+		if len(f.urgencies) > 0 && !slices.Contains(f.urgencies, c.Urgency) {
 			return false
 		}
-		if len(statuses) > 0 && !slices.Contains(statuses, c.Status) {
+		if len(f.statuses) > 0 && !slices.Contains(f.statuses, c.Status) {
 			return false
 		}
-		if len(cats) > 0 && !slices.Contains(cats, c.Category) {
+		if len(f.cats) > 0 && !slices.Contains(f.cats, c.Category) {
 			return false
 		}
-		if mine && !slices.Contains(c.Assignees, cl.m.Sender) {
+		if f.mine && !slices.Contains(c.Assignees, cl.m.Sender) {
 			return false
 		}
-		if stale && !c.Updated.Before(staleBefore) {
+		if f.stale && (!c.Status.Open() || !c.Updated.Before(staleBefore)) {
 			return false
 		}
-		for _, p := range places {
-			if !strings.Contains(strings.Join(c.Assessment.Places, " ")+" "+c.Address+" "+c.Text, p) {
+		for _, p := range f.places {
+			if !mentions(c, p) {
 				return false
 			}
 		}
 		return true
 	}
+	q := store.CaseQuery{Order: store.ByUrgency, Keep: keep}
+	title := i18n.T(cl.lang, "Open cases (most urgent first):")
+	if f.finished || f.every {
+		period := f.period
+		if period == "" {
+			period = "all"
+		}
+		p, ok := cl.c.reports.ParsePeriod(cl.lang, period)
+		if !ok {
+			return usageError{i18n.T(cl.lang, "%q is not a period (today, 24h, 7d, all).", period)}
+		}
+		q = store.CaseQuery{Order: store.ByFinished, Since: p.Since, Reverse: true, Keep: keep}
+		title = i18n.T(cl.lang, "Finished cases, %s (newest first):", p.Label)
+		if f.every {
+			q.Order = store.ByCreated
+			title = i18n.T(cl.lang, "All cases, %s (newest first):", p.Label)
+		}
+	}
 	const page = 20
-	cases, err := cl.tx.OpenCases(page+1, keep)
+	skip := (f.page - 1) * page
+	var cases []*store.Case
+	err = cl.tx.ScanCases(q, func(c *store.Case, _ string) bool {
+		if skip > 0 {
+			skip--
+			return true
+		}
+		cases = append(cases, c)
+		return len(cases) <= page
+	})
 	if err != nil {
-		return fmt.Errorf("list open cases: %w", err)
+		return fmt.Errorf("list cases: %w", err)
 	}
 	if len(cases) == 0 {
+		switch {
+		case f.page > 1:
+			return cl.reply(i18n.T(cl.lang, "No more cases: page %d is past the end.", f.page))
+		case f.finished || f.every:
+			return cl.reply(i18n.T(cl.lang, "No cases match."))
+		}
 		return cl.reply(i18n.T(cl.lang, "No open cases match."))
 	}
-	lines := []string{i18n.T(cl.lang, "Open cases (most urgent first):")}
+	if f.page > 1 {
+		title += " " + i18n.T(cl.lang, "page %d", f.page)
+	}
+	lines := []string{title}
 	for i, c := range cases {
 		if i == page {
-			lines = append(lines, i18n.T(cl.lang, "… more; narrow with a filter: /cases critical, /cases dialysis, /cases mine, /cases stale"))
+			lines = append(lines, i18n.T(cl.lang, "… more: %s", "/cases "+strings.Join(append(withoutPage(cl.args), "page", strconv.Itoa(f.page+1)), " ")))
 			break
 		}
 		lines = append(lines, cards.Line(c, cl.lang, cl.privacy(nil)))
 	}
 	return cl.reply(strings.Join(lines, "\n"))
+}
+
+// withoutPage is args without a "page N" pair.
+func withoutPage(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		if w := strings.ToLower(args[i]); w == "page" || w == "p" || w == "页" {
+			i++
+			continue
+		}
+		out = append(out, args[i])
+	}
+	return out
+}
+
+// mentions says whether a case names a place (in its places, address or
+// words).
+func mentions(c *store.Case, place string) bool {
+	return strings.Contains(strings.Join(c.Assessment.Places, " ")+" "+c.Address+" "+c.Text, place)
+}
+
+// mentioned says whether a word is a place for /cases: triage reads a
+// place in it, or some open case mentions it.
+func (cl *call) mentioned(word string) bool {
+	if len(triage.Default().Assess(word).Places) > 0 {
+		return true
+	}
+	found := false
+	_, _ = cl.tx.OpenCases(1, func(c *store.Case) bool {
+		if !found && mentions(c, word) {
+			found = true
+		}
+		return found
+	})
+	return found
 }
 
 // sourcesPerPage is how many of a case's messages one `/case N` reply

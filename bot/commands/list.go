@@ -29,7 +29,7 @@ func (c *Commands) commandList() []*command {
 		// and a state it is the coordinators' action, which checks itself.
 		{name: "status", usage: "/status N <new|verifying|verified|in_progress|resolved> [note]", rule: anyone("status"), run: cmdStatus},
 		{name: "cancel", usage: "/cancel [N]", rule: actions.WithdrawRule, run: cmdCancel},
-		{name: "cases", usage: "/cases [critical|high|normal] [status] [category] [district] [mine] [stale]", rule: volunteers("cases"), run: cmdCases},
+		{name: "cases", usage: "/cases [critical|high|normal|urgent] [status] [category] [district] [mine] [stale] [page N] · /cases resolved|closed|all [today|24h|7d|all]", rule: volunteers("cases"), run: cmdCases},
 		{name: "case", usage: "/case N [page P]", rule: volunteers("case"), run: cmdCase},
 		{name: "claim", usage: "/claim N [also]", rule: actions.ClaimRule, run: cmdClaim},
 		{name: "assign", usage: "/assign N @person [anyway] (or reply to their message with /assign N)", rule: actions.AssignRule, minArgs: 1, run: cmdAssign},
@@ -46,7 +46,7 @@ func (c *Commands) commandList() []*command {
 		{name: "dir", usage: "/dir add name | category | district | phone | hours | notes — or /dir rm ID", rule: actions.DirRule, minArgs: 1, run: cmdDir},
 		{name: "stats", usage: "/stats [today|24h|7d|all]", rule: volunteers("stats"), run: cmdStats},
 		{name: "digest", usage: "/digest", rule: volunteers("digest"), run: cmdDigest},
-		{name: "export", usage: "/export", rule: coordinators("export"), run: cmdExport},
+		{name: "export", usage: "/export [xlsx|csv]", rule: access.Rule{Name: "export", Need: access.Coordinator, Where: access.PrivateOrWork}, outside: exportOutside, run: cmdExport},
 		{name: "outbox", usage: "/outbox — or /outbox resend ID|all", rule: outboxRule, run: cmdOutbox},
 		{name: "board", usage: "/board (a sign-in link for the web board, sent privately)", rule: boardRule, run: cmdBoard},
 		{name: "volunteer", usage: "/volunteer [skills…] (verify, medical, legal, mental, transport) — or /volunteer off | on", rule: actions.VolunteerRule, run: cmdVolunteer},

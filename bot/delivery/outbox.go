@@ -13,14 +13,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
-	"github.com/lifeline-aid/lifeline/bot/cards"
 	"github.com/lifeline-aid/lifeline/bot/env"
-	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/bot/platform"
 	"github.com/lifeline-aid/lifeline/store"
 )
@@ -285,7 +281,7 @@ func (o *Outbox) deliverPlatform(ctx context.Context, name string, order []strin
 		if !o.opts.NoFold {
 			now := o.env.Now()
 			avail := min(o.lim.available(globalKey, gRate, now), o.lim.available(chatKey, cRate, now))
-			deliveries = o.fold(ctx, deliveries, avail)
+			deliveries = o.fold(ctx, deliveries, avail, p.Limits().MaxTextRunes)
 		}
 		for _, d := range deliveries {
 			if ctx.Err() != nil {
@@ -313,70 +309,6 @@ type parcel struct {
 	msg     store.OutboxItem
 	members []store.OutboxItem
 }
-
-// foldedKind marks a message that stands for several alerts sent as one.
-const foldedKind = "alert-folded"
-
-// fold merges a burst of alerts for one chat into a single message when
-// the chat's budget cannot carry them one by one, so volunteers see every
-// urgent case now instead of over the next ten minutes.
-func (o *Outbox) fold(ctx context.Context, ds []parcel, avail int) []parcel {
-	var alerts []store.OutboxItem
-	for _, d := range ds {
-		if d.msg.Kind == KindAlert {
-			alerts = append(alerts, d.msg)
-		}
-	}
-	if len(alerts) < 2 || len(alerts) <= avail {
-		return ds
-	}
-	lang := o.env.Language
-	var lines []string
-	size := 0
-	err := o.env.Store.View(ctx, func(tx *store.Tx) error {
-		if c, err := tx.Chat(alerts[0].Chat); err == nil {
-			lang = o.env.Lang(c)
-		}
-		for i, it := range alerts {
-			c, err := tx.Case(it.Case)
-			if err != nil {
-				return err
-			}
-			line := cards.Line(c, lang, cards.Unmasked)
-			// One folded message must fit in one platform message; the rest
-			// wait for the next fold.
-			if size += utf8.RuneCountInString(line) + 1; size > maxFoldRunes && i > 1 {
-				alerts = alerts[:i]
-				break
-			}
-			lines = append(lines, line)
-		}
-		return nil
-	})
-	if err != nil {
-		o.env.Log.Warn("fold alerts: read cases", "err", err)
-		return ds
-	}
-	text := i18n.T(lang, "%d urgent cases arrived at once (folded to stay within this chat's rate limit):", len(alerts)) +
-		"\n" + strings.Join(lines, "\n") + "\n" + i18n.T(lang, "Use /case N for the full card.")
-	payload, _ := json.Marshal(platform.OutMessage{Chat: alerts[0].Chat, Text: text})
-	folded := parcel{msg: store.OutboxItem{Chat: alerts[0].Chat, Kind: foldedKind, Payload: payload}, members: alerts}
-	inFold := map[uint64]bool{}
-	for _, it := range alerts {
-		inFold[it.ID] = true
-	}
-	out := []parcel{folded}
-	for _, d := range ds {
-		if !inFold[d.msg.ID] {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
-// maxFoldRunes keeps a folded alert under the smallest platform limit
-// (WeChat splits at about 2,000 characters).
-const maxFoldRunes = 1800
 
 // send delivers one message and records the outcome on every queue entry
 // it settles. It returns how long this chat must wait before the next send
@@ -419,8 +351,9 @@ func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKe
 				}
 			}
 			if it.Kind == KindAlert && msgID != "" {
-				// Remember the card so later changes can edit it in place.
-				return tx.PutState(cardKey(it.Case, it.Chat), []byte(msgID))
+				// Remember the card so later changes can edit it in place
+				// (and send the edit that waited for it: cardedit.go).
+				return cardSent(tx, o.env.Now(), it.Case, it.Chat, msgID)
 			}
 			return nil
 		}); err != nil {

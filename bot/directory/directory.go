@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/lifeline-aid/lifeline/bot/env"
 	"github.com/lifeline-aid/lifeline/bot/i18n"
 	"github.com/lifeline-aid/lifeline/bot/platform"
+	"github.com/lifeline-aid/lifeline/bot/sheets"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -426,6 +428,17 @@ func Key(d *store.DirEntry) string {
 // order; name and category are required.
 var dirColumns = []string{"name", "category", "district", "phone", "hours", "status", "notes"}
 
+// dirHeaderZh are the Chinese headers the channel team may use instead.
+var dirHeaderZh = map[string]string{
+	"名称": "name", "机构": "name", "机构名称": "name", "单位": "name", "单位名称": "name",
+	"类别": "category", "类型": "category", "分类": "category",
+	"区": "district", "地区": "district", "区域": "district", "所在区": "district", "地址": "district",
+	"电话": "phone", "联系电话": "phone", "联系方式": "phone",
+	"时间": "hours", "营业时间": "hours", "开放时间": "hours", "服务时间": "hours",
+	"状态": "status",
+	"备注": "notes", "说明": "notes",
+}
+
 // dirRow is one parsed line of the directory file.
 type dirRow struct {
 	entry store.DirEntry
@@ -441,8 +454,11 @@ func readDirectoryFile(path string) ([]dirRow, error) {
 	if err != nil {
 		return nil, fmt.Errorf("directory file %s: %w", path, err)
 	}
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	if !utf8.Valid(data) {
+	if text, err := sheets.Decode(data); err == nil {
+		// Excel and WPS on a Chinese Windows save "CSV" in GBK.
+		data = []byte(text)
+	} else {
+		data = bytes.TrimPrefix(data, []byte("\ufeff"))
 		line := 1
 		for len(data) > 0 {
 			r, size := utf8.DecodeRune(data)
@@ -454,7 +470,7 @@ func readDirectoryFile(path string) ([]dirRow, error) {
 			}
 			data = data[size:]
 		}
-		return nil, fmt.Errorf("directory file %s: line %d: not UTF-8 text (save it as \"CSV UTF-8\")", path, line)
+		return nil, fmt.Errorf("directory file %s: line %d: not UTF-8 or GBK text (save it as \"CSV UTF-8\")", path, line)
 	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.TrimLeadingSpace = true
@@ -471,6 +487,9 @@ func readDirectoryFile(path string) ([]dirRow, error) {
 	col := map[string]int{}
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
+		if en, ok := dirHeaderZh[h]; ok {
+			h = en
+		}
 		if !slices.Contains(dirColumns, h) {
 			return nil, fmt.Errorf("directory file %s: line 1: unknown column %q (want %s)", path, h, strings.Join(dirColumns, ","))
 		}
@@ -551,6 +570,71 @@ type Options struct {
 type Directory struct {
 	env  *env.Env
 	opts Options
+	// seen is the file's modification time and size at the last load, so
+	// Reload notices an edit.
+	mu   sync.Mutex
+	seen fileStamp
+}
+
+// fileStamp tells one version of a file from the next.
+type fileStamp struct {
+	mod  time.Time
+	size int64
+}
+
+func stampOf(path string) (fileStamp, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileStamp{}, err
+	}
+	return fileStamp{fi.ModTime(), fi.Size()}, nil
+}
+
+// Reload loads the directory file again when it changed since the last
+// load (by modification time and size), so the channel team's edits
+// arrive without a restart. A file that fails to read keeps the loaded
+// entries and is retried at the next change.
+func (dir *Directory) Reload(ctx context.Context) (bool, error) {
+	if dir.opts.File == "" {
+		return false, nil
+	}
+	st, err := stampOf(dir.opts.File)
+	if err != nil {
+		return false, fmt.Errorf("directory file: %w", err)
+	}
+	dir.mu.Lock()
+	same := st == dir.seen
+	dir.mu.Unlock()
+	if same {
+		return false, nil
+	}
+	err = dir.Load(ctx)
+	// Remember this version even when it is broken: the error is logged
+	// once, not every poll.
+	dir.mu.Lock()
+	dir.seen = st
+	dir.mu.Unlock()
+	return err == nil, err
+}
+
+// Watch polls the directory file every period and reloads it on change
+// until ctx is done.
+func (dir *Directory) Watch(ctx context.Context, period time.Duration) {
+	if dir.opts.File == "" {
+		return
+	}
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := dir.Reload(ctx); err != nil && ctx.Err() == nil {
+				dir.env.Log.Error("directory file not reloaded; the loaded entries stay", "err", err)
+			}
+		}
+	}
 }
 
 // New makes the directory's file loader and auto-replier.
@@ -564,10 +648,14 @@ func (dir *Directory) Load(ctx context.Context) error {
 	if path == "" {
 		return nil
 	}
+	st, _ := stampOf(path)
 	rows, err := readDirectoryFile(path)
 	if err != nil {
 		return err
 	}
+	dir.mu.Lock()
+	dir.seen = st
+	dir.mu.Unlock()
 	now := dir.env.Now()
 	var added, changed int
 	err = dir.env.Store.Update(ctx, func(tx *store.Tx) error {

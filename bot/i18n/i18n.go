@@ -16,7 +16,7 @@ import (
 // place; keys are English phrases so a missing entry still reads sensibly.
 // The Chinese text is split by area (one table per file that owns the
 // replies) and looked up in order.
-var zhTables = []map[string]string{zhText, zhWorkflowText, zhAskerText, zhDigestText, zhMediaText, zhBoardText}
+var zhTables = []map[string]string{zhText, zhWorkflowText, zhAskerText, zhDigestText, zhMediaText, zhBoardText, zhExportText}
 
 // T formats the message key in lang ("zh" or "en"). Keys are the English
 // text, so English needs no table, and a missing translation still reads
@@ -116,6 +116,9 @@ var enText = map[string]string{
 	"%d urgent cases arrived at once (folded to stay within this chat's rate limit):": "%d urgent cases arrived at once (folded to stay within this chat's rate limit):",
 	"Use /case N for the full card.":   "Use /case N for the full card.",
 	"urgency raised to %s by a repost": "urgency raised to %s by a repost",
+	"place unknown":                    "place unknown",
+	"no phone given":                   "no phone given",
+	"You are sending messages faster than I can answer, so I will not reply for a few minutes. Urgent requests for help are still recorded and passed to volunteers.": "You are sending messages faster than I can answer, so I will not reply for a few minutes. Urgent requests for help are still recorded and passed to volunteers.",
 }
 
 var zhText = map[string]string{
@@ -164,6 +167,9 @@ var zhText = map[string]string{
 	"%d urgent cases arrived at once (folded to stay within this chat's rate limit):": "同时收到 %d 条紧急求助（为避免刷屏已合并）：",
 	"Use /case N for the full card.":   "发送 /case 编号 查看完整卡片。",
 	"urgency raised to %s by a repost": "转发内容显示更紧急，已升级为 %s",
+	"place unknown":                    "地点不明",
+	"no phone given":                   "未留电话",
+	"You are sending messages faster than I can answer, so I will not reply for a few minutes. Urgent requests for help are still recorded and passed to volunteers.": "你发消息太快了，接下来几分钟我不会回复。紧急求助仍会被记录并转给志愿者。",
 }
 
 // Vulnerable names a vulnerable group triage found (elderly, child…).

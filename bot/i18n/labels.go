@@ -23,6 +23,7 @@ var labelText = map[string]string{
 	"event:revoke":          "role revoked",
 	"event:bind":            "chat bound",
 	"event:volunteer":       "volunteer registered",
+	"event:import":          "imported from a sheet",
 	"field:need":            "what exactly is needed",
 	"field:where":           "where (district, street, compound)",
 	"field:phone":           "a phone number",

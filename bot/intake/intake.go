@@ -236,7 +236,7 @@ func (in *Intake) alertItems(tx *store.Tx, c *store.Case, raisedBy *platform.Mes
 	for _, ch := range coordination {
 		lang := in.env.Lang(ch)
 		out := platform.OutMessage{Chat: ch.Ref, Text: text(lang), Buttons: cards.Buttons(c, lang)}
-		items = append(items, delivery.Item(now, delivery.KindAlert, c.ID, out, fmt.Sprintf("alert:%d:%s:%s", c.ID, ch.Ref, c.Urgency)))
+		items = append(items, delivery.Item(now, delivery.KindAlert, c.ID, out, delivery.AlertKey(c.ID, ch.Ref, c.Urgency)))
 	}
 	if reachable > 0 {
 		return items, nil

@@ -101,6 +101,7 @@ type Metrics struct {
 	alerts    prometheus.Counter
 	triage    prometheus.Histogram
 	notifyErr prometheus.Counter
+	throttled *prometheus.CounterVec
 }
 
 // New creates the collectors and registers them on reg.
@@ -129,6 +130,13 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 			Name: "lifeline_notify_failures_total",
 			Help: "Webhook notices that could not be delivered after every retry.",
 		}),
+		throttled: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "lifeline_throttled_total",
+			Help: "Messages left unanswered because their sender or group was over its limit (pleas are never throttled).",
+		}, []string{"scope"}),
+	}
+	for _, s := range []string{"sender", "chat"} {
+		m.throttled.WithLabelValues(s)
 	}
 	for _, p := range opts.Platforms {
 		for _, k := range Kinds {
@@ -144,7 +152,7 @@ func New(reg prometheus.Registerer, opts Options) (*Metrics, error) {
 		ConstLabels: prometheus.Labels{"version": opts.Version, "commit": opts.Commit, "goversion": opts.GoVersion},
 	})
 	build.Set(1)
-	cs := []prometheus.Collector{m.messages, m.requests, m.alerts, m.triage, m.notifyErr, build}
+	cs := []prometheus.Collector{m.messages, m.requests, m.alerts, m.triage, m.notifyErr, m.throttled, build}
 	if opts.State != nil {
 		cs = append(cs, newStateCollector(opts))
 	}
@@ -186,6 +194,15 @@ func (m *Metrics) AlertSent() {
 		return
 	}
 	m.alerts.Inc()
+}
+
+// Throttled counts one message left unanswered by the limit of scope
+// ("sender" or "chat").
+func (m *Metrics) Throttled(scope string) {
+	if m == nil {
+		return
+	}
+	m.throttled.WithLabelValues(scope).Inc()
 }
 
 // Triage records how long triaging one message took.

@@ -69,6 +69,7 @@ func TestExpositionAfterAPlea(t *testing.T) {
 	m.Request("critical")
 	m.Request("apocalyptic")
 	m.AlertSent()
+	m.Throttled("sender")
 	m.Triage(40 * time.Microsecond)
 	m.Triage(3 * time.Millisecond)
 

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,30 +11,25 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/lifeline-aid/lifeline/store"
 )
-
-// exportColumns is the header of the case export, in order.
-var exportColumns = []string{"id", "created", "updated", "status", "close_reason", "urgency", "category",
-	"places", "vulnerable", "phone", "text", "assignees", "sources", "first_response_minutes", "resolution_minutes"}
 
 // ErrNoExportDir says the configuration has no export directory.
 var ErrNoExportDir = errors.New("export is not set up: the configuration has no export directory")
 
-// Export writes every case to a CSV file in the export directory and
-// returns its path and the number of cases. The file holds personal data,
-// so it is readable only by the bot's user.
-func (r *Reports) Export(tx *store.Tx) (path string, rows int, err error) {
-	if r.opts.ExportDir == "" {
+// ExportFile writes every case (see Export) to a new file in the export
+// directory and returns its path and the number of cases, for /export to
+// send as a document. The file holds personal data, so it is readable only
+// by the bot's user, and the retention purge deletes it (PurgeExports).
+// It is written through a temporary file renamed into place, so a
+// half-written export never appears under the final name.
+func (r *Reports) ExportFile(ctx context.Context, format Format, lang string) (path string, rows int, err error) {
+	dir := r.opts.ExportDir
+	if dir == "" {
 		return "", 0, ErrNoExportDir
 	}
-	return r.exportCases(tx, r.opts.ExportDir)
-}
-
-// exportCases writes the CSV through a temporary file renamed into place,
-// so a half-written export never appears under the final name.
-func (r *Reports) exportCases(tx *store.Tx, dir string) (path string, rows int, err error) {
+	if format != FormatCSV && format != FormatXLSX {
+		return "", 0, ErrBadFormat
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", 0, fmt.Errorf("create export directory: %w", err)
 	}
@@ -47,21 +43,8 @@ func (r *Reports) exportCases(tx *store.Tx, dir string) (path string, rows int, 
 			os.Remove(tmp.Name())
 		}
 	}()
-	w := bufio.NewWriter(tmp)
-	// The BOM makes Excel and WPS read the file as UTF-8 (Chinese text
-	// otherwise turns to mojibake), and CRLF is what they expect.
-	w.WriteString("\ufeff")
-	writeCSVRow(w, exportColumns)
-	err = tx.ForEachCase(func(c *store.Case) error {
-		rows++
-		writeCSVRow(w, r.exportRow(c))
-		return nil
-	})
-	if err != nil {
-		return "", 0, fmt.Errorf("read cases: %w", err)
-	}
-	if err = w.Flush(); err != nil {
-		return "", 0, fmt.Errorf("write export file: %w", err)
+	if rows, err = r.Export(ctx, format, lang, tmp); err != nil {
+		return "", 0, err
 	}
 	if err = tmp.Sync(); err != nil {
 		return "", 0, fmt.Errorf("write export file: %w", err)
@@ -69,7 +52,7 @@ func (r *Reports) exportCases(tx *store.Tx, dir string) (path string, rows int, 
 	if err = tmp.Close(); err != nil {
 		return "", 0, fmt.Errorf("write export file: %w", err)
 	}
-	path, err = freeName(dir, exportPrefix+r.env.Now().In(r.env.Loc).Format(exportStamp), ".csv")
+	path, err = freeName(dir, exportPrefix+r.env.Now().In(r.env.Loc).Format(exportStamp), "."+string(format))
 	if err != nil {
 		return "", 0, err
 	}
@@ -95,42 +78,6 @@ func freeName(dir, base, ext string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("no free export file name for %s in %s", base, dir)
-}
-
-// exportRow is one case as CSV cells. A purged case keeps its counts and
-// times but no personal data.
-func (r *Reports) exportRow(c *store.Case) []string {
-	ts := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(r.env.Loc).Format("2006-01-02 15:04")
-	}
-	minutes := func(from, to time.Time) string {
-		if from.IsZero() || to.IsZero() {
-			return ""
-		}
-		return strconv.FormatInt(int64(to.Sub(from).Round(time.Minute)/time.Minute), 10)
-	}
-	cat := string(c.Category)
-	places := strings.Join(c.Assessment.Places, " ")
-	if c.Address != "" {
-		places = strings.TrimSpace(c.Address + " " + places)
-	}
-	phones, text := strings.Join(c.Phones, " / "), c.Text
-	if c.Purged {
-		places, phones, text = "", "", ""
-	}
-	resolution := ""
-	if c.Status == store.StatusResolved {
-		resolution = minutes(c.Created, c.Finished)
-	}
-	return []string{
-		strconv.FormatInt(c.ID, 10), ts(c.Created), ts(c.Updated), string(c.Status), c.CloseReason,
-		c.Urgency.String(), cat, places, strings.Join(c.Assessment.Vulnerable, " "), phones, text,
-		strings.Join(c.Assignees, " "), strconv.Itoa(c.SourceCount),
-		minutes(c.Created, c.FirstResponse), resolution,
-	}
 }
 
 // writeCSVRow writes every cell quoted (Excel and WPS then never guess at
@@ -202,13 +149,19 @@ func (r *Reports) PurgeExports(cutoff time.Time) (int, error) {
 // exportDue says whether an export file was written before cutoff. Files
 // that are not exports are never touched.
 func exportDue(name string, cutoff time.Time, loc *time.Location) bool {
-	if !strings.HasPrefix(name, exportPrefix) || !strings.HasSuffix(name, ".csv") {
+	ext := filepath.Ext(name)
+	if !strings.HasPrefix(name, exportPrefix) || (ext != ".csv" && ext != ".xlsx") {
 		return false
 	}
-	stamp := strings.TrimSuffix(strings.TrimPrefix(name, exportPrefix), ".csv")
+	stamp := strings.TrimSuffix(strings.TrimPrefix(name, exportPrefix), ext)
 	if len(stamp) > len(exportStamp) {
 		stamp = stamp[:len(exportStamp)] // "-2" for a second export in the same second
 	}
 	t, err := time.ParseInLocation(exportStamp, stamp, loc)
 	return err == nil && t.Before(cutoff)
+}
+
+// FileName is the name of an export written at t (in the engine's zone).
+func FileName(format Format, t time.Time) string {
+	return exportPrefix + t.Format(exportStamp) + "." + string(format)
 }

@@ -173,7 +173,7 @@ func runApp(ctx context.Context, cfg *config.Config, tio appIO) error {
 			}),
 			Version: build.Version,
 		})
-		if err := mountBoard(cfg, st, engine, h, ln.Addr(), log); err != nil {
+		if err := mountBoard(httpCtx, cfg, st, engine, h, ln.Addr(), log); err != nil {
 			return err
 		}
 		httpWG.Go(func() {
@@ -326,6 +326,8 @@ func engineOptions(cfg *config.Config, st *store.Store, tri *triage.Engine, log 
 			AlertBackoffMax:  cfg.Outbox.AlertBackoffMax.D(),
 			UnreachableAfter: cfg.Outbox.UnreachableAfter.D(),
 		},
+		Throttle: bot.ThrottleOptions{Disabled: !cfg.Throttle.Enabled, SenderPerMinute: cfg.Throttle.Sender,
+			ChatPerMinute: cfg.Throttle.Chat, NoticeEvery: cfg.Throttle.NoticeEvery.D()},
 		Workflow: bot.WorkflowOptions{
 			StaleAfter:         cfg.Workflow.StaleAfter.D(),
 			BroadcastResolved:  cfg.Workflow.BroadcastResolved,

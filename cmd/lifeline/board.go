@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,14 +14,10 @@ import (
 	"github.com/lifeline-aid/lifeline/store"
 )
 
-// boardExporter is the board's download source; nil until reports export
-// is wired (the links stay hidden).
-var boardExporter board.Exporter
-
 // mountBoard serves the board on the HTTP listener when board.enabled:
 // its live updates come from the store's commit hook, its actions go
 // through the engine's action layer, and /board sends its sign-in links.
-func mountBoard(cfg *config.Config, st *store.Store, engine *bot.Engine, h *ops.Handler, addr net.Addr, log *slog.Logger) error {
+func mountBoard(ctx context.Context, cfg *config.Config, st *store.Store, engine *bot.Engine, h *ops.Handler, addr net.Addr, log *slog.Logger) error {
 	if !cfg.Board.Enabled {
 		return nil
 	}
@@ -34,11 +31,14 @@ func mountBoard(cfg *config.Config, st *store.Store, engine *bot.Engine, h *ops.
 	b, err := board.New(engine.Env(), engine.Actions(), engine.Wake, changes, board.Options{
 		PublicURL:  public,
 		StaleAfter: cfg.Workflow.StaleAfter.D(),
-		Exporter:   boardExporter,
+		Exporter:   engine.Downloads(),
 	})
 	if err != nil {
 		return fmt.Errorf("board: %w", err)
 	}
+	// Open pages hold event streams: end them when the listener stops, so
+	// its shutdown does not wait for browsers.
+	context.AfterFunc(ctx, b.Close)
 	h.Handle("/board/", b)
 	engine.SetBoard(b)
 	log.Info("board on", "url", public+"/board/")

@@ -43,6 +43,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runBackup(ctx, args, stdout, stderr)
 	case "health":
 		err = runHealth(ctx, args, stdout)
+	case "import":
+		err = runImport(ctx, args, stdout, stderr)
+	case "scan":
+		err = runScan(ctx, args, stdout, stderr)
 	case "version":
 		if err = noFlags("version", args); err == nil {
 			fmt.Fprintln(stdout, readBuildInfo())
@@ -85,6 +89,17 @@ Usage:
   lifeline health [-config FILE | -url URL] [-timeout 5s]
         Ask the running bot's /readyz (at http.listen): print each check,
         exit 0 when ready and 1 when not. For container health checks.
+  lifeline import cases FILE.xlsx|FILE.csv [-config FILE] [--map COLUMN=FIELD]… [--apply] [--alert]
+        Read a team's case sheet (headers in Chinese or English; CSV in
+        UTF-8 or GBK), print how each row would become a case (a dry run),
+        and with --apply record them, silently unless --alert. Importing
+        the same rows again changes nothing. Stop the bot first: only one
+        process may open the database.
+  lifeline scan FILE [-config FILE] [-o OUT.xlsx|OUT.csv] [-import]
+        Triage every message of a chat export (WeChat PC export text, a
+        Telegram Desktop result.json, or console lines) and write the pleas,
+        most urgent first, to OUT (default FILE-pleas.xlsx); -import also
+        records them as cases (the bot must be stopped).
   lifeline version
         Print the version, commit and Go version.
   lifeline help

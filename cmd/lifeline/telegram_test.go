@@ -104,7 +104,7 @@ func groupMessage(id int, chat, from int64, text string) models.Update {
 
 func waitFor[T any](t *testing.T, f func() (T, bool)) T {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // generous: CI shares 2 cores with -race
 	for {
 		if v, ok := f(); ok {
 			return v

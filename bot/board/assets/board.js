@@ -12,6 +12,9 @@
   var es = new EventSource("/board/events");
   es.onopen = function () { if (live) live.hidden = false; };
   es.onerror = function () { if (live) live.hidden = true; };
+  // A form being sent navigates away: a reload now would cancel it.
+  var leaving = false;
+  document.addEventListener("submit", function () { leaving = true; es.close(); });
   var busy = false, again = false;
   function reloadRows() {
     if (busy) { again = true; return; }
@@ -33,6 +36,6 @@
     try { ids = JSON.parse(ev.data) || []; } catch (e) { return; }
     if (rows) { reloadRows(); return; }
     var id = Number(kase.getAttribute("data-case"));
-    if (ids.indexOf(id) >= 0 && !document.activeElement.matches("input,textarea,select")) location.reload();
+    if (!leaving && ids.indexOf(id) >= 0 && !document.activeElement.matches("input,textarea,select")) location.reload();
   });
 })();

@@ -37,6 +37,7 @@ type Config struct {
 	Workflow  Workflow       `yaml:"workflow"`
 	Directory Directory      `yaml:"directory"`
 	Outbox    Outbox         `yaml:"outbox"`
+	Throttle  Throttle       `yaml:"throttle"`
 	Backup    Backup         `yaml:"backup"`
 	Log       Log            `yaml:"log"`
 	HTTP      HTTP           `yaml:"http"`
@@ -511,6 +512,7 @@ func (c *Config) finish() error {
 		}
 	}
 	c.checkMedia(bad)
+	c.checkThrottle(bad)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
