@@ -68,7 +68,7 @@ func (e *Engine) throttled(ctx context.Context, m platform.Message, chat *store.
 		if to == m.Chat && !m.Private && m.SenderName != "" {
 			text = m.SenderName + ": " + text
 		}
-		return delivery.Enqueue(tx, e.env.Now(), delivery.KindNotice, 0, platform.OutMessage{Chat: to, Text: text},
+		return delivery.Enqueue(tx, e.env.Now(), delivery.KindReply, 0, platform.OutMessage{Chat: to, Text: text}, // an answer: the reply lane, not behind digests
 			fmt.Sprintf("throttle:%s:%s", m.Chat, env.MsgKey(m).ID))
 	})
 	if err != nil {
