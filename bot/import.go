@@ -42,6 +42,9 @@ type ImportOptions struct {
 	// Alert queues the usual alert for imported open cases at or above the
 	// alert level; without it imports are silent (the team has seen them).
 	Alert bool
+	// Actor is who imports, for the cases' history (default "lifeline",
+	// the CLI); the board passes the signed-in coordinator.
+	Actor string
 }
 
 // ImportRow is one row as Import understood it.
@@ -148,11 +151,15 @@ func (e *Engine) recordImported(tx *store.Tx, r *ImportRow, key store.MessageKey
 	nc := res.Case
 	r.ID = nc.ID
 	note := fmt.Sprintf("imported from %s line %d", o.Name, r.Line)
-	if err := tx.AppendEvent(&store.Event{Case: nc.ID, At: e.env.Now(), Actor: "lifeline", Kind: "import", Note: note}); err != nil {
+	actor := o.Actor
+	if actor == "" {
+		actor = "lifeline"
+	}
+	if err := tx.AppendEvent(&store.Event{Case: nc.ID, At: e.env.Now(), Actor: actor, Kind: "import", Note: note}); err != nil {
 		return err
 	}
 	if r.Notes != "" {
-		if err := tx.AppendEvent(&store.Event{Case: nc.ID, At: e.env.Now(), Actor: "lifeline", Kind: "note", Note: r.Notes}); err != nil {
+		if err := tx.AppendEvent(&store.Event{Case: nc.ID, At: e.env.Now(), Actor: actor, Kind: "note", Note: r.Notes}); err != nil {
 			return err
 		}
 	}

@@ -51,6 +51,10 @@ type Options struct {
 	// LoginRate bounds sign-in requests (default 1 a second, burst 20).
 	LoginRate  rate.Limit
 	LoginBurst int
+	// Importer, when set, adds the import page for coordinators.
+	Importer Importer
+	// ImportMaxBytes bounds an uploaded sheet (default 10 MB).
+	ImportMaxBytes int64
 }
 
 // Board serves the web board under /board/.
@@ -69,6 +73,7 @@ type Board struct {
 	// not wait for open pages.
 	done      chan struct{}
 	closeOnce sync.Once
+	uploads   uploads
 }
 
 // Close ends the open live-update streams; pages reconnect to the next
@@ -122,6 +127,10 @@ func (b *Board) routes() {
 	m.HandleFunc("GET /board/stats", b.signed(b.stats))
 	m.HandleFunc("GET /board/events", b.signed(b.events))
 	m.HandleFunc("GET /board/export/{format}", b.signed(b.export))
+	if b.opts.Importer != nil {
+		m.HandleFunc("GET /board/import", b.signed(b.importPage))
+		m.HandleFunc("POST /board/import", b.signed(b.importPost))
+	}
 	m.HandleFunc("POST /board/logout", b.signed(func(w http.ResponseWriter, r *http.Request, v *viewer) {
 		if !b.checkForm(r, v) {
 			b.message(w, r, http.StatusForbidden, "The form expired; reload the page and try again.")
@@ -146,7 +155,7 @@ func (b *Board) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.Get("Cache-Control") == "" {
 		h.Set("Cache-Control", "no-store")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, b.bodyLimit(r))
 	b.mux.ServeHTTP(w, r)
 }
 

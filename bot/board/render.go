@@ -37,6 +37,9 @@ type page struct {
 	Print bool
 	Loc   *time.Location
 	Data  any
+
+	// CanImport shows the import link (coordinators, when the board imports).
+	CanImport bool
 }
 
 // T translates a board phrase.
@@ -89,5 +92,6 @@ func (b *Board) render(w http.ResponseWriter, r *http.Request, status int, name 
 
 // viewPage starts a page for the signed-in viewer.
 func (b *Board) viewPage(v *viewer, nav, title string) *page {
-	return &page{Lang: v.Lang, Viewer: v, Nav: nav, Title: title, Loc: b.env.Loc}
+	return &page{Lang: v.Lang, Viewer: v, Nav: nav, Title: title, Loc: b.env.Loc,
+		CanImport: b.opts.Importer != nil && canImport(v)}
 }

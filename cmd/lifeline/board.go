@@ -32,6 +32,7 @@ func mountBoard(ctx context.Context, cfg *config.Config, st *store.Store, engine
 		PublicURL:  public,
 		StaleAfter: cfg.Workflow.StaleAfter.D(),
 		Exporter:   engine.Downloads(),
+		Importer:   engine,
 	})
 	if err != nil {
 		return fmt.Errorf("board: %w", err)
