@@ -189,4 +189,3 @@ func nearestFilter(w string) string {
 	}
 	return best
 }
-

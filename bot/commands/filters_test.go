@@ -75,4 +75,3 @@ func TestParseCaseFilter(t *testing.T) {
 		})
 	}
 }
-

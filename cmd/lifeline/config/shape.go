@@ -248,4 +248,3 @@ func knownPaths(t reflect.Type, path string, fn func(path, leaf string)) {
 		}
 	}
 }
-
