@@ -11,6 +11,8 @@ import (
 	"github.com/lifeline-aid/lifeline/bot/access"
 	"github.com/lifeline-aid/lifeline/bot/actions"
 	"github.com/lifeline-aid/lifeline/bot/cards"
+	"github.com/lifeline-aid/lifeline/bot/i18n"
+	"github.com/lifeline-aid/lifeline/bot/rooms"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -107,7 +109,13 @@ func (b *Board) caseAction(w http.ResponseWriter, r *http.Request, v *viewer) {
 	name := r.PostFormValue("action")
 	note := strings.TrimSpace(r.PostFormValue("note"))
 	act := b.actions
-	var run func(tx *store.Tx) error
+	var (
+		run func(tx *store.Tx) error
+		// said is the chat's confirmation for actions whose outcome is
+		// more than "done" (where a room is, how many chats); the page
+		// shows it instead of redirecting.
+		said string
+	)
 	switch name {
 	case "claim":
 		run = func(tx *store.Tx) error { _, err := act.Claim(tx, v.Actor, id); return err }
@@ -140,12 +148,43 @@ func (b *Board) caseAction(w http.ResponseWriter, r *http.Request, v *viewer) {
 		who := strings.TrimSpace(r.PostFormValue("who"))
 		run = func(tx *store.Tx) error { _, err := act.Assign(tx, v.Actor, id, who); return err }
 	case "merge":
-		into, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("into")), "#"), 10, 64)
-		if err != nil {
-			b.actionError(w, r, v, id, &actions.Error{Kind: actions.ErrInvalid, Reason: tr(v.Lang, "Case #%d", 0) + "?"})
+		raw := strings.TrimSpace(r.PostFormValue("into"))
+		into, err := strconv.ParseInt(strings.TrimPrefix(raw, "#"), 10, 64)
+		if err != nil || into <= 0 {
+			b.actionError(w, r, v, id, &actions.Error{Kind: actions.ErrInvalid, Reason: i18n.T(v.Lang, "%q is not a case number.", raw)})
 			return
 		}
-		run = func(tx *store.Tx) error { _, err := act.Merge(tx, v.Actor, id, into); return err }
+		run = func(tx *store.Tx) error {
+			res, err := act.Merge(tx, v.Actor, id, into)
+			if err == nil {
+				said = i18n.T(v.Lang, "✓ Case #%d merged into #%d.", res.Dup.ID, res.Into.ID)
+			}
+			return err
+		}
+	case "room":
+		// As /room: the platform is asked for a room before the
+		// transaction (never inside one), which then records it.
+		plan, err := act.PrepareRoom(r.Context(), v.Actor, id)
+		if err != nil {
+			b.actionError(w, r, v, id, err)
+			return
+		}
+		run = func(tx *store.Tx) error {
+			res, err := act.OpenRoom(tx, v.Actor, plan)
+			if err == nil {
+				said = roomText(v.Lang, res)
+			}
+			return err
+		}
+	case "broadcast":
+		req := actions.BroadcastRequest{Confirm: r.PostFormValue("confirm") != "", Reason: r.PostFormValue("reason")}
+		run = func(tx *store.Tx) error {
+			res, err := act.BroadcastWith(tx, v.Actor, id, req)
+			if err == nil {
+				said = broadcastText(v.Lang, res)
+			}
+			return err
+		}
 	default:
 		http.Error(w, "unknown action", http.StatusBadRequest)
 		return
@@ -157,7 +196,33 @@ func (b *Board) caseAction(w http.ResponseWriter, r *http.Request, v *viewer) {
 	}
 	b.env.Log.Info("board action", "action", name, "case", id, "person", v.Person.Ref)
 	b.wake()
+	if said != "" {
+		p := b.viewPage(v, "cases", tr(v.Lang, "Case #%d", id))
+		p.Flash = said
+		b.showCase(w, r, v, p, id, http.StatusOK)
+		return
+	}
 	http.Redirect(w, r, "/board/case/"+strconv.FormatInt(id, 10)+"?done="+url.QueryEscape(name), http.StatusSeeOther)
+}
+
+// roomText is what /room answers for the same outcome.
+func roomText(lang string, res *actions.RoomOpened) string {
+	id := res.Case.ID
+	switch {
+	case res.StillFallback:
+		return i18n.T(lang, "Still no separate room for case #%d (%s); this chat remains its room.", id, res.Why)
+	case res.Existing:
+		return i18n.T(lang, "Case #%d already has a room: %s", id, res.Name)
+	}
+	return rooms.OpenedText(lang, id, res.Room.Fallback, res.Name, res.Why)
+}
+
+// broadcastText is what /broadcast answers for the same outcome.
+func broadcastText(lang string, res *actions.Broadcasted) string {
+	if res.Already > 0 {
+		return i18n.T(lang, "✓ Case #%d broadcast to %d more chats (it was already in %d).", res.Case.ID, res.Chats, res.Already)
+	}
+	return i18n.T(lang, "✓ Case #%d broadcast to %d chats.", res.Case.ID, res.Chats)
 }
 
 // actionError shows the action layer's answer on the case page: the reason
@@ -194,5 +259,5 @@ var caseActions = []struct {
 	{"claim", actions.ClaimRule}, {"verify", actions.VerifyRule}, {"note", actions.NoteRule},
 	{"status", actions.StatusRule}, {"urgency", actions.UrgencyRule}, {"resolve", actions.ResolveRule},
 	{"close", actions.CloseRule}, {"reopen", actions.ReopenRule}, {"assign", actions.AssignRule},
-	{"merge", actions.MergeRule},
+	{"merge", actions.MergeRule}, {"room", actions.RoomRule}, {"broadcast", actions.BroadcastRule},
 }
