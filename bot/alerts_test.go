@@ -63,6 +63,11 @@ func TestAlertsSurviveATwoHourOutage(t *testing.T) {
 	// The platform is back: every alert goes out within a minute.
 	runUntil(t, h, end.Add(time.Minute), 5*time.Second)
 	sends := f.sends()
+	var latest time.Duration
+	for _, s := range sends {
+		latest = max(latest, s.at.Sub(end))
+	}
+	t.Logf("2 h outage: %d alerts delivered, the last %v after recovery", len(sends), latest)
 	for _, chat := range []string{"fake:group1", "fake:group2"} {
 		var text strings.Builder
 		for _, s := range sends {

@@ -213,3 +213,37 @@ func TestStateLineWhereCardsCannotBeEdited(t *testing.T) {
 		}
 	}
 }
+
+// Alerts delivered folded have no card to edit: an edit that waited for
+// one is dropped, not kept for ever.
+func TestFoldedAlertDropsTheEditThatWaited(t *testing.T) {
+	limits := bot.Limits{PerGroup: bot.Rate{N: 1, Period: time.Minute}}
+	h, f := newFakeHarness(t, limits, func(o *bot.Options) {
+		o.Groups = []bot.GroupBinding{{Chat: "console:intake", Role: store.RoleIntake},
+			{Chat: "fake:group1", Role: store.RoleCoordination}}
+	})
+	h.feed("[intake] 王阿姨: 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678")
+	h.feed("[intake] Tom: My father had a stroke, face drooping, can't speak, 12 Oak Street, +1 415 555 0100")
+	h.feed("[intake] 王阿姨: 外婆还是没醒，救护车还没来")
+	waiting := func() bool {
+		var raw []byte
+		if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+			var err error
+			raw, err = tx.GetState("cardedit:1:fake:group1")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return raw != nil
+	}
+	if !waiting() {
+		t.Fatal("no edit waits for the queued card")
+	}
+	deliverAll(t, h, 100)
+	if len(f.sends()) == 0 || !strings.Contains(f.sends()[0].m.Text, "folded") {
+		t.Fatalf("alerts were not folded: %+v", f.sends())
+	}
+	if waiting() {
+		t.Error("the edit still waits after its alert went out folded")
+	}
+}

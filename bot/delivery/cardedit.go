@@ -79,3 +79,22 @@ func cardSent(tx *store.Tx, now time.Time, caseID int64, chat, msgID string) err
 	out.EditOf = msgID
 	return Enqueue(tx, now, KindEdit, caseID, out, "")
 }
+
+// cardsSettled runs in the transaction that records a delivery: a single
+// alert's card is remembered and gets the edit that waited for it; alerts
+// delivered folded into one message have no card of their own to edit,
+// so an edit that waited for them is dropped (the fold says /case N).
+func cardsSettled(tx *store.Tx, now time.Time, it store.OutboxItem, members []store.OutboxItem, msgID string) error {
+	if it.Kind == KindAlert && msgID != "" {
+		return cardSent(tx, now, it.Case, it.Chat, msgID)
+	}
+	for _, m := range members {
+		if m.Kind != KindAlert || m.Case == 0 {
+			continue
+		}
+		if err := tx.PutState(pendingEditKey(m.Case, m.Chat), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}

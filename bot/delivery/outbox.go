@@ -160,7 +160,6 @@ func (o *Outbox) Pass(ctx context.Context) (time.Duration, error) {
 	now := o.env.Now()
 	var due []store.OutboxItem
 	roles := map[string]store.ChatRole{}
-	var nextDue time.Time
 	err := o.env.Store.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if due, err = tx.DueOutbox(now, 1000); err != nil {
@@ -180,11 +179,7 @@ func (o *Outbox) Pass(ctx context.Context) (time.Duration, error) {
 				return err
 			}
 		}
-		t, ok, err := tx.NextOutboxDue()
-		if ok && t.After(now) {
-			nextDue = t
-		}
-		return err
+		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("read outbox: %w", err)
@@ -222,8 +217,23 @@ func (o *Outbox) Pass(ctx context.Context) (time.Duration, error) {
 		}()
 	}
 	wg.Wait()
-	if !nextDue.IsZero() {
-		if d := nextDue.Sub(o.env.Now()); d > 0 && (wait == 0 || d < wait) {
+	// When the next item falls due, read after the sends: what they
+	// rescheduled, and what was queued meanwhile (notices to admins).
+	var next time.Time
+	var pending bool
+	if err := o.env.Store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		next, pending, err = tx.NextOutboxDue()
+		return err
+	}); err != nil {
+		return wait, fmt.Errorf("read outbox: %w", err)
+	}
+	if pending {
+		d := next.Sub(o.env.Now())
+		if d <= 0 && wait == 0 {
+			d = 10 * time.Millisecond // due now and not held by a limit: go again
+		}
+		if d > 0 && (wait == 0 || d < wait) {
 			wait = d
 		}
 	}
@@ -340,12 +350,9 @@ func (o *Outbox) send(ctx context.Context, p platform.Platform, d parcel, chatKe
 					return err
 				}
 			}
-			if it.Kind == KindAlert && msgID != "" {
-				// Remember the card so later changes can edit it in place
-				// (and send the edit that waited for it: cardedit.go).
-				return cardSent(tx, o.env.Now(), it.Case, it.Chat, msgID)
-			}
-			return nil
+			// Remember the card so later changes can edit it in place
+			// (and send the edit that waited for it: cardedit.go).
+			return cardsSettled(tx, o.env.Now(), it, d.members, msgID)
 		}); err != nil {
 			log.Error("record delivery", "err", err)
 		}

@@ -70,7 +70,11 @@ func (Judge) Verdict(candidate, proposed *store.Case) Verdict {
 	var v Verdict
 	text := nearText(candidate, proposed)
 	phone := sharesPhone(candidate.Phones, proposed.Phones)
-	asker := proposed.Asker != "" && proposed.Asker == candidate.Asker
+	// The asker writing again is evidence only when there are words to
+	// weigh against it: two voice notes from a building leader may be
+	// two households.
+	asker := proposed.Asker != "" && proposed.Asker == candidate.Asker &&
+		strings.TrimSpace(proposed.Text) != "" && strings.TrimSpace(candidate.Text) != ""
 	if text {
 		v.For = append(v.For, "similar text")
 	}
@@ -251,6 +255,28 @@ var relatives = []struct{ word, who string }{
 	{"孕妇", "pregnant"}, {"宝宝", "baby"}, {"婴儿", "baby"},
 }
 
+// surnameSet and relativeFirst let identify skip most characters with one
+// lookup.
+var (
+	surnameSet    = runeSet(surnames)
+	relativeFirst = func() map[rune]bool {
+		m := map[rune]bool{}
+		for _, rel := range relatives {
+			r, _ := utf8.DecodeRuneInString(rel.word)
+			m[r] = true
+		}
+		return m
+	}()
+)
+
+func runeSet(s string) map[rune]bool {
+	m := map[rune]bool{}
+	for _, r := range s {
+		m[r] = true
+	}
+	return m
+}
+
 var englishRelatives = map[string]string{
 	"mother": "mother", "mom": "mother", "mum": "mother", "father": "father", "dad": "father",
 	"grandmother": "grandmother", "grandma": "grandmother", "grandfather": "grandfather", "grandpa": "grandfather",
@@ -266,7 +292,7 @@ func identify(c *store.Case) [nIDKinds][]string {
 		}
 	}
 	s := c.Text
-	named := map[int]bool{} // byte offsets of titles used in a name
+	namedAt := -1 // byte offset of the title of the last name found
 	prevWord := ""
 	for i := 0; i < len(s); {
 		r, size := utf8.DecodeRuneInString(s[i:])
@@ -299,16 +325,16 @@ func identify(c *store.Case) [nIDKinds][]string {
 			i = end
 			continue
 		case unicode.Is(unicode.Han, r):
-			if strings.ContainsRune(surnames, r) {
+			if surnameSet[r] {
 				for _, t := range titles {
 					if strings.HasPrefix(s[i+size:], t) {
 						add(idNamed, string(r)+t)
-						named[i+size] = true
+						namedAt = i + size
 						break
 					}
 				}
 			}
-			if !named[i] {
+			if i != namedAt && relativeFirst[r] {
 				for _, rel := range relatives {
 					if strings.HasPrefix(s[i:], rel.word) {
 						add(idRelative, rel.who)
@@ -317,7 +343,7 @@ func identify(c *store.Case) [nIDKinds][]string {
 				}
 			}
 			prevWord = ""
-		case unicode.IsLetter(r):
+		case r < utf8.RuneSelf && unicode.IsLetter(r):
 			j := i
 			for j < len(s) {
 				r2, n2 := utf8.DecodeRuneInString(s[j:])

@@ -65,6 +65,7 @@ func TestJudge(t *testing.T) {
 			plea("b", "Please help, my mum is out of insulin for 3 days and the pharmacy is closed, we cannot leave the building, Room 508, 3 Elm Road"), store.Link, ReasonSimilar, "different room"},
 		{"the same grandmother, worse, reposted by a neighbour", plea("a", "5号楼张奶奶降压药快吃完了，浦东川沙新镇路100弄，电话13812345678"),
 			plea("b", "5号楼张奶奶降压药快吃完了，刚才突然昏迷不醒了！浦东川沙新镇路100弄，电话13812345678"), store.Merge, "", ""},
+		{"two voice notes from the same person: nothing to weigh", plea("a", ""), plea("a", ""), store.None, "", ""},
 		{"unrelated pleas", plea("a", grandma), plea("b", "求助：小区封控，需要有人帮忙买菜，家里缺米缺油，住在闵行区七宝镇"), store.None, "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -118,4 +119,26 @@ func BenchmarkJudge(b *testing.B) {
 	for b.Loop() {
 		_ = Judge{}.Decide(first, second)
 	}
+}
+
+// FuzzJudge: any two texts get a verdict without panicking, the verdict
+// does not depend on which came first for merge, and a plea always merges
+// with itself.
+func FuzzJudge(f *testing.F) {
+	for _, s := range []string{"代发：5号楼张奶奶降压药断了三天，联系我13812345678", "Room 302, 3 Elm Road, my mum, 85-year-old", "5-302 ９号楼 12岁", "", "张", "1234567890123号楼"} {
+		f.Add(s, s+"（转自业主群）")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		ca, cb := plea("a", a), plea("b", b)
+		v := Judge{}.Verdict(ca, cb)
+		w := Judge{}.Verdict(cb, ca)
+		if (v.Action == store.Merge) != (w.Action == store.Merge) {
+			t.Errorf("merge is not symmetric: %s / %s", v.Why(), w.Why())
+		}
+		if strings.TrimSpace(a) != "" && ca.Assessment.Fingerprint != 0 {
+			if self := (Judge{}).Verdict(ca, plea("c", a)); self.Action != store.Merge {
+				t.Errorf("a plea does not merge with its copy: %s", self.Why())
+			}
+		}
+	})
 }

@@ -184,3 +184,16 @@ func TestWrittenNumbersAreNotReplaced(t *testing.T) {
 		t.Errorf("keep %d, attempts %d, retention %d, stale %v", c.Backup.Keep, c.Outbox.MaxAttempts, c.Privacy.RetentionDays, c.Workflow.StaleAfter.D())
 	}
 }
+
+func TestAlertDefaultsAndEscalationOverrides(t *testing.T) {
+	c, err := Parse([]byte("platforms: {console: {enabled: true}}\nworkflow: {escalate_after: {high: 0s}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Outbox.AlertBackoffMax.D() != 30*time.Second || c.Outbox.UnreachableAfter.D() != 5*time.Minute {
+		t.Errorf("outbox defaults: %+v", c.Outbox)
+	}
+	if c.Workflow.EscalateAfter["critical"].D() != 10*time.Minute || c.Workflow.EscalateAfter["high"].D() != 0 {
+		t.Errorf("escalate_after = %v; want the critical default and high turned off", c.Workflow.EscalateAfter)
+	}
+}
