@@ -8,11 +8,14 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -401,5 +404,44 @@ func BenchmarkImportApply10k(b *testing.B) {
 		if code != http.StatusOK || !strings.Contains(page, "10000 new cases imported") {
 			b.Fatalf("import %d: %.300s", code, page)
 		}
+	}
+}
+
+// TestBrowserImport uploads a sheet through the page in headless Chromium:
+// the file input, Preview, then Import.
+func TestBrowserImport(t *testing.T) {
+	ctx := browser(t)
+	h := newImportHarness(t)
+	file := filepath.Join(t.TempDir(), "team.csv")
+	if err := os.WriteFile(file, []byte(sheetCSV), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := do(t, ctx,
+		chromedp.Navigate(h.link("coord")),
+		chromedp.Click(css("#signin")),
+		chromedp.WaitVisible(css("#case-1")),
+		chromedp.Click(css(`a[href="/board/import"]`)),
+		chromedp.WaitVisible(css("#import-form")),
+		chromedp.SetUploadFiles(css(`input[name="file"]`), []string{file}),
+		chromedp.Click(css("#import-preview")),
+		chromedp.WaitVisible(css("#import-go")),
+	); err != nil {
+		t.Fatalf("preview: %v", err)
+	}
+	totals, err := run(t, ctx, chromedp.Text(css("#import-totals")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, totals, "2 new cases to import")
+	if err := do(t, ctx, chromedp.Click(css("#import-go")), chromedp.WaitVisible(css(`a[href="/board/case/3"]`))); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	totals, err = run(t, ctx, chromedp.Text(css("#import-totals")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, totals, "2 new cases imported")
+	if n := countCases(t, h); n != 3 {
+		t.Errorf("cases after the browser's import: %d, want 3", n)
 	}
 }
