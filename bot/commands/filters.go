@@ -180,7 +180,7 @@ func nearestFilter(w string) string {
 	}
 	best, bestD := "", limit+1
 	for k := range filterWords {
-		if d := editDistance(w, k); d < bestD || d == bestD && k < best {
+		if d := triage.EditDistance(w, k); d < bestD || d == bestD && k < best {
 			best, bestD = k, d
 		}
 	}
@@ -188,26 +188,4 @@ func nearestFilter(w string) string {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between two strings, in runes.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }

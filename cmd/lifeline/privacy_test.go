@@ -57,7 +57,7 @@ digests:
 	}
 	waitFor := func(want string) {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
+		deadline := time.Now().Add(45 * time.Second) // a loaded 2-core machine under -race
 		for !strings.Contains(out.String(), want) {
 			if time.Now().After(deadline) {
 				t.Fatalf("no %q in:\n%s", want, out.String())

@@ -38,7 +38,7 @@ groups:
 	}
 	var terminal syncBuffer
 	startApp(t, cfg, appIO{in: strings.NewReader(""), out: &terminal, errOut: io.Discard})
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(45 * time.Second) // a loaded 2-core machine under -race
 	for srv.Logins() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the bot never logged in to the fake WeChat")
@@ -99,7 +99,7 @@ groups:
 	}
 	var terminal, errOut syncBuffer
 	startApp(t, cfg, appIO{in: strings.NewReader(""), out: &terminal, errOut: &errOut})
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(45 * time.Second) // a loaded 2-core machine under -race
 	code := regexp.MustCompile(`/admin ([0-9A-Z]{8})`)
 	var m []string
 	for m == nil {

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/lifeline-aid/lifeline/triage"
 )
 
 // goTypes matches the Go type names in yaml.v3's messages ("into int",
@@ -200,7 +202,7 @@ func fieldNames(t reflect.Type) []string {
 func suggest(key, path string, t reflect.Type) string {
 	best, bestD := "", 1<<30
 	for _, k := range fieldNames(t) {
-		if d := editDistance(strings.ToLower(key), k); d < bestD {
+		if d := triage.EditDistance(strings.ToLower(key), k); d < bestD {
 			best, bestD = k, d
 		}
 	}
@@ -245,26 +247,4 @@ func knownPaths(t reflect.Type, path string, fn func(path, leaf string)) {
 			knownPaths(f.Type, p, fn)
 		}
 	}
-}
-
-// editDistance is the Levenshtein distance between two short keys.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
