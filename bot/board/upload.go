@@ -31,6 +31,8 @@ const (
 	// DefaultImportMaxBytes bounds an uploaded sheet (thousands of rows
 	// fit in far less).
 	DefaultImportMaxBytes = 10 << 20
+	// uploadTimeout is how long an upload may take to arrive.
+	uploadTimeout = 5 * time.Minute
 	// uploadTTL is how long a previewed file waits for "Import".
 	uploadTTL = 15 * time.Minute
 	// maxUploads bounds the files kept between preview and import, so
@@ -248,6 +250,12 @@ func (b *Board) importPost(w http.ResponseWriter, r *http.Request, v *viewer) {
 	if b.refuseImport(w, r, v) {
 		return
 	}
+	// The listener allows 30 s to read a request: too little for 10 MB
+	// over a poor link in a disaster zone. A signed-in coordinator's
+	// upload gets minutes (errors: a server without deadlines).
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(uploadTimeout))
+	_ = rc.SetWriteDeadline(time.Now().Add(uploadTimeout + time.Minute))
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
 		b.importPreview(w, r, v)
 		return

@@ -3,15 +3,19 @@ package board_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
@@ -29,7 +33,7 @@ func (l lateImporter) ImportCases(ctx context.Context, t *sheets.Table, o bot.Im
 	return (*l.e).ImportCases(ctx, t, o)
 }
 
-func newImportHarness(t *testing.T, opts ...func(*board.Options)) *harness {
+func newImportHarness(t testing.TB, opts ...func(*board.Options)) *harness {
 	t.Helper()
 	var e *bot.Engine
 	h := newHarness(t, append([]func(*board.Options){func(o *board.Options) { o.Importer = lateImporter{&e} }}, opts...)...)
@@ -80,7 +84,7 @@ func (c *client) importToken() string {
 
 var uploadRE = regexp.MustCompile(`name="upload" value="([^"]+)"`)
 
-func uploadID(t *testing.T, page string) string {
+func uploadID(t testing.TB, page string) string {
 	t.Helper()
 	m := uploadRE.FindStringSubmatch(page)
 	if m == nil {
@@ -349,5 +353,95 @@ func TestBoardImportXLSXAndExpiry(t *testing.T) {
 	}
 	if n := countCases(t, h); n != 1 {
 		t.Errorf("cases: %d, want the team's one", n)
+	}
+}
+
+// sheet10k is a team's sheet of n rows, distinct per tag.
+func sheet10k(n int, tag string) []byte {
+	var b strings.Builder
+	b.WriteString("编号,求助内容,电话,地址,紧急程度,状态\n")
+	for i := range n {
+		fmt.Fprintf(&b, "%s-%d,家里老人高血压药还剩两天 需要代购 第%d户,138%08d,浦东新区张江路%d号,%s,%s\n",
+			tag, i, i, i, i%500, []string{"一般", "紧急", "危急"}[i%3], []string{"待处理", "跟进中", "已完成"}[i%3])
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkImportPreview10k previews a 10,000-row CSV on the board: the
+// upload, the dry run and the page (its first 500 rows), per request.
+func BenchmarkImportPreview10k(b *testing.B) {
+	h := newImportHarness(b)
+	c := h.signIn("coord")
+	tok := c.importToken()
+	data := sheet10k(10000, "p")
+	var size int
+	for b.Loop() {
+		code, page := c.upload(tok, "big.csv", data, "")
+		if code != http.StatusOK || !strings.Contains(page, "10000 new cases to import") {
+			b.Fatalf("preview %d: %.300s", code, page)
+		}
+		size = len(page)
+	}
+	b.ReportMetric(float64(len(data)), "file-B")
+	b.ReportMetric(float64(size), "page-B")
+}
+
+// BenchmarkImportApply10k records a 10,000-row CSV from its preview (a
+// new sheet each time, so every row is new).
+func BenchmarkImportApply10k(b *testing.B) {
+	h := newImportHarness(b)
+	c := h.signIn("coord")
+	tok := c.importToken()
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		_, page := c.upload(tok, "big.csv", sheet10k(10000, fmt.Sprint("a", i)), "")
+		id := uploadID(b, page)
+		b.StartTimer()
+		code, page := c.post("/board/import", url.Values{"csrf": {tok}, "upload": {id}}, h.srv.URL)
+		if code != http.StatusOK || !strings.Contains(page, "10000 new cases imported") {
+			b.Fatalf("import %d: %.300s", code, page)
+		}
+	}
+}
+
+// TestBrowserImport uploads a sheet through the page in headless Chromium:
+// the file input, Preview, then Import.
+func TestBrowserImport(t *testing.T) {
+	ctx := browser(t)
+	h := newImportHarness(t)
+	file := filepath.Join(t.TempDir(), "team.csv")
+	if err := os.WriteFile(file, []byte(sheetCSV), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := do(t, ctx,
+		chromedp.Navigate(h.link("coord")),
+		chromedp.Click(css("#signin")),
+		chromedp.WaitVisible(css("#case-1")),
+		chromedp.Click(css(`a[href="/board/import"]`)),
+		chromedp.WaitVisible(css("#import-form")),
+		chromedp.SetUploadFiles(css(`input[name="file"]`), []string{file}),
+		chromedp.Click(css("#import-preview")),
+		chromedp.WaitVisible(css("#import-go")),
+	); err != nil {
+		t.Fatalf("preview: %v", err)
+	}
+	totals, err := run(t, ctx, chromedp.Text(css("#import-totals")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, totals, "2 new cases to import")
+	if err := do(t, ctx, chromedp.Click(css("#import-go")), chromedp.WaitVisible(css(`a[href="/board/case/3"]`))); err != nil {
+		t.Fatalf("import: %v", err)
+	}
+	totals, err = run(t, ctx, chromedp.Text(css("#import-totals")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, totals, "2 new cases imported")
+	if n := countCases(t, h); n != 3 {
+		t.Errorf("cases after the browser's import: %d, want 3", n)
 	}
 }

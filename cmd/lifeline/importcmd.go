@@ -83,7 +83,7 @@ func newTriage(cfg *config.Config) (*triage.Engine, error) {
 func openOffline(ctx context.Context, cfg *config.Config, stderr io.Writer) (*bot.Engine, *store.Store, error) {
 	st, err := store.Open(ctx, dbPath(cfg), store.Options{})
 	if errors.Is(err, store.ErrLocked) {
-		return nil, nil, fmt.Errorf("the database %s is in use by the running bot: stop the bot (import writes to the database, which only one process may open), import, then start it again", dbPath(cfg))
+		return nil, nil, fmt.Errorf("the database %s is in use by the running bot: stop the bot (import writes to the database, which only one process may open), import, then start it again; or, with the board on, import the file on its Import page (/board/import) while the bot runs", dbPath(cfg))
 	}
 	if err != nil {
 		return nil, nil, err
@@ -179,6 +179,6 @@ func printImport(w io.Writer, t *sheets.Table, rep *bot.ImportReport, applied bo
 	}
 	fmt.Fprintf(w, "%s %d new cases; %d already imported; %d rows skipped.\n", verb, rep.New, rep.Skipped, rep.Bad)
 	if !applied && rep.New > 0 {
-		fmt.Fprintln(w, "This was a dry run: add --apply to record them (the bot must be stopped).")
+		fmt.Fprintln(w, "This was a dry run: add --apply to record them (the bot must be stopped; the board's Import page works while it runs).")
 	}
 }
