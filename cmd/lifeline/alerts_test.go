@@ -10,7 +10,6 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/lifeline-aid/lifeline/adapters/telegram/telegramtest"
-	"github.com/lifeline-aid/lifeline/cmd/lifeline/config"
 )
 
 const tgAdmin = 1
@@ -27,24 +26,7 @@ func startAlertsApp(t *testing.T) *telegramtest.Server {
 	l.PerPrivate.Period = 900 * time.Millisecond
 	l.PerGroup.Period = 57 * time.Second
 	srv.SetLimits(l)
-	yaml := fmt.Sprintf(`
-data_dir: %s
-language: en
-admins: ["telegram:%d"]
-platforms:
-  console: {enabled: false}
-  telegram: {enabled: true, token: %q, api_url: %q, rooms: none}
-groups:
-  - {chat: "telegram:%d", role: intake, name: Mutual aid 1}
-  - {chat: "telegram:%d", role: coordination, name: Volunteers}
-outbox:
-  alert_backoff_max: 1s
-  unreachable_after: 1s
-`, t.TempDir(), tgAdmin, srv.Token, srv.URL, tgIntake, tgCoordination)
-	cfg, err := config.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := telegramTeam(t, srv, "en", "outbox:\n  alert_backoff_max: 1s\n  unreachable_after: 1s\n")
 	logs := &syncBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {

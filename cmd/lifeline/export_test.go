@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -12,7 +11,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/lifeline-aid/lifeline/adapters/telegram/telegramtest"
-	"github.com/lifeline-aid/lifeline/cmd/lifeline/config"
 )
 
 // /export on the fake Bot API: the spreadsheet arrives in the chat as a
@@ -20,21 +18,7 @@ import (
 // CSV arrives in a coordinator's private chat.
 func TestExportArrivesAsTelegramDocument(t *testing.T) {
 	srv := telegramtest.NewServer(t)
-	yaml := fmt.Sprintf(`
-data_dir: %s
-language: zh
-admins: ["telegram:1"]
-platforms:
-  console: {enabled: false}
-  telegram: {enabled: true, token: %q, api_url: %q, rooms: none}
-groups:
-  - {chat: "telegram:%d", role: intake, name: 互助1群}
-  - {chat: "telegram:%d", role: coordination, name: 志愿者}
-`, t.TempDir(), srv.Token, srv.URL, tgIntake, tgCoordination)
-	cfg, err := config.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := telegramTeam(t, srv, "zh", "")
 	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
 
 	srv.Push(groupMessage(1, tgIntake, 555, "求助！我父亲需要透析，已经两周没透析了，浦东川沙，电话13812345678"))

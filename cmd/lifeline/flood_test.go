@@ -8,27 +8,12 @@ import (
 	"time"
 
 	"github.com/lifeline-aid/lifeline/adapters/telegram/telegramtest"
-	"github.com/lifeline-aid/lifeline/cmd/lifeline/config"
 )
 
 func floodApp(t *testing.T) *telegramtest.Server {
 	t.Helper()
 	srv := telegramtest.NewServer(t) // Telegram's documented rate limits, enforced with 429s
-	yaml := fmt.Sprintf(`
-data_dir: %s
-language: en
-admins: ["telegram:1"]
-platforms:
-  console: {enabled: false}
-  telegram: {enabled: true, token: %q, api_url: %q, rooms: none}
-groups:
-  - {chat: "telegram:%d", role: intake, name: Mutual aid 1}
-  - {chat: "telegram:%d", role: coordination, name: Volunteers}
-`, t.TempDir(), srv.Token, srv.URL, tgIntake, tgCoordination)
-	cfg, err := config.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := telegramTeam(t, srv, "en", "")
 	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
 	return srv
 }

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lifeline-aid/lifeline/adapters/telegram/telegramtest"
-	"github.com/lifeline-aid/lifeline/cmd/lifeline/config"
 )
 
 // startTelegram runs the whole bot against a fake Bot API with an intake
@@ -16,22 +14,7 @@ import (
 func startTelegram(t *testing.T, extra string) *telegramtest.Server {
 	t.Helper()
 	srv := telegramtest.NewServer(t)
-	yaml := fmt.Sprintf(`
-data_dir: %s
-language: en
-admins: ["telegram:1"]
-platforms:
-  console: {enabled: false}
-  telegram: {enabled: true, token: %q, api_url: %q, rooms: none}
-groups:
-  - {chat: "telegram:%d", role: intake, name: Mutual aid 1}
-  - {chat: "telegram:%d", role: coordination, name: Volunteers}
-ocr: {engine: none}
-%s`, t.TempDir(), srv.Token, srv.URL, tgIntake, tgCoordination, extra)
-	cfg, err := config.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := telegramTeam(t, srv, "en", "ocr: {engine: none}\n"+extra)
 	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
 	return srv
 }

@@ -24,21 +24,7 @@ const (
 // buttons; a registered volunteer's press of Claim edits the card in place.
 func TestTelegramEndToEndThroughConfig(t *testing.T) {
 	srv := telegramtest.NewServer(t)
-	yaml := fmt.Sprintf(`
-data_dir: %s
-language: en
-admins: ["telegram:1"]
-platforms:
-  console: {enabled: false}
-  telegram: {enabled: true, token: %q, api_url: %q, rooms: none}
-groups:
-  - {chat: "telegram:%d", role: intake, name: Mutual aid 1}
-  - {chat: "telegram:%d", role: coordination, name: Volunteers}
-`, t.TempDir(), srv.Token, srv.URL, tgIntake, tgCoordination)
-	cfg, err := config.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := telegramTeam(t, srv, "en", "")
 	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
 
 	srv.Push(groupMessage(1, tgIntake, 555, "Grandma collapsed and is unconscious, not breathing, 3 Elm Road, call +44 7700 900123 <b>&</b>"))
@@ -124,21 +110,7 @@ func waitFor[T any](t *testing.T, f func() (T, bool)) T {
 // replying to them — never by a display name a stranger can copy.
 func TestTelegramMenusAndNamingPeople(t *testing.T) {
 	srv := telegramtest.NewServer(t)
-	yaml := fmt.Sprintf(`
-data_dir: %s
-language: en
-admins: ["telegram:1"]
-platforms:
-  console: {enabled: false}
-  telegram: {enabled: true, token: %q, api_url: %q, rooms: none}
-groups:
-  - {chat: "telegram:%d", role: intake, name: Mutual aid 1}
-  - {chat: "telegram:%d", role: coordination, name: Volunteers}
-`, t.TempDir(), srv.Token, srv.URL, tgIntake, tgCoordination)
-	cfg, err := config.Parse([]byte(yaml))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := telegramTeam(t, srv, "en", "")
 	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
 	names := func(cmds []models.BotCommand) string {
 		var out []string
@@ -194,4 +166,30 @@ groups:
 			t.Errorf("the stranger got a role: %q", s.Text)
 		}
 	}
+}
+
+// telegramTeam is the config most binary tests run: Telegram against srv
+// (console off, no rooms), an intake and a coordination group named in lang
+// ("en" or "zh"), telegram:1 as admin, and extra YAML appended.
+func telegramTeam(t *testing.T, srv *telegramtest.Server, lang, extra string) *config.Config {
+	t.Helper()
+	intake, coordination := "Mutual aid 1", "Volunteers"
+	if lang == "zh" {
+		intake, coordination = "互助1群", "志愿者"
+	}
+	cfg, err := config.Parse(fmt.Appendf(nil, `
+data_dir: %s
+language: %s
+admins: ["telegram:1"]
+platforms:
+  console: {enabled: false}
+  telegram: {enabled: true, token: %q, api_url: %q, rooms: none}
+groups:
+  - {chat: "telegram:%d", role: intake, name: %s}
+  - {chat: "telegram:%d", role: coordination, name: %s}
+%s`, t.TempDir(), lang, srv.Token, srv.URL, tgIntake, intake, tgCoordination, coordination, extra))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }
