@@ -247,3 +247,41 @@ func TestFoldedAlertDropsTheEditThatWaited(t *testing.T) {
 		t.Error("the edit still waits after its alert went out folded")
 	}
 }
+
+// An alert the platform refuses for good has no card to edit: the edit
+// that waited for it (the case's phone in it) is dropped with it, not kept
+// in the state for ever.
+func TestGivenUpAlertDropsTheEditThatWaited(t *testing.T) {
+	h, f := newFakeHarness(t, telegramLike, func(o *bot.Options) {
+		o.Groups = []bot.GroupBinding{{Chat: "console:intake", Role: store.RoleIntake},
+			{Chat: "fake:group1", Role: store.RoleCoordination}}
+	})
+	f.mu.Lock()
+	f.fail = func(n int, m bot.OutMessage) error {
+		if m.Chat == "fake:group1" && m.EditOf == "" {
+			return bot.Permanent(fmt.Errorf("Bad Request: message is too long"))
+		}
+		return nil
+	}
+	f.mu.Unlock()
+	h.feed("[intake] 王阿姨: 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678")
+	h.feed("[intake] 王阿姨: 外婆还是没醒，救护车还没来")
+	waiting := func() bool {
+		var raw []byte
+		if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+			var err error
+			raw, err = tx.GetState("cardedit:1:fake:group1")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return raw != nil
+	}
+	if !waiting() {
+		t.Fatal("no edit waits for the queued card")
+	}
+	deliverAll(t, h, 100)
+	if waiting() {
+		t.Error("the edit still waits after its alert was given up")
+	}
+}

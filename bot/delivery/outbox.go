@@ -457,6 +457,13 @@ func (o *Outbox) giveUp(ctx context.Context, it store.OutboxItem, cause error) {
 		if it.Case == 0 {
 			return nil
 		}
+		if it.Kind == KindAlert {
+			// No card will come to edit: an edit that waited for it (with
+			// the case's phone in it) must not stay behind in the state.
+			if err := tx.PutState(pendingEditKey(it.Case, it.Chat), nil); err != nil {
+				return err
+			}
+		}
 		return tx.AppendEvent(&store.Event{Case: it.Case, At: o.env.Now(), Actor: env.Bot, Kind: "delivery_failed", To: it.Chat, Note: cause.Error()})
 	})
 	if err != nil {
