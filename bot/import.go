@@ -73,8 +73,11 @@ type ImportReport struct {
 // message key that makes a re-import a no-op.
 const importChat = "import:cases"
 
+// importChunk is how many rows one import transaction records.
+const importChunk = 200
+
 // ImportCases maps t's columns, triages each row and, with Apply, records
-// each new row as a case (one transaction for the sheet). Urgency, status
+// each new row as a case (importChunk rows a transaction). Urgency, status
 // and category come from the sheet when it has them, else from triage.
 // Re-importing the same rows changes nothing: each row is keyed by its
 // content.
@@ -90,46 +93,64 @@ func (e *Engine) ImportCases(ctx context.Context, t *sheets.Table, o ImportOptio
 		r.Line = t.Line[i]
 		rep.Rows = append(rep.Rows, r)
 	}
-	write := func(tx *store.Tx) error {
-		rep.New, rep.Skipped, rep.Bad, rep.Alerts = 0, 0, 0, 0
-		for i := range rep.Rows {
-			r := &rep.Rows[i]
-			r.Existing, r.ID = false, 0
-			if r.Err != "" {
-				rep.Bad++
-				continue
+	// write checks (and with Apply records) rows[lo:hi], counting into
+	// part's counts, which it zeroes first: a transaction may run its
+	// function again.
+	write := func(lo, hi int, part *ImportReport) func(tx *store.Tx) error {
+		return func(tx *store.Tx) error {
+			part.New, part.Skipped, part.Bad, part.Alerts = 0, 0, 0, 0
+			for i := lo; i < hi; i++ {
+				r := &rep.Rows[i]
+				r.Existing, r.ID = false, 0
+				if r.Err != "" {
+					part.Bad++
+					continue
+				}
+				key := store.MessageKey{Chat: importChat, ID: r.Key}
+				src, err := tx.SourceOfMessage(key)
+				if err != nil && !errors.Is(err, store.ErrNotFound) {
+					return fmt.Errorf("line %d: %w", r.Line, err)
+				}
+				if src != nil {
+					r.Existing, r.ID = true, src.Case
+					part.Skipped++
+					continue
+				}
+				part.New++
+				if !o.Apply {
+					continue
+				}
+				if err := e.recordImported(tx, r, key, o, part); err != nil {
+					return fmt.Errorf("line %d: %w", r.Line, err)
+				}
 			}
-			key := store.MessageKey{Chat: importChat, ID: r.Key}
-			src, err := tx.SourceOfMessage(key)
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("line %d: %w", r.Line, err)
-			}
-			if src != nil {
-				r.Existing, r.ID = true, src.Case
-				rep.Skipped++
-				continue
-			}
-			rep.New++
-			if !o.Apply {
-				continue
-			}
-			if err := e.recordImported(tx, r, key, o, rep); err != nil {
-				return fmt.Errorf("line %d: %w", r.Line, err)
-			}
+			return nil
 		}
-		return nil
 	}
-	if o.Apply {
-		err = e.env.Store.Update(ctx, write)
-	} else {
-		err = e.env.Store.View(ctx, write)
+	if !o.Apply {
+		if err := e.env.Store.View(ctx, write(0, len(rep.Rows), rep)); err != nil {
+			return nil, fmt.Errorf("import: %w", err)
+		}
+		return rep, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("import: %w", err)
+	// Recorded importChunk rows a transaction, so a big sheet never holds
+	// up incoming pleas for long; a failure keeps the chunks before it,
+	// and importing the file again records only the rest.
+	for lo := 0; lo < len(rep.Rows); lo += importChunk {
+		hi := min(lo+importChunk, len(rep.Rows))
+		var part ImportReport
+		if err := e.env.Store.Update(ctx, write(lo, hi, &part)); err != nil {
+			if rep.New > 0 {
+				err = fmt.Errorf("%w (%d rows before it were recorded; importing the file again records only the rest)", err, rep.New)
+			}
+			return nil, fmt.Errorf("import: %w", err)
+		}
+		rep.New += part.New
+		rep.Skipped += part.Skipped
+		rep.Bad += part.Bad
+		rep.Alerts += part.Alerts
 	}
-	if o.Apply {
-		e.env.Log.Info("cases imported", "file", o.Name, "new", rep.New, "skipped", rep.Skipped, "bad", rep.Bad, "alerts", rep.Alerts)
-	}
+	e.env.Log.Info("cases imported", "file", o.Name, "new", rep.New, "skipped", rep.Skipped, "bad", rep.Bad, "alerts", rep.Alerts)
 	return rep, nil
 }
 
