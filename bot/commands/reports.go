@@ -12,30 +12,45 @@ import (
 	"github.com/lifeline-aid/lifeline/store"
 )
 
-// cmdDigest posts the summary now.
-func cmdDigest(cl *call) error {
-	text, err := cl.c.reports.Summary(cl.tx, cl.lang)
-	if err != nil {
+// readOutside builds a command's answer in a read-only transaction before
+// the command's own write: /stats and /digest read every case, and intake
+// must not wait behind them.
+func readOutside(build func(tx *store.Tx, cl *call) (string, error)) func(context.Context, *call) error {
+	return func(ctx context.Context, cl *call) error {
+		var text string
+		err := cl.c.env.Store.View(ctx, func(tx *store.Tx) error {
+			var err error
+			text, err = build(tx, cl)
+			return err
+		})
+		cl.scratch = text
 		return err
+	}
+}
+
+// replyBuilt sends the answer readOutside built.
+func replyBuilt(cl *call) error {
+	text, ok := cl.scratch.(string)
+	if !ok {
+		return fmt.Errorf("/%s: no answer built", cl.name)
 	}
 	return cl.reply(text)
 }
 
-// cmdStats shows counts for a period (24h unless named).
-func cmdStats(cl *call) error {
+// digestNow builds the summary for /digest.
+func digestNow(tx *store.Tx, cl *call) (string, error) { return cl.c.reports.Summary(tx, cl.lang) }
+
+// statsFor builds /stats for a period (24h unless named).
+func statsFor(tx *store.Tx, cl *call) (string, error) {
 	arg := "24h"
 	if len(cl.args) > 0 {
 		arg = cl.args[0]
 	}
 	p, ok := cl.c.reports.ParsePeriod(cl.lang, arg)
 	if !ok {
-		return usageError{i18n.T(cl.lang, "%q is not a period (today, 24h, 7d, all).", cl.args[0])}
+		return "", usageError{i18n.T(cl.lang, "%q is not a period (today, 24h, 7d, all).", cl.args[0])}
 	}
-	text, err := cl.c.reports.Stats(cl.tx, cl.lang, p)
-	if err != nil {
-		return err
-	}
-	return cl.reply(text)
+	return cl.c.reports.Stats(tx, cl.lang, p)
 }
 
 // exported is what exportOutside leaves for cmdExport.
