@@ -180,30 +180,45 @@ func (r *Reports) RunDue(ctx context.Context) (int, error) {
 	return ran, errors.Join(errs...)
 }
 
-// runDigestIfDue builds and queues one digest in the same transaction that
-// records its run, so a crash neither loses nor repeats it.
+// runDigestIfDue builds one digest in a read-only transaction (it reads
+// every case, and intake must not wait behind it), then queues it in the
+// transaction that records its run, so a crash neither loses nor repeats
+// it.
 func (r *Reports) runDigestIfDue(ctx context.Context, j digestJob) (bool, error) {
 	now := r.env.Now()
-	ran := false
-	err := r.env.Store.Update(ctx, func(tx *store.Tx) error {
-		last, ok, err := lastRun(tx, j.spec.Name)
-		if err != nil {
+	var (
+		last     time.Time
+		due, had bool
+		msgs     []platform.OutMessage
+	)
+	err := r.env.Store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		last, had, err = lastRun(tx, j.spec.Name)
+		if err != nil || had && j.sched.Next(last.In(r.env.Loc)).After(now) {
 			return err
 		}
-		if ok && j.sched.Next(last.In(r.env.Loc)).After(now) {
-			return nil
+		due = true
+		if had {
+			msgs, err = r.digestMessages(tx, j.spec, last, now)
 		}
-		if ok {
-			msgs, err := r.digestMessages(tx, j.spec, last, now)
-			if err != nil {
+		return err
+	})
+	if err != nil || !due {
+		return false, err
+	}
+	ran := false
+	err = r.env.Store.Update(ctx, func(tx *store.Tx) error {
+		again, ok, err := lastRun(tx, j.spec.Name)
+		if err != nil || ok != had || !again.Equal(last) {
+			return err // recorded meanwhile: that run queued it
+		}
+		for _, m := range msgs {
+			dedupe := fmt.Sprintf("digest:%s:%s:%d", j.spec.Name, m.Chat, now.Unix())
+			if err := delivery.Enqueue(tx, now, delivery.KindDigest, 0, m, dedupe); err != nil {
 				return err
 			}
-			for _, m := range msgs {
-				dedupe := fmt.Sprintf("digest:%s:%s:%d", j.spec.Name, m.Chat, now.Unix())
-				if err := delivery.Enqueue(tx, now, delivery.KindDigest, 0, m, dedupe); err != nil {
-					return err
-				}
-			}
+		}
+		if had {
 			r.env.Log.Info("digest", "name", j.spec.Name, "kind", j.spec.Kind, "messages", len(msgs), "since", last)
 			ran = true
 		}
