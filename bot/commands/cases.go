@@ -301,14 +301,16 @@ func cmdCase(cl *call) error {
 	return cl.send(platform.OutMessage{Chat: cl.m.Chat, Thread: cl.m.Thread, Text: text, Buttons: cards.Buttons(c, cl.lang)}, c.ID)
 }
 
-// cmdCases lists cases: open ones most urgent and oldest first, with
+// casesText lists cases: open ones most urgent and oldest first, with
 // filters (an urgency, a status, a category, "mine", "stale", a place),
 // or finished ones newest first ("resolved", "closed", "all" with a
 // period), a page at a time.
-func cmdCases(cl *call) error {
+func casesText(tx *store.Tx, cl *call) (string, error) {
+	cl.tx = tx // the read-only transaction readOutside opened
+	defer func() { cl.tx = nil }()
 	f, err := parseCaseFilter(cl.lang, cl.args, func(word string) bool { return cl.mentioned(word) })
 	if err != nil {
-		return err
+		return "", err
 	}
 	staleBefore := cl.c.env.Now().Add(-cl.c.reports.StaleAfter())
 	keep := func(c *store.Case) bool {
@@ -343,7 +345,7 @@ func cmdCases(cl *call) error {
 		}
 		p, ok := cl.c.reports.ParsePeriod(cl.lang, period)
 		if !ok {
-			return usageError{i18n.T(cl.lang, "%q is not a period (today, 24h, 7d, all).", period)}
+			return "", usageError{i18n.T(cl.lang, "%q is not a period (today, 24h, 7d, all).", period)}
 		}
 		q = store.CaseQuery{Order: store.ByFinished, Since: p.Since, Reverse: true, Keep: keep}
 		title = i18n.T(cl.lang, "Finished cases, %s (newest first):", p.Label)
@@ -364,16 +366,16 @@ func cmdCases(cl *call) error {
 		return len(cases) <= page
 	})
 	if err != nil {
-		return fmt.Errorf("list cases: %w", err)
+		return "", fmt.Errorf("list cases: %w", err)
 	}
 	if len(cases) == 0 {
 		switch {
 		case f.page > 1:
-			return cl.reply(i18n.T(cl.lang, "No more cases: page %d is past the end.", f.page))
+			return i18n.T(cl.lang, "No more cases: page %d is past the end.", f.page), nil
 		case f.finished || f.every:
-			return cl.reply(i18n.T(cl.lang, "No cases match."))
+			return i18n.T(cl.lang, "No cases match."), nil
 		}
-		return cl.reply(i18n.T(cl.lang, "No open cases match."))
+		return i18n.T(cl.lang, "No open cases match."), nil
 	}
 	if f.page > 1 {
 		title += " " + i18n.T(cl.lang, "page %d", f.page)
@@ -386,7 +388,7 @@ func cmdCases(cl *call) error {
 		}
 		lines = append(lines, cards.Line(c, cl.lang, cl.privacy(nil)))
 	}
-	return cl.reply(strings.Join(lines, "\n"))
+	return strings.Join(lines, "\n"), nil
 }
 
 // withoutPage is args without a "page N" pair.
