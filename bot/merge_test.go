@@ -225,17 +225,7 @@ func TestFoldedAlertDropsTheEditThatWaited(t *testing.T) {
 	h.feed("[intake] 王阿姨: 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678")
 	h.feed("[intake] Tom: My father had a stroke, face drooping, can't speak, 12 Oak Street, +1 415 555 0100")
 	h.feed("[intake] 王阿姨: 外婆还是没醒，救护车还没来")
-	waiting := func() bool {
-		var raw []byte
-		if err := h.st.View(context.Background(), func(tx *store.Tx) error {
-			var err error
-			raw, err = tx.GetState("cardedit:1:fake:group1")
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return raw != nil
-	}
+	waiting := func() bool { return editWaits(t, h, "cardedit:1:fake:group1") }
 	if !waiting() {
 		t.Fatal("no edit waits for the queued card")
 	}
@@ -266,17 +256,7 @@ func TestGivenUpAlertDropsTheEditThatWaited(t *testing.T) {
 	f.mu.Unlock()
 	h.feed("[intake] 王阿姨: 外婆昏迷不醒，叫不到救护车，浦东川沙新镇路100弄5号，电话13812345678")
 	h.feed("[intake] 王阿姨: 外婆还是没醒，救护车还没来")
-	waiting := func() bool {
-		var raw []byte
-		if err := h.st.View(context.Background(), func(tx *store.Tx) error {
-			var err error
-			raw, err = tx.GetState("cardedit:1:fake:group1")
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
-		return raw != nil
-	}
+	waiting := func() bool { return editWaits(t, h, "cardedit:1:fake:group1") }
 	if !waiting() {
 		t.Fatal("no edit waits for the queued card")
 	}
@@ -284,4 +264,18 @@ func TestGivenUpAlertDropsTheEditThatWaited(t *testing.T) {
 	if waiting() {
 		t.Error("the edit still waits after its alert was given up")
 	}
+}
+
+// editWaits says whether a card edit waits in the state under key.
+func editWaits(t *testing.T, h *harness, key string) bool {
+	t.Helper()
+	var raw []byte
+	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		raw, err = tx.GetState(key)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return raw != nil
 }
