@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/lifeline-aid/lifeline/bot/commands"
+	"github.com/lifeline-aid/lifeline/bot/env"
 	"github.com/lifeline-aid/lifeline/bot/intake"
 	"github.com/lifeline-aid/lifeline/bot/media"
 	"github.com/lifeline-aid/lifeline/bot/platform"
@@ -103,7 +104,11 @@ func (e *Engine) groupCommit(ctx context.Context, msgs []Message, state []platfo
 		unlock := e.env.Lock(c)
 		defer unlock()
 	}
-	return e.env.Store.Group(context.WithValue(ctx, chatsLockedKey{}, true), func(ctx context.Context) error {
+	// What the run observes is counted once it commits: a failed run is
+	// redone one message at a time, which counts it then.
+	pending := &env.Pending{}
+	ctx = env.WithPending(context.WithValue(ctx, chatsLockedKey{}, true), pending)
+	err := e.env.Store.Group(ctx, func(ctx context.Context) error {
 		for _, m := range msgs {
 			if err := e.HandleMessage(ctx, m); err != nil {
 				return err
@@ -111,6 +116,10 @@ func (e *Engine) groupCommit(ctx context.Context, msgs []Message, state []platfo
 		}
 		return e.env.Store.Update(ctx, func(tx *store.Tx) error { return putState(tx, state) })
 	})
+	if err == nil {
+		pending.Flush(e.env.Observe())
+	}
+	return err
 }
 
 // chatsLockedKey marks a context whose chats' locks are already held.

@@ -34,7 +34,7 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 	}
 	switch m.Kind {
 	case KindJoined, KindLeft, KindMigrated:
-		e.env.Observe().Message(m.Platform(), "membership")
+		e.env.ObserveIn(ctx).Message(m.Platform(), "membership")
 		return e.handleMembership(ctx, m)
 	}
 	if m.Callback != nil {
@@ -49,7 +49,7 @@ func (e *Engine) HandleMessage(ctx context.Context, m Message) error {
 	}
 	e.commands.Remember(m)
 	var handleErr error
-	obs := e.env.Observe()
+	obs := e.env.ObserveIn(ctx)
 	switch {
 	case commands.IsCommand(m.Text):
 		obs.Message(m.Platform(), "command")

@@ -50,7 +50,7 @@ func (e *Engine) throttled(ctx context.Context, m platform.Message, chat *store.
 		return false, nil
 	}
 	e.env.Log.Warn("answer throttled", "scope", v.Scope, "sender", m.Sender, "chat", m.Chat, "msg", m.ID, "notice", v.Notice)
-	if o, ok := e.env.Observe().(throttleObserver); ok {
+	if o, ok := e.env.ObserveIn(ctx).(throttleObserver); ok {
 		o.Throttled(v.Scope)
 	}
 	err := e.env.Once(ctx, m, func(tx *store.Tx) error {

@@ -54,7 +54,7 @@ func (in *Intake) Handle(ctx context.Context, m platform.Message, chat *store.Ch
 	if media.Has(m) && !m.Edited {
 		return in.handleMedia(ctx, m, chat)
 	}
-	a := in.assess(m)
+	a := in.assess(ctx, m)
 	if m.Edited {
 		return in.handleEdit(ctx, m, a)
 	}
@@ -75,10 +75,10 @@ func (in *Intake) Handle(ctx context.Context, m platform.Message, chat *store.Ch
 
 // assess triages a group message, timing it and counting what it was for
 // the operator's metrics.
-func (in *Intake) assess(m platform.Message) triage.Assessment {
+func (in *Intake) assess(ctx context.Context, m platform.Message) triage.Assessment {
 	start := time.Now() // wall time: the engine's clock may be a test's
 	a := in.triage.Assess(m.Text)
-	obs := in.env.Observe()
+	obs := in.env.ObserveIn(ctx)
 	obs.Triage(time.Since(start))
 	kind := "chatter"
 	switch {
@@ -173,7 +173,7 @@ func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Ch
 	if res.Duplicate {
 		return nil, nil
 	}
-	in.env.Observe().Request(res.Case.Urgency.String())
+	in.env.ObserveIn(ctx).Request(res.Case.Urgency.String())
 	in.env.Log.Info("request recorded", "case", res.Case.ID, "merged", res.Merged, "urgency", res.Case.Urgency.String(),
 		"category", string(res.Case.Category), "alerts", res.Enqueued)
 	return res.Case, nil

@@ -41,10 +41,10 @@ func (in *Intake) SetMedia(s *media.Service) { in.media = s }
 // contact card.
 func (in *Intake) handleMedia(ctx context.Context, m platform.Message, chat *store.Chat) error {
 	if m.Location != nil || m.Contact != nil {
-		in.env.Observe().Message(m.Platform(), "other")
+		in.env.ObserveIn(ctx).Message(m.Platform(), "other")
 		return in.attachDetail(ctx, m)
 	}
-	a := in.assess(m)
+	a := in.assess(ctx, m)
 	image, hasImage := imageOf(m)
 	if a.IsRequest {
 		c, err := in.Ingest(ctx, m, chat, a, in.RelayMedia(m, false))
