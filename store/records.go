@@ -28,6 +28,12 @@ const (
 // Open reports whether a case in this status still needs work.
 func (s Status) Open() bool { return s != StatusResolved && s != StatusClosed }
 
+// Stale reports whether c is open and nobody updated it for longer than
+// after, as of now: the same test the stale index (StaleCases) answers.
+func (c *Case) Stale(now time.Time, after time.Duration) bool {
+	return c.Status.Open() && c.Updated.Before(now.Add(-after))
+}
+
 // MessageKey identifies one incoming platform message; ingestion records it
 // before anything else so a redelivered update changes nothing.
 type MessageKey struct {

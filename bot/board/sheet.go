@@ -157,7 +157,7 @@ func (b *Board) matches(f filter, c *store.Case, now time.Time) bool {
 	if f.Group != "" && c.SourceChat != f.Group {
 		return false
 	}
-	if f.Stale && !(c.Status.Open() && now.Sub(c.Updated) >= b.opts.StaleAfter) {
+	if f.Stale && !c.Stale(now, b.opts.StaleAfter) {
 		return false
 	}
 	if f.MinAge > 0 && now.Sub(c.Created) < time.Duration(f.MinAge)*time.Hour {
@@ -292,7 +292,7 @@ func (b *Board) rowOf(c *store.Case, lang string, now time.Time) row {
 		District: district(c), Text: cards.Clip(c.Text, 120),
 		Assignees: strings.Join(cards.Renderer{Names: b.env, Loc: b.env.Loc}.People(c.Assignees), ", "),
 		Group:     b.env.ChatName(c.SourceChat), Age: ago(now.Sub(c.Created)), Updated: ago(now.Sub(c.Updated)),
-		Stale: c.Status.Open() && now.Sub(c.Updated) >= b.opts.StaleAfter,
+		Stale: c.Stale(now, b.opts.StaleAfter),
 	}
 }
 

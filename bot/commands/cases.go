@@ -312,7 +312,7 @@ func casesText(tx *store.Tx, cl *call) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	staleBefore := cl.c.env.Now().Add(-cl.c.reports.StaleAfter())
+	now, staleAfter := cl.c.env.Now(), cl.c.reports.StaleAfter()
 	keep := func(c *store.Case) bool {
 		if len(f.urgencies) > 0 && !slices.Contains(f.urgencies, c.Urgency) {
 			return false
@@ -326,7 +326,7 @@ func casesText(tx *store.Tx, cl *call) (string, error) {
 		if f.mine && !slices.Contains(c.Assignees, cl.m.Sender) {
 			return false
 		}
-		if f.stale && (!c.Status.Open() || !c.Updated.Before(staleBefore)) {
+		if f.stale && !c.Stale(now, staleAfter) {
 			return false
 		}
 		for _, p := range f.places {
