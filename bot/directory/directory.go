@@ -623,18 +623,10 @@ func (dir *Directory) Watch(ctx context.Context, period time.Duration) {
 	if dir.opts.File == "" {
 		return
 	}
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := dir.Reload(ctx); err != nil && ctx.Err() == nil {
-				dir.env.Log.Error("directory file not reloaded; the loaded entries stay", "err", err)
-			}
-		}
-	}
+	dir.env.Every(ctx, period, "directory file not reloaded; the loaded entries stay", func(ctx context.Context) error {
+		_, err := dir.Reload(ctx)
+		return err
+	})
 }
 
 // New makes the directory's file loader and auto-replier.

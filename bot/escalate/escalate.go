@@ -178,16 +178,8 @@ func (x *Escalator) Run(ctx context.Context, interval time.Duration) {
 	if len(x.after) == 0 {
 		return
 	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := x.RunDue(ctx); err != nil && ctx.Err() == nil {
-				x.env.Log.Error("escalation", "err", err)
-			}
-		}
-	}
+	x.env.Every(ctx, interval, "escalation", func(ctx context.Context) error {
+		_, err := x.RunDue(ctx)
+		return err
+	})
 }
