@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/lifeline-aid/lifeline/bot/actions"
@@ -243,42 +244,19 @@ func (e *Engine) applyBindings(ctx context.Context, groups []GroupBinding) error
 // first publishes the command menus. (The host runs RunDuePurge: the
 // command does it hourly, with its failure reporting.)
 func (e *Engine) Run(ctx context.Context) error {
-	errc := make(chan error, 1)
-	go func() { errc <- e.reports.Run(ctx) }()
-	roomsDone := make(chan struct{})
-	go func() {
-		defer close(roomsDone)
-		e.rooms.RetryCloses(ctx)
-	}()
-	mediaDone := make(chan struct{})
-	go func() {
-		defer close(mediaDone)
-		e.media.Run(ctx)
-	}()
-	dirDone := make(chan struct{})
-	go func() {
-		defer close(dirDone)
-		e.directory.Watch(ctx, directoryPoll)
-	}()
-	defer func() { <-dirDone }()
-	defer func() { <-mediaDone }()
-	escalateDone := make(chan struct{})
-	go func() {
-		defer close(escalateDone)
-		e.escalate.Run(ctx, escalateEvery)
-	}()
-	defer func() { <-escalateDone }()
-	menusDone := make(chan struct{})
-	go func() {
-		defer close(menusDone)
-		// Menus are cosmetic and a platform may be slow to answer: they
-		// must not hold up delivery.
-		_ = e.PublishMenus(ctx)
-	}()
+	var reportsErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { reportsErr = e.reports.Run(ctx) })
+	wg.Go(func() { e.rooms.RetryCloses(ctx) })
+	wg.Go(func() { e.media.Run(ctx) })
+	wg.Go(func() { e.directory.Watch(ctx, directoryPoll) })
+	wg.Go(func() { e.escalate.Run(ctx, escalateEvery) })
+	// Menus are cosmetic and a platform may be slow to answer: they must
+	// not hold up delivery.
+	wg.Go(func() { _ = e.PublishMenus(ctx) })
 	err := e.outbox.Run(ctx)
-	<-roomsDone
-	<-menusDone
-	return errors.Join(err, <-errc)
+	wg.Wait()
+	return errors.Join(err, reportsErr)
 }
 
 // directoryPoll is how often the directory file is checked for edits.
