@@ -3,6 +3,7 @@ package triage
 import (
 	"bytes"
 	"math/bits"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -309,6 +310,11 @@ func wrapperSpans(buf []byte, skip []span) []span {
 			i = j
 			continue
 		}
+		if !mayStartWrapper(buf[i:]) {
+			_, size := utf8.DecodeRune(buf[i:])
+			i += size
+			continue
+		}
 		if n := bracketWrapper(buf[i:]); n > 0 {
 			skip = append(skip, span{int32(i), int32(i + n)})
 			i += n
@@ -336,6 +342,40 @@ func wrapperSpans(buf []byte, skip []span) []span {
 	return skip
 }
 
+// wrapperStarts holds the first two bytes of every wrapper word, marker
+// clause and multi-byte bracket, and wrapperStartByte the one-byte
+// brackets: most positions of a message start none, and are passed over
+// with one table lookup instead of a comparison per wrapper.
+var wrapperStarts, wrapperStartByte = func() (pairs [1 << 16 / 64]uint64, single [256 / 64]uint64) {
+	starts := slices.Clone(wrapperWords)
+	starts = append(starts, markerClauses...)
+	for _, br := range wrapperBrackets {
+		starts = append(starts, br[0])
+	}
+	for _, w := range starts {
+		if len(w) == 1 {
+			single[w[0]/64] |= 1 << (w[0] % 64)
+			continue
+		}
+		k := uint16(w[0])<<8 | uint16(w[1])
+		pairs[k/64] |= 1 << (k % 64)
+	}
+	return pairs, single
+}()
+
+// mayStartWrapper reports whether b could begin a wrapper word, a marker
+// clause or a bracketed wrapper.
+func mayStartWrapper(b []byte) bool {
+	if wrapperStartByte[b[0]/64]&(1<<(b[0]%64)) != 0 {
+		return true
+	}
+	if len(b) < 2 {
+		return false
+	}
+	k := uint16(b[0])<<8 | uint16(b[1])
+	return wrapperStarts[k/64]&(1<<(k%64)) != 0
+}
+
 // bracketWrapper returns the length of a bracketed wrapper at the start
 // of b ("(转自业主群)", "【扩散】"), or 0.
 func bracketWrapper(b []byte) int {
@@ -356,10 +396,13 @@ func bracketWrapper(b []byte) int {
 	return 0
 }
 
+// markerClauses begin a source clause that runs to the next colon.
+var markerClauses = [][]byte{[]byte("转自"), []byte("来源:"), []byte("来自")}
+
 // markerClause returns the length of "转自浦东互助群:" at the start of b:
 // a source marker up to the next colon, or 0 when there is none close by.
 func markerClause(b []byte) int {
-	for _, m := range [][]byte{[]byte("转自"), []byte("来源:"), []byte("来自")} {
+	for _, m := range markerClauses {
 		if !bytes.HasPrefix(b, m) {
 			continue
 		}
