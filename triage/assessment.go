@@ -5,6 +5,7 @@ package triage
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -75,6 +76,17 @@ const (
 	CatOther            Category = "other"
 	CatNone             Category = ""
 )
+
+// categories are every category a signal or rule may name, in the order
+// people are shown them.
+var categories = []Category{
+	CatMedicalEmergency, CatDialysis, CatCancer, CatChronicMedicine, CatMaternalInfant,
+	CatMentalHealth, CatElderlyAlone, CatRescue, CatMissingPerson, CatFoodSupplies,
+	CatShelter, CatPet, CatTransport, CatInformation, CatOther,
+}
+
+// Categories lists every category (not CatNone), in display order.
+func Categories() []Category { return slices.Clone(categories) }
 
 // Assessment is the triage result for one text.
 type Assessment struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -118,13 +119,6 @@ const (
 	// even against a lack ("got 3 weeks left").
 	KindRoutine Kind = "routine"
 )
-
-var knownCategories = map[Category]bool{
-	CatMedicalEmergency: true, CatDialysis: true, CatCancer: true, CatChronicMedicine: true,
-	CatMaternalInfant: true, CatMentalHealth: true, CatElderlyAlone: true, CatFoodSupplies: true,
-	CatPet: true, CatTransport: true, CatInformation: true, CatRescue: true,
-	CatMissingPerson: true, CatShelter: true, CatOther: true,
-}
 
 // positive kinds describe the plea itself (what, who, how bad, where);
 // the others argue against it or only mask other matches.
@@ -356,7 +350,7 @@ func (lx *Lexicon) validate() error {
 		if s.Kind != "" && kindIDs[s.Kind] == kUnknown {
 			return where("unknown kind %q", s.Kind)
 		}
-		if s.Category != CatNone && !knownCategories[s.Category] {
+		if s.Category != CatNone && !slices.Contains(categories, s.Category) {
 			return where("unknown category %q", s.Category)
 		}
 		if s.Weight < 0 || s.Weight > 100 {
@@ -401,7 +395,7 @@ func (lx *Lexicon) validate() error {
 		if r.Min < 0 || r.Min > len(r.Any) {
 			return fmt.Errorf("%s: line %d: rule %q: min %d out of range 0..%d (the number of any)", lx.Source, r.line, r.ID, r.Min, len(r.Any))
 		}
-		if r.Category != CatNone && !knownCategories[r.Category] {
+		if r.Category != CatNone && !slices.Contains(categories, r.Category) {
 			return fmt.Errorf("%s: line %d: rule %q: unknown category %q", lx.Source, r.line, r.ID, r.Category)
 		}
 		if r.Weight < 0 || r.Weight > 100 {

@@ -87,6 +87,8 @@ var enText = map[string]string{
 	"cat:transport":              "transport",
 	"cat:information":            "information",
 	"cat:rescue":                 "rescue",
+	"cat:missing_person":         "missing person",
+	"cat:shelter":                "shelter",
 	"cat:other":                  "other",
 	"status:new":                 "new",
 	"status:verifying":           "verifying",
@@ -138,6 +140,8 @@ var zhText = map[string]string{
 	"cat:transport":              "出行就医",
 	"cat:information":            "信息咨询",
 	"cat:rescue":                 "被困救援",
+	"cat:missing_person":         "寻人",
+	"cat:shelter":                "住处",
 	"cat:other":                  "其他",
 	"status:new":                 "新建",
 	"status:verifying":           "核实中",
@@ -204,11 +208,7 @@ func LangOf(p *store.Person, def string) string {
 }
 
 // Categories are the triage categories people can name, in display order.
-var Categories = []triage.Category{
-	triage.CatMedicalEmergency, triage.CatDialysis, triage.CatCancer, triage.CatChronicMedicine,
-	triage.CatMaternalInfant, triage.CatMentalHealth, triage.CatElderlyAlone, triage.CatFoodSupplies,
-	triage.CatPet, triage.CatTransport, triage.CatInformation, triage.CatRescue, triage.CatOther,
-}
+var Categories = triage.Categories()
 
 // ParseCategory reads a category by its name ("dialysis") or the first
 // word of it ("medical" for medical_emergency).

@@ -40,3 +40,15 @@ func TestTraditionalRepliesAreTheChineseOnesConverted(t *testing.T) {
 		}
 	}
 }
+
+// Every triage category has a name in both languages: a card must never
+// show "cat:shelter".
+func TestEveryCategoryIsNamed(t *testing.T) {
+	for _, c := range Categories {
+		for _, lang := range []string{"en", "zh"} {
+			if name := Category(lang, c); strings.HasPrefix(name, "cat:") {
+				t.Errorf("category %s has no %s name", c, lang)
+			}
+		}
+	}
+}
