@@ -24,6 +24,7 @@ var commandPaths = map[string]struct {
 	"status":    {happy: "[volunteers] coord: /status 2 verified called", happyWant: "Case #2 is now verified", bad: "[volunteers] coord: /status 2 flying", badWant: `"flying" is not a status`, refused: "[volunteers] vol: /status 2 verified"},
 	"cancel":    {happy: "[@Ann] Ann: /cancel", happyWant: "withdrawn", bad: "[@Ann] Ann: /cancel 1", badWant: "#1"},
 	"cases":     {happy: "[volunteers] vol: /cases high", happyWant: "#2", refused: "[volunteers] stranger: /cases"},
+	"new":       {happy: "[volunteers] vol: /new the old couple at 9 Park Road are still there", happyWant: "Case #3 opened", bad: "[volunteers] vol: /new high", badWant: "Usage: /new", refused: "[volunteers] stranger: /new help"},
 	"case":      {happy: "[volunteers] vol: /case 2", happyWant: "case #2", bad: "[volunteers] vol: /case x", badWant: "not a case number", refused: "[volunteers] stranger: /case 2"},
 	"claim":     {happy: "[volunteers] vol: /claim 2", happyWant: "Case #2 is yours", bad: "[volunteers] vol: /claim 99", badWant: "no case #99", refused: "[volunteers] stranger: /claim 2"},
 	"assign":    {happy: "[volunteers] coord: /assign 2 @vol", happyWant: "assigned to vol (console:vol)", bad: "[volunteers] coord: /assign 2", badWant: "Usage: /assign", refused: "[volunteers] vol: /assign 2 @vol"},

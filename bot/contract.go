@@ -16,6 +16,7 @@ type (
 	Contact     = platform.Contact
 	Forward     = platform.Forward
 	RecordItem  = platform.RecordItem
+	Replied     = platform.Replied
 	Link        = platform.Link
 	Callback    = platform.Callback
 	Batch       = platform.Batch

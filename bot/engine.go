@@ -170,8 +170,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e.rooms = rooms.New(ev, rd, opts.RoomAt)
 	e.directory = directory.New(ev, directory.Options{File: wf.DirectoryFile, AutoReply: wf.DirectoryAutoReply, AutoReplyEvery: wf.AutoReplyEvery})
 	e.reports = reports.New(ev, rd, reports.Options{Digests: wf.Digests, StaleAfter: wf.StaleAfter, ExportDir: wf.ExportDir})
-	e.actions = actions.New(ev, rd, e.rooms, actions.Options{AlertAt: opts.AlertAt, BroadcastResolved: wf.BroadcastResolved})
 	e.intake = intake.New(ev, opts.Triage, rd, e.rooms, e.directory, opts.AlertAt)
+	e.actions = actions.New(ev, rd, e.rooms, actions.Options{AlertAt: opts.AlertAt, BroadcastResolved: wf.BroadcastResolved,
+		Triage: opts.Triage, Alerts: e.intake})
 	e.asker = asker.New(ev, opts.Triage, e.intake, e.rooms, e.actions, wf.RetentionDays)
 	e.commands = commands.New(ev, e.actions, e.reports, rd)
 	e.wireMedia(opts.Media)

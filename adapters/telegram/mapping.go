@@ -82,6 +82,7 @@ func (a *Adapter) mapMessage(m *models.Message, edited bool) (bot.Message, bool)
 		// Inside a forum topic every message "replies" to the topic's
 		// first service message; only a real reply is one.
 		out.ReplyTo = strconv.Itoa(r.ID)
+		out.Replied = repliedOf(r)
 	}
 	if text == "" && len(out.Media) == 0 && out.Location == nil && out.Contact == nil {
 		// Polls, dice, games, pinned-message notices and other service
@@ -381,4 +382,28 @@ func userName(u models.User) string {
 		return "@" + u.Username
 	}
 	return name
+}
+
+// repliedOf is who wrote the message a reply answers and what it said
+// (its caption for media), or nil when it carries neither.
+func repliedOf(r *models.Message) *bot.Replied {
+	text := r.Text
+	if text == "" {
+		text = r.Caption
+	}
+	var out bot.Replied
+	switch {
+	case r.From != nil:
+		out.Sender, out.SenderName = Ref(r.From.ID), userName(*r.From)
+	case r.SenderChat != nil:
+		out.Sender, out.SenderName = Ref(r.SenderChat.ID), chatName(*r.SenderChat)
+	}
+	if out.Sender == "" && text == "" {
+		return nil
+	}
+	out.Text = text
+	if r.Date > 0 {
+		out.Time = time.Unix(int64(r.Date), 0)
+	}
+	return &out
 }

@@ -80,6 +80,10 @@ type Options struct {
 	// BroadcastResolved posts a short "resolved, thank you" to the chats
 	// a case was broadcast to when it is resolved.
 	BroadcastResolved bool
+	// Triage reads the words of a case a volunteer opens by hand (/new).
+	Triage Assessor
+	// Alerts queues the alerts of such a case when it is urgent enough.
+	Alerts AlertQueuer
 }
 
 // Actions performs what people do.

@@ -493,3 +493,43 @@ func isAlso(w string) bool {
 	}
 	return false
 }
+
+// cmdNew opens a case for a plea the bot did not read as one: the words
+// after /new (a level may come first), or the message /new replies to.
+func cmdNew(cl *call) error {
+	level, words := triage.None, strings.TrimSpace(cl.rest)
+	if len(cl.args) > 0 {
+		if u, err := triage.ParseUrgency(cl.args[0]); err == nil && u != triage.None {
+			level, words = u, cl.textAfter(1)
+		}
+	}
+	n := actions.NewCase{Urgency: level, Text: words, SourceChat: cl.m.Chat, SourceMsg: cl.m.ID, At: cl.m.Time}
+	switch r := cl.m.Replied; {
+	case cl.m.ReplyTo != "" && r != nil:
+		if words != "" {
+			return usageError{i18n.T(cl.lang, "Reply to the plea with only /new, or /new and a level (critical, high, normal).")}
+		}
+		n.Text, n.Asker, n.AskerName, n.SourceMsg, n.At = r.Text, r.Sender, r.SenderName, cl.m.ReplyTo, r.Time
+	case cl.m.ReplyTo != "" && words == "":
+		// WeChat and the console do not say what a reply answers.
+		return usageError{i18n.T(cl.lang, "I can't see the message you replied to here: paste its words after /new in the coordination chat.")}
+	}
+	if strings.TrimSpace(n.Text) == "" {
+		return usageError{}
+	}
+	op, err := cl.c.actions.Open(cl.tx, cl.actor, n)
+	if err != nil {
+		return err
+	}
+	c := op.Case
+	if !cl.actor.SeesPersonalData(c) {
+		// A reply in the group where the plea was written: the asker and
+		// everyone there learn it was heard, and nothing of its details.
+		return cl.reply(i18n.T(cl.lang, "✓ Noted as a request for help (case #%d). Volunteers will follow up.", c.ID))
+	}
+	if op.Alerted {
+		return cl.reply(i18n.T(cl.lang, "✓ Case #%d opened (%s); the alert is on its way.", c.ID, i18n.Urgency(cl.lang, c.Urgency)))
+	}
+	text := i18n.T(cl.lang, "✓ Case #%d opened.", c.ID) + "\n" + cl.c.cards.Card(c, cl.lang, cl.privacy(c))
+	return cl.send(platform.OutMessage{Chat: cl.m.Chat, Thread: cl.m.Thread, Text: text, Buttons: cards.Buttons(c, cl.lang)}, c.ID)
+}

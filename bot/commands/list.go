@@ -30,6 +30,7 @@ func (c *Commands) commandList() []*command {
 		{name: "status", usage: "/status N <new|verifying|verified|in_progress|resolved> [note]", rule: anyone("status"), run: cmdStatus},
 		{name: "cancel", usage: "/cancel [N]", rule: actions.WithdrawRule, run: cmdCancel},
 		{name: "cases", usage: "/cases [critical|high|normal|urgent] [status] [category] [district] [mine] [stale] [page N] · /cases resolved|closed|all [today|24h|7d|all]", rule: volunteers("cases"), outside: readOutside(casesText), run: replyBuilt},
+		{name: "new", usage: "/new [critical|high|normal] words of the plea (or reply to the plea with /new)", rule: actions.NewRule, run: cmdNew},
 		{name: "case", usage: "/case N [page P]", rule: volunteers("case"), run: cmdCase},
 		{name: "claim", usage: "/claim N [also]", rule: actions.ClaimRule, run: cmdClaim},
 		{name: "assign", usage: "/assign N @person [anyway] (or reply to their message with /assign N)", rule: actions.AssignRule, minArgs: 1, run: cmdAssign},

@@ -29,6 +29,7 @@ var askerMenu = []menuEntry{
 var volunteerMenu = []menuEntry{
 	{"cases", "Open cases by urgency"},
 	{"case", "Show one case: /case 42"},
+	{"new", "Open a case the bot missed: /new words"},
 	{"claim", "Take a case: /claim 42"},
 	{"verify", "Mark a case verified: /verify 42"},
 	{"note", "Add a note: /note 42 text"},

@@ -47,6 +47,10 @@ type Message struct {
 	NewChat string
 	// ReplyTo is the platform id of the message this one answers, in Chat.
 	ReplyTo string
+	// Replied is the message this one answers, when the platform says
+	// what it was (Telegram does; WeChat and the console do not): a
+	// volunteer's "/new" in reply to a plea the bot missed opens its case.
+	Replied *Replied
 
 	// Media are the non-text parts (voice, photo, document…). Text then
 	// holds the caption, if any.
@@ -62,6 +66,14 @@ type Message struct {
 	Record []RecordItem
 	// Link is a shared web link (title and URL), when the message is one.
 	Link *Link
+}
+
+// Replied is the sender and words of the message a reply answers.
+type Replied struct {
+	Sender     string    // person ref "platform:id"
+	SenderName string    // display name
+	Text       string    // text or caption
+	Time       time.Time // when it was sent
 }
 
 // MediaKind says what a media item is.

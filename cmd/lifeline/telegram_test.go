@@ -28,14 +28,7 @@ func TestTelegramEndToEndThroughConfig(t *testing.T) {
 	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
 
 	srv.Push(groupMessage(1, tgIntake, 555, "Grandma collapsed and is unconscious, not breathing, 3 Elm Road, call +44 7700 900123 <b>&</b>"))
-	alert := waitFor(t, func() (telegramtest.Sent, bool) {
-		for _, s := range srv.SentTo(tgCoordination) {
-			if strings.Contains(s.Text, "case #1") {
-				return s, true
-			}
-		}
-		return telegramtest.Sent{}, false
-	})
+	alert := waitFor(t, func() (telegramtest.Sent, bool) { return sentContaining(srv, tgCoordination, "case #1") })
 	if !strings.Contains(alert.Text, "CRITICAL") || !strings.Contains(alert.Text, "<b>&</b>") {
 		t.Errorf("alert text (as Telegram shows it) = %q; want urgency and the user's markup as literal text", alert.Text)
 	}
@@ -48,12 +41,7 @@ func TestTelegramEndToEndThroughConfig(t *testing.T) {
 
 	srv.Push(groupMessage(2, tgCoordination, tgVolunteer, "/volunteer medical"))
 	waitFor(t, func() (telegramtest.Sent, bool) {
-		for _, s := range srv.SentTo(tgCoordination) {
-			if strings.Contains(s.Text, "registered as a volunteer") {
-				return s, true
-			}
-		}
-		return telegramtest.Sent{}, false
+		return sentContaining(srv, tgCoordination, "registered as a volunteer")
 	})
 	srv.Push(models.Update{CallbackQuery: &models.CallbackQuery{
 		ID:   "cb1",
