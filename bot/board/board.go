@@ -125,6 +125,8 @@ func (b *Board) routes() {
 	m.HandleFunc("GET /board/dir", b.signed(b.directory))
 	m.HandleFunc("POST /board/dir", b.signed(b.dirAction))
 	m.HandleFunc("GET /board/stats", b.signed(b.stats))
+	m.HandleFunc("GET /board/new", b.signed(b.newCasePage))
+	m.HandleFunc("POST /board/new", b.signed(b.newCase))
 	m.HandleFunc("GET /board/events", b.signed(b.events))
 	m.HandleFunc("GET /board/export/{format}", b.signed(b.export))
 	if b.opts.Importer != nil {

@@ -87,6 +87,11 @@ var zh = map[string]string{
 	"Back to the sheet":                     "返回列表",
 	"from %s":                               "来自 %s",
 	"Reason":                                "原因",
+	"New case":                              "新建求助",
+	"For a plea the bot did not read as one, or one that came by phone: its words, as written or heard, with the phone and address.": "用于机器人没有识别出的求助，或电话里听到的求助：照原话填写，附电话和地址。",
+	"The plea's words":    "求助原话",
+	"as the bot reads it": "按机器人的判断",
+	"Open case":           "登记",
 }
 
 // tr is s in lang, formatted with args.
