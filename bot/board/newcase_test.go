@@ -23,7 +23,7 @@ func TestNewCaseOnTheBoard(t *testing.T) {
 	_, page := vol.get("/board/new")
 	mustContain(t, page, `name="words"`)
 	form := url.Values{"csrf": {vol.csrf(page)}, "nonce": {nonceRE.FindStringSubmatch(page)[1]},
-		"words": {"老两口还在9号楼没撤出来，电话13812345678"}, "urgency": {"high"}}
+		"words": {"9号楼那户人家一直没动静，电话13812345678"}, "urgency": {"high"}}
 
 	code, body := vol.post("/board/new", form, h.srv.URL)
 	if code != http.StatusOK || !strings.Contains(body, "#2") {
