@@ -228,15 +228,29 @@ func broadcastText(lang string, res *actions.Broadcasted) string {
 // actionError shows the action layer's answer on the case page: the reason
 // for a refusal or a conflict, in the viewer's language.
 func (b *Board) actionError(w http.ResponseWriter, r *http.Request, v *viewer, id int64, err error) {
+	reason, status, ok := b.refusal(w, r, v, r.PostFormValue("action"), err, "case", id)
+	if !ok {
+		return
+	}
+	p := b.viewPage(v, "cases", tr(v.Lang, "Case #%d", id))
+	p.Error = reason
+	b.showCase(w, r, v, p, id, status)
+}
+
+// refusal is the page error and HTTP status for an action layer's answer,
+// logging a refusal the action layer did not log itself. Any other error
+// is the bot's failure: it is answered here, and ok is false.
+func (b *Board) refusal(w http.ResponseWriter, r *http.Request, v *viewer, action string, err error, logArgs ...any) (reason string, status int, ok bool) {
 	var ae *actions.Error
 	if !errors.As(err, &ae) {
 		b.fail(w, r, err)
-		return
+		return "", 0, false
 	}
 	if !ae.Logged() {
-		b.env.Log.Warn("board action refused", "action", r.PostFormValue("action"), "case", id, "person", v.Person.Ref, "kind", ae.Kind.Error(), "reason", ae.Reason)
+		args := append([]any{"action", action, "person", v.Person.Ref, "kind", ae.Kind.Error(), "reason", ae.Reason}, logArgs...)
+		b.env.Log.Warn("board action refused", args...)
 	}
-	status := http.StatusConflict
+	status = http.StatusConflict
 	switch {
 	case errors.Is(ae, actions.ErrRefused):
 		status = http.StatusForbidden
@@ -245,9 +259,7 @@ func (b *Board) actionError(w http.ResponseWriter, r *http.Request, v *viewer, i
 	case errors.Is(ae, actions.ErrInvalid):
 		status = http.StatusBadRequest
 	}
-	p := b.viewPage(v, "cases", tr(v.Lang, "Case #%d", id))
-	p.Error = ae.Reason
-	b.showCase(w, r, v, p, id, status)
+	return ae.Reason, status, true
 }
 
 // caseActions are the page's actions with the rules that offer them (the

@@ -1,7 +1,6 @@
 package board
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -74,20 +73,12 @@ func (b *Board) dirAction(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return err
 	})
 	if err != nil {
-		var ae *actions.Error
-		if !errors.As(err, &ae) {
-			b.fail(w, r, err)
+		reason, status, ok := b.refusal(w, r, v, "dir "+name, err, "entry", id)
+		if !ok {
 			return
 		}
-		if !ae.Logged() {
-			b.env.Log.Warn("board directory action refused", "action", name, "person", v.Person.Ref, "reason", ae.Reason)
-		}
 		p := b.viewPage(v, "dir", tr(v.Lang, "Directory"))
-		p.Error = ae.Reason
-		status := http.StatusConflict
-		if errors.Is(ae, actions.ErrRefused) {
-			status = http.StatusForbidden
-		}
+		p.Error = reason
 		b.showDirectory(w, r, v, p, status)
 		return
 	}

@@ -1,7 +1,6 @@
 package board
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -64,17 +63,13 @@ func (b *Board) newCase(w http.ResponseWriter, r *http.Request, v *viewer) {
 		})
 	}
 	if err != nil {
-		var ae *actions.Error
-		if !errors.As(err, &ae) {
-			b.fail(w, r, err)
+		reason, status, ok := b.refusal(w, r, v, "new", err)
+		if !ok {
 			return
 		}
-		if !ae.Logged() {
-			b.env.Log.Warn("board action refused", "action", "new", "person", v.Person.Ref, "kind", ae.Kind.Error(), "reason", ae.Reason)
-		}
 		p := b.viewPage(v, "new", tr(v.Lang, "New case"))
-		p.Error = ae.Reason
-		b.showNewCase(w, r, v, p, d, http.StatusBadRequest)
+		p.Error = reason
+		b.showNewCase(w, r, v, p, d, status)
 		return
 	}
 	b.env.Log.Info("board action", "action", "new", "case", opened.Case.ID, "person", v.Person.Ref)

@@ -41,7 +41,7 @@ func TestNewCaseOnTheBoard(t *testing.T) {
 
 	// The same form again (a reload): no second case.
 	code, body = vol.post("/board/new", form, h.srv.URL)
-	if code != http.StatusBadRequest || h.countCases() != 2 {
+	if code != http.StatusConflict || h.countCases() != 2 {
 		t.Fatalf("resubmitted form: %d, %d cases\n%s", code, h.countCases(), body)
 	}
 	// No words, a made-up level, no token: refused, nothing opened.
