@@ -103,4 +103,37 @@ func TestEngineOverWeChat(t *testing.T) {
 
 	srv.PushText("dan", "我需要帮助，家里老人的降压药吃完了")
 	waitFor(t, "a private answer to the asker", func() bool { return len(sentTo("dan")) > 0 })
+
+	// A plea the triage misses, opened by a volunteer quoting it with
+	// /new: the group hears only that it was noted, the case is Bob's, and
+	// quoting it again names the case.
+	const missed = "9号楼那户人家一直没动静，电话13812345678"
+	srv.PushGroupText("g1", "bob", missed, false)
+	srv.PushGroupText("g1", "carol", "「Bob："+missed+"」"+sep+"/new high", false)
+	said := func(chat, text string) func() bool {
+		return func() bool {
+			for _, s := range sentTo(chat) {
+				if strings.Contains(s.Text, text) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	waitFor(t, "the group told the plea was noted", said("g1", "Noted as a request for help (case #4)"))
+	waitFor(t, "an alert for #4 with the phone", said("coord", "13812345678"))
+	for _, s := range sentTo("g1") {
+		if strings.Contains(s.Text, "13812345678") {
+			t.Errorf("the intake group was sent the phone: %q", s.Text)
+		}
+	}
+	var c *store.Case
+	if err := st.View(ctx, func(tx *store.Tx) (err error) { c, err = tx.Case(4); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if c.AskerName != "Bob" || c.Text != missed || c.Urgency != triage.High {
+		t.Errorf("case #4: asker %q, text %q, %s", c.AskerName, c.Text, c.Urgency)
+	}
+	srv.PushGroupText("g1", "carol", "「Bob："+missed+"」"+sep+"/new", false)
+	waitFor(t, "a second quote named the case", said("g1", "That plea is already case #4."))
 }

@@ -62,6 +62,16 @@ func (a *Adapter) onMessage(sess *session, m *openwechat.Message) {
 		if out.Mentioned && m.IsText() {
 			out.Text = stripMention(out.Text, sess.selfNick, groupDisplayName(gc, sess.self))
 		}
+		if m.IsText() {
+			applyQuote(&out, func(name string) string {
+				for _, other := range gc.members {
+					if other.name() == name {
+						return a.memberRef(sess, m, gc.nick, other)
+					}
+				}
+				return platformName + ":" + gc.nick + "/" + name
+			})
+		}
 	case m.IsSendByFriend():
 		u, err := m.Sender()
 		if err != nil {
@@ -80,6 +90,14 @@ func (a *Adapter) onMessage(sess *session, m *openwechat.Message) {
 		out.Chat, out.Sender = ref, ref
 		out.Private = true
 		out.ChatName, out.SenderName = c.nick, c.nick
+		if m.IsText() {
+			applyQuote(&out, func(name string) string {
+				if name == c.nick {
+					return ref
+				}
+				return "" // the bot, quoted back to it
+			})
+		}
 	default:
 		return
 	}

@@ -87,6 +87,20 @@ func (a *Actions) Open(tx *store.Tx, actor access.Actor, n NewCase) (*Opened, er
 		}
 	}
 
+	if replied {
+		// A platform that gives no id for the replied message (WeChat)
+		// still must not open a plea twice: the asker's open case with the
+		// same words is that plea.
+		theirs, err := tx.CasesByAsker(n.Asker)
+		if err != nil {
+			return nil, fmt.Errorf("cases of %s: %w", n.Asker, err)
+		}
+		for _, c := range theirs {
+			if c.Status.Open() && strings.TrimSpace(c.Text) == text {
+				return nil, conflict(i18n.T(lang, "That plea is already case #%d.", c.ID))
+			}
+		}
+	}
 	as := a.opts.Triage.Assess(text)
 	level := n.Urgency
 	if level == triage.None {

@@ -511,7 +511,8 @@ func cmdNew(cl *call) error {
 		}
 		n.Text, n.Asker, n.AskerName, n.SourceMsg, n.At = r.Text, r.Sender, r.SenderName, cl.m.ReplyTo, r.Time
 	case cl.m.ReplyTo != "" && words == "":
-		// WeChat and the console do not say what a reply answers.
+		// The console (and a platform that gives only an id) does not say
+		// what a reply answers.
 		return usageError{i18n.T(cl.lang, "I can't see the message you replied to here: paste its words after /new in the coordination chat.")}
 	}
 	if strings.TrimSpace(n.Text) == "" {

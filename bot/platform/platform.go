@@ -48,8 +48,10 @@ type Message struct {
 	// ReplyTo is the platform id of the message this one answers, in Chat.
 	ReplyTo string
 	// Replied is the message this one answers, when the platform says
-	// what it was (Telegram does; WeChat and the console do not): a
-	// volunteer's "/new" in reply to a plea the bot missed opens its case.
+	// what it was (Telegram does; a WeChat quote gives the quoted words and
+	// their author's name, and ReplyTo is then derived from them; the
+	// console does not): a volunteer's "/new" in reply to a plea the bot
+	// missed opens its case.
 	Replied *Replied
 
 	// Media are the non-text parts (voice, photo, document…). Text then
