@@ -87,6 +87,11 @@ func TestNewByReplyInTheGroup(t *testing.T) {
 	// Case #1 came from the triage: its message cannot be opened again.
 	first := h.caseByID(1)
 	mustContain(t, h.handle(reply(first.SourceMsg)), "That plea is already case #1.")
+	// WeChat gives no id of a quoted message: the asker's open case with
+	// the same words is the same plea.
+	quoted := reply("quote-1")
+	quoted.Replied = &bot.Replied{Sender: first.Asker, SenderName: first.AskerName, Text: first.Text}
+	mustContain(t, h.handle(quoted), "That plea is already case #1.")
 
 	// A platform that does not say what a reply answers (WeChat, the
 	// console) gets the way round it.
