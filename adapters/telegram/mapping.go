@@ -82,7 +82,10 @@ func (a *Adapter) mapMessage(m *models.Message, edited bool) (bot.Message, bool)
 		// Inside a forum topic every message "replies" to the topic's
 		// first service message; only a real reply is one.
 		out.ReplyTo = strconv.Itoa(r.ID)
-		out.Replied = repliedOf(r)
+		if r.From == nil || r.From.ID != a.me.ID {
+			// The bot's own messages are nobody's plea.
+			out.Replied = repliedOf(r)
+		}
 	}
 	if text == "" && len(out.Media) == 0 && out.Location == nil && out.Contact == nil {
 		// Polls, dice, games, pinned-message notices and other service

@@ -91,7 +91,8 @@ func cutAny(s string, seps ...string) (before, after string, found bool) {
 // as the replier's. WeChat gives no id for the quoted message, so
 // ReplyTo is derived from its author and words (a second reply to the
 // same message names the same one). who names the quoted author in the
-// chat, as memberRef would.
+// chat, as memberRef would, or "" for the bot itself: its own messages
+// are nobody's plea.
 func applyQuote(out *bot.Message, who func(name string) string) {
 	q, ok := parseQuote(out.Text)
 	if !ok {
@@ -101,5 +102,7 @@ func applyQuote(out *bot.Message, who func(name string) string) {
 	h.Write([]byte(q.name + "\x00" + q.text))
 	out.Text = q.reply
 	out.ReplyTo = "quote-" + strconv.FormatUint(h.Sum64(), 36)
-	out.Replied = &bot.Replied{Sender: who(q.name), SenderName: q.name, Text: q.text}
+	if sender := who(q.name); sender != "" {
+		out.Replied = &bot.Replied{Sender: sender, SenderName: q.name, Text: q.text}
+	}
 }

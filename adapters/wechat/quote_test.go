@@ -47,6 +47,12 @@ func TestApplyQuoteKeepsTheRepliersWordsOnly(t *testing.T) {
 	if again.ReplyTo != out.ReplyTo || out.ReplyTo == "" {
 		t.Errorf("the same quoted message gave ids %q and %q", out.ReplyTo, again.ReplyTo)
 	}
+	// The bot's own message quoted back: nobody's plea.
+	own := bot.Message{Text: "「Lifeline：✓ Noted as a request for help (case #4).」" + sep + "/new"}
+	applyQuote(&own, func(string) string { return "" })
+	if own.Replied != nil || own.Text != "/new" {
+		t.Errorf("the bot's own message quoted: %+v", own)
+	}
 	plain := bot.Message{Text: "我妈妈透析两周没做了"}
 	applyQuote(&plain, func(string) string { return "x" })
 	if plain.Text != "我妈妈透析两周没做了" || plain.Replied != nil || plain.ReplyTo != "" {

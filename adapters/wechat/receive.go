@@ -64,6 +64,9 @@ func (a *Adapter) onMessage(sess *session, m *openwechat.Message) {
 		}
 		if m.IsText() {
 			applyQuote(&out, func(name string) string {
+				if name == sess.selfNick || name == groupDisplayName(gc, sess.self) {
+					return ""
+				}
 				for _, other := range gc.members {
 					if other.name() == name {
 						return a.memberRef(sess, m, gc.nick, other)

@@ -513,7 +513,7 @@ func cmdNew(cl *call) error {
 	case cl.m.ReplyTo != "" && words == "":
 		// The console (and a platform that gives only an id) does not say
 		// what a reply answers.
-		return usageError{i18n.T(cl.lang, "I can't see the message you replied to here: paste its words after /new in the coordination chat.")}
+		return usageError{i18n.T(cl.lang, "I can't see what that reply answers (here, or it is one of my own messages): reply to the plea itself, or paste its words after /new in the coordination chat.")}
 	}
 	if strings.TrimSpace(n.Text) == "" {
 		return usageError{}

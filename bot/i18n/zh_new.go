@@ -14,9 +14,9 @@ var zhNewText = map[string]string{
 	"opened by hand by %s":                                                                                                              "由 %s 手动登记",
 	"That plea was opened as a case already.":                                                                                           "这条求助已经登记过了。",
 	"Reply to the plea with only /new, or /new and a level (critical, high, normal).":                                                   "回复求助消息时只需发送 /new，或 /new 加紧急程度（critical、high、normal）。",
-	"I can't see the message you replied to here: paste its words after /new in the coordination chat.":                                 "这里看不到你回复的那条消息：请在协调群里发送 /new 加上它的原话。",
-	"✓ Noted as a request for help (case #%d). Volunteers will follow up.":                                                              "✓ 已登记为求助（#%d），志愿者会跟进。",
-	"✓ Case #%d opened (%s); the alert is on its way.":                                                                                  "✓ 已登记 #%d（%s），警报正在发出。",
+	"I can't see what that reply answers (here, or it is one of my own messages): reply to the plea itself, or paste its words after /new in the coordination chat.": "看不到你回复的是哪条求助（这里不支持，或那是机器人自己的消息）：请回复求助消息本身，或在协调群里发送 /new 加上它的原话。",
+	"✓ Noted as a request for help (case #%d). Volunteers will follow up.":                                                                                           "✓ 已登记为求助（#%d），志愿者会跟进。",
+	"✓ Case #%d opened (%s); the alert is on its way.":                                                                                                               "✓ 已登记 #%d（%s），警报正在发出。",
 	"✓ Case #%d opened.": "✓ 已登记 #%d。",
 	"event:opened":       "手动登记",
 }
