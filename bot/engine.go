@@ -252,6 +252,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Go(func() { e.media.Run(ctx) })
 	wg.Go(func() { e.directory.Watch(ctx, directoryPoll) })
 	wg.Go(func() { e.escalate.Run(ctx, escalateEvery) })
+	wg.Go(func() {
+		e.env.Every(ctx, escalateEvery, "passing on waiting details", func(ctx context.Context) error {
+			_, err := e.asker.RunDueDrafts(ctx)
+			return err
+		})
+	})
 	// Menus are cosmetic and a platform may be slow to answer: they must
 	// not hold up delivery.
 	wg.Go(func() { _ = e.PublishMenus(ctx) })
@@ -270,6 +276,11 @@ func (e *Engine) ReloadDirectory(ctx context.Context) (bool, error) { return e.d
 // escalateEvery is how often unclaimed urgent cases are checked: a small
 // part of the shortest sensible wait (minutes).
 const escalateEvery = 30 * time.Second
+
+// RunDueDrafts opens as cases the details people sent privately without a
+// request and did not follow up within asker.DraftWait. Run calls it every
+// 30 seconds; tests drive it with a controlled clock.
+func (e *Engine) RunDueDrafts(ctx context.Context) (int, error) { return e.asker.RunDueDrafts(ctx) }
 
 // RunDueEscalations re-alerts the unclaimed urgent cases whose wait has
 // passed by the engine's clock and says how many it escalated. Run calls

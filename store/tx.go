@@ -593,6 +593,19 @@ func (tx *Tx) GetState(key string) ([]byte, error) {
 	return bytes.Clone(v), nil
 }
 
+// ForEachState calls fn with each state key that starts with prefix and
+// its value (valid only during the call), in key order.
+func (tx *Tx) ForEachState(prefix string, fn func(key string, val []byte) error) error {
+	c := tx.b(bState).Cursor()
+	p := []byte(prefix)
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		if err := fn(string(k), v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // PutState stores a state value; nil deletes the key.
 func (tx *Tx) PutState(key string, val []byte) error {
 	if key == "" {

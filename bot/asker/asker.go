@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/lifeline-aid/lifeline/bot/actions"
@@ -77,6 +78,9 @@ type askerConv struct {
 	Asking string         `json:"asking,omitempty"` // the field last asked for
 	Asked  map[string]int `json:"asked,omitempty"`  // how often each field was asked
 	Draft  string         `json:"draft,omitempty"`  // details sent before any request
+	// DraftAt is when the first detail of Draft or Location came: after
+	// DraftWait without a request they go to the volunteers anyway.
+	DraftAt time.Time `json:"draft_at,omitzero"`
 	// Location is a map pin sent before any request (media.go).
 	Location *store.GeoPoint `json:"location,omitempty"`
 	// Keyboard is the field whose share button is showing ("where",
@@ -451,7 +455,7 @@ func (as *Asker) askNext(tx *store.Tx, m platform.Message, lang string, conv *as
 		conv.Asked[field]++
 	}
 	conv.Draft = ""
-	if err := putConv(tx, m.Sender, *conv); err != nil {
+	if err := putConv(tx, m.Sender, *conv, as.env.Now()); err != nil {
 		return err
 	}
 	if text == "" {
@@ -513,7 +517,7 @@ func (as *Asker) askerReply(ctx context.Context, m platform.Message, person *sto
 			return fmt.Errorf("save person %s: %w", person.Ref, err)
 		}
 		if conv != nil {
-			if err := putConv(tx, m.Sender, *conv); err != nil {
+			if err := putConv(tx, m.Sender, *conv, as.env.Now()); err != nil {
 				return err
 			}
 		}
@@ -599,7 +603,15 @@ func loadConv(tx *store.Tx, person string) (askerConv, error) {
 	return conv, nil
 }
 
-func putConv(tx *store.Tx, person string, conv askerConv) error {
+// putConv stores person's conversation, stamping when details first
+// waited for a request (now) or clearing the stamp once none wait.
+func putConv(tx *store.Tx, person string, conv askerConv, now time.Time) error {
+	switch {
+	case conv.Draft == "" && conv.Location == nil:
+		conv.DraftAt = time.Time{}
+	case conv.DraftAt.IsZero():
+		conv.DraftAt = now
+	}
 	raw, err := json.Marshal(conv)
 	if err != nil {
 		return fmt.Errorf("encode conversation of %s: %w", person, err)

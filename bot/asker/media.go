@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lifeline-aid/lifeline/bot/cards"
 	"github.com/lifeline-aid/lifeline/bot/env"
@@ -417,7 +418,7 @@ func (as *Asker) askerReplyKB(ctx context.Context, m platform.Message, person *s
 		if conv.Keyboard != "" {
 			kb, conv.Keyboard = &platform.ReplyKeyboard{Remove: true}, ""
 		}
-		if err := putConv(tx, m.Sender, *conv); err != nil {
+		if err := putConv(tx, m.Sender, *conv, as.env.Now()); err != nil {
 			return err
 		}
 		return as.askerSendKB(tx, m, 0, text, 1, kb)
@@ -434,5 +435,5 @@ func Focus(tx *store.Tx, person string, id int64) error {
 	if conv.Case != id {
 		conv = askerConv{Case: id, Asked: map[string]int{}, Keyboard: conv.Keyboard}
 	}
-	return putConv(tx, person, conv)
+	return putConv(tx, person, conv, time.Time{})
 }

@@ -18,11 +18,15 @@ var zhNewText = map[string]string{
 	"✓ Noted as a request for help (case #%d). Volunteers will follow up.":                                                                                           "✓ 已登记为求助（#%d），志愿者会跟进。",
 	"✓ Case #%d opened (%s); the alert is on its way.":                                                                                                               "✓ 已登记 #%d（%s），警报正在发出。",
 	"✓ Case #%d opened.": "✓ 已登记 #%d。",
-	"event:opened":       "手动登记",
+	"I have passed what you sent me to the volunteers as request #%d, so it is not lost. When you can, tell me what is needed and for whom.": "您发来的信息已作为求助 #%d 转给志愿者，不会遗漏。方便时请告诉我需要什么帮助、是为谁求助。",
+	"(a map pin, nothing else)": "（只发了位置，没有其他内容）",
+	"event:draft":               "未说明需求，已转交",
+	"event:opened":              "手动登记",
 }
 
 var newLabels = map[string]string{
 	"event:opened": "opened by hand",
+	"event:draft":  "passed on without a stated need",
 }
 
 func init() {
