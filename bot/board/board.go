@@ -93,6 +93,8 @@ func New(e *env.Env, act *actions.Actions, wake func(), changes *env.Changes, o 
 	}
 	b := &Board{env: e, actions: act, wake: wake, changes: changes, opts: o, done: make(chan struct{}),
 		limiter: rate.NewLimiter(o.LoginRate, max(o.LoginBurst, 1))}
+	// Cases opened on the board say so on their cards ("From: web board").
+	e.RememberName(boardSource, "web board")
 	if o.PublicURL != "" {
 		u, err := url.Parse(o.PublicURL)
 		if err != nil {

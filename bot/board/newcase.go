@@ -11,6 +11,9 @@ import (
 	"github.com/lifeline-aid/lifeline/triage"
 )
 
+// boardSource is the source chat of cases opened on the board.
+const boardSource = "board"
+
 type newCaseData struct {
 	Nonce, Words, Urgency string
 	Urgencies             []triage.Urgency
@@ -44,7 +47,7 @@ func (b *Board) newCase(w http.ResponseWriter, r *http.Request, v *viewer) {
 		return
 	}
 	d := &newCaseData{Nonce: r.PostFormValue("nonce"), Words: strings.TrimSpace(r.PostFormValue("words")), Urgency: r.PostFormValue("urgency")}
-	n := actions.NewCase{Text: d.Words, SourceChat: "board", SourceMsg: d.Nonce, At: b.env.Now()}
+	n := actions.NewCase{Text: d.Words, SourceChat: boardSource, SourceMsg: d.Nonce, At: b.env.Now()}
 	var err error
 	if d.Urgency != "" {
 		if n.Urgency, err = triage.ParseUrgency(d.Urgency); err != nil || n.Urgency == triage.None {

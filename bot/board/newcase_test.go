@@ -37,7 +37,7 @@ func TestNewCaseOnTheBoard(t *testing.T) {
 		t.Errorf("opened by %v, want console:vol", got)
 	}
 	// The urgent case alerts the coordination chat like any other.
-	mustContain(t, h.say("[volunteers] vol: /cases"), "HIGH · other · case #2", "opened by hand by vol", "13812345678")
+	mustContain(t, h.say("[volunteers] vol: /cases"), "HIGH · other · case #2", "opened by hand by vol", "13812345678", "From: web board")
 
 	// The same form again (a reload): no second case.
 	code, body = vol.post("/board/new", form, h.srv.URL)
