@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -19,7 +18,7 @@ import (
 func TestExportArrivesAsTelegramDocument(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	cfg := telegramTeam(t, srv, "zh", "")
-	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
+	startQuiet(t, cfg)
 
 	srv.Push(groupMessage(1, tgIntake, 555, "求助！我父亲需要透析，已经两周没透析了，浦东川沙，电话13812345678"))
 	waitFor(t, func() (telegramtest.Sent, bool) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +13,7 @@ func floodApp(t *testing.T) *telegramtest.Server {
 	t.Helper()
 	srv := telegramtest.NewServer(t) // Telegram's documented rate limits, enforced with 429s
 	cfg := telegramTeam(t, srv, "en", "")
-	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
+	startQuiet(t, cfg)
 	return srv
 }
 

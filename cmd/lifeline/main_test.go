@@ -269,6 +269,13 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// startQuiet is startApp with no console input and its output discarded:
+// the bot's own chat platforms are what the test watches.
+func startQuiet(t *testing.T, cfg *config.Config) {
+	t.Helper()
+	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
+}
+
 // startApp runs the bot with cfg until the test ends, then stops it as a
 // signal would and checks it stopped cleanly.
 func startApp(t *testing.T, cfg *config.Config, tio appIO) {

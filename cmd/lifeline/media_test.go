@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,7 @@ func startTelegram(t *testing.T, extra string) *telegramtest.Server {
 	t.Helper()
 	srv := telegramtest.NewServer(t)
 	cfg := telegramTeam(t, srv, "en", "ocr: {engine: none}\n"+extra)
-	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
+	startQuiet(t, cfg)
 	return srv
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"strings"
 	"testing"
 
@@ -15,7 +14,7 @@ import (
 func TestTelegramNewByReplyThroughConfig(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	cfg := telegramTeam(t, srv, "en", "")
-	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
+	startQuiet(t, cfg)
 
 	srv.Push(groupMessage(2, tgCoordination, tgVolunteer, "/volunteer medical"))
 	waitFor(t, func() (telegramtest.Sent, bool) {

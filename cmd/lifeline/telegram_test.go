@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -25,7 +24,7 @@ const (
 func TestTelegramEndToEndThroughConfig(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	cfg := telegramTeam(t, srv, "en", "")
-	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
+	startQuiet(t, cfg)
 
 	srv.Push(groupMessage(1, tgIntake, 555, "Grandma collapsed and is unconscious, not breathing, 3 Elm Road, call +44 7700 900123 <b>&</b>"))
 	alert := waitFor(t, func() (telegramtest.Sent, bool) { return sentContaining(srv, tgCoordination, "case #1") })
@@ -99,7 +98,7 @@ func waitFor[T any](t *testing.T, f func() (T, bool)) T {
 func TestTelegramMenusAndNamingPeople(t *testing.T) {
 	srv := telegramtest.NewServer(t)
 	cfg := telegramTeam(t, srv, "en", "")
-	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
+	startQuiet(t, cfg)
 	names := func(cmds []models.BotCommand) string {
 		var out []string
 		for _, c := range cmds {

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -42,7 +41,7 @@ ocr: {engine: none}
 	if err != nil {
 		t.Fatal(err)
 	}
-	startApp(t, cfg, appIO{in: strings.NewReader(""), out: io.Discard, errOut: io.Discard})
+	startQuiet(t, cfg)
 	waitFor(t, func() (int, bool) { return srv.Logins(), srv.Logins() > 0 })
 
 	sent := func(to string, ok func(wechattest.Sent) bool) wechattest.Sent {
