@@ -23,7 +23,7 @@ func TestNewOpensACaseForAPleaTheTriageMissed(t *testing.T) {
 	// alerted like any other, the card saying why its level is not the
 	// triage's; the volunteer's words keep the phone for the team.
 	out = h.say("[volunteers] vol: /new high " + missed)
-	mustContain(t, out, "Case #2 opened (🟠 HIGH); the alert is on its way.", "07700 900123", "none → high", "opened by hand by vol")
+	mustContain(t, out, "Case #2 opened (🟠 HIGH); the alert is on its way.", "07700 900123", "Not read as a request by the bot; opened by hand by vol as high")
 	c := h.caseByID(2)
 	if c.Urgency.String() != "high" || c.Status != store.StatusNew || c.SourceChat != "console:volunteers" {
 		t.Fatalf("case #2: %s %s from %s", c.Urgency, c.Status, c.SourceChat)

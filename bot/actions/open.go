@@ -125,6 +125,9 @@ func (a *Actions) Open(tx *store.Tx, actor access.Actor, n NewCase) (*Opened, er
 		// The card shows why its level is not the triage's.
 		proposal.Override = &store.Override{From: as.Urgency.String(), To: level.String(),
 			Reason: i18n.T(lang, "opened by hand by %s", actor.Display()), By: actor.Ref, At: a.env.Now()}
+		if as.Urgency == triage.None {
+			proposal.Override.Reason = actor.Display() // the card's line says the rest
+		}
 	}
 	res, err := tx.Ingest(store.IngestRequest{Msg: openedKey(n), At: at, Case: proposal, Kind: store.SourceFirst})
 	if err != nil {

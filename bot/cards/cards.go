@@ -197,6 +197,10 @@ func NextStep(c *store.Case, lang string) string {
 // reason, or a later message that raised it ("" when it is the same).
 func UrgencyChangeLine(c *store.Case, lang string) string {
 	if o := c.Override; o != nil && o.To == c.Urgency.String() {
+		if o.From == triage.None.String() {
+			// /new: nothing to override, the bot read no request at all.
+			return i18n.T(lang, "Not read as a request by the bot; opened by hand by %s as %s", o.Reason, o.To)
+		}
 		line := i18n.T(lang, "Coordinator set: %s → %s", o.From, o.To)
 		if strings.TrimSpace(o.Reason) != "" {
 			line += i18n.T(lang, ", reason: %s", Clip(o.Reason, 200))

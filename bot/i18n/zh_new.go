@@ -21,7 +21,8 @@ var zhNewText = map[string]string{
 	"I have passed what you sent me to the volunteers as request #%d, so it is not lost. When you can, tell me what is needed and for whom.": "您发来的信息已作为求助 #%d 转给志愿者，不会遗漏。方便时请告诉我需要什么帮助、是为谁求助。",
 	"(a map pin, nothing else)": "（只发了位置，没有其他内容）",
 	"event:draft":               "未说明需求，已转交",
-	"event:opened":              "手动登记",
+	"Not read as a request by the bot; opened by hand by %s as %s": "机器人未识别为求助；由 %s 手动登记为 %s",
+	"event:opened": "手动登记",
 }
 
 var newLabels = map[string]string{
