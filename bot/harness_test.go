@@ -22,7 +22,7 @@ import (
 // with a clock the test controls: say() feeds "[chat] sender: text" lines,
 // and each call returns what the bot printed in response.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	e       *bot.Engine
 	st      *store.Store
 	out     *bytes.Buffer
@@ -42,7 +42,7 @@ var defaultGroups = []bot.GroupBinding{
 	{Chat: "console:broadcast", Role: store.RoleBroadcast, Name: "转发大群"},
 }
 
-func newHarness(t *testing.T, tweak ...func(*bot.Options)) *harness {
+func newHarness(t testing.TB, tweak ...func(*bot.Options)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "lifeline.db"), store.Options{NoSync: true})
