@@ -46,10 +46,12 @@ func (as *Asker) RunDueDrafts(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("find waiting details: %w", err)
 	}
 	opened := 0
+	var errs []error
 	for _, person := range due {
+		// One person's failure must not hold back everyone after them.
 		ok, err := as.passDraft(ctx, person, now)
 		if err != nil {
-			return opened, err
+			errs = append(errs, err)
 		}
 		if ok {
 			opened++
@@ -58,7 +60,7 @@ func (as *Asker) RunDueDrafts(ctx context.Context) (int, error) {
 	if opened > 0 {
 		as.env.Wake()
 	}
-	return opened, nil
+	return opened, errors.Join(errs...)
 }
 
 func draftDue(conv askerConv, now time.Time) bool {
