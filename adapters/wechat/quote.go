@@ -56,19 +56,25 @@ func parseQuote(s string) (quote, bool) {
 	return quote{name: strings.TrimSpace(name), text: strings.TrimSpace(text), reply: strings.TrimSpace(s[end:])}, true
 }
 
-// dashLine says whether line is WeChat's quote separator.
+// dashLine says whether line is WeChat's quote separator: dashes with one
+// space between them, ten or more (WeChat writes fifteen). A rule someone
+// types ("-----") is not one, so a post that opens with 「求助：…」 and a
+// rule of its own stays whole.
 func dashLine(line string) bool {
-	dashes := 0
-	for _, r := range line {
-		switch r {
-		case '-':
-			dashes++
-		case ' ', '\t', '\r':
-		default:
+	line = strings.TrimSpace(line)
+	if len(line) < 19 {
+		return false
+	}
+	for i := 0; i < len(line); i++ {
+		want := byte('-')
+		if i%2 == 1 {
+			want = ' '
+		}
+		if line[i] != want {
 			return false
 		}
 	}
-	return dashes >= 5
+	return len(line)%2 == 1
 }
 
 // cutAny cuts s around the first of the separators found.

@@ -27,6 +27,9 @@ func TestParseQuote(t *testing.T) {
 		{"「：没有名字」" + sep + "x", quote{}, false},
 		{"「张三救命」" + sep + "x", quote{}, false},
 		{"价格 - 10 - 20\n- 30", quote{}, false},
+		// A post of its own with a typed rule is not a quote.
+		{"「求助：我妈妈透析两周没做了」\n-----\n详情见下", quote{}, false},
+		{"「求助：我妈妈透析两周没做了」\n- - -\n详情见下", quote{}, false},
 		{"", quote{}, false},
 	} {
 		got, ok := parseQuote(tc.in)
@@ -61,7 +64,7 @@ func TestApplyQuoteKeepsTheRepliersWordsOnly(t *testing.T) {
 }
 
 func FuzzParseQuote(f *testing.F) {
-	for _, s := range []string{"「李阿姨：楼下」" + sep + "/new", "「a:b」\n-----\nc", "「", "「x：" + sep, sep, "「：」\n- -\n"} {
+	for _, s := range []string{"「李阿姨：楼下」" + sep + "/new", "「a:b」\n- - - - - - - - - -\nc", "「", "「x：" + sep, sep, "「：」\n- -\n"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
