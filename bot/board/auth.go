@@ -154,15 +154,12 @@ func (b *Board) signedIn(ctx context.Context, r *http.Request) (*viewer, error) 
 	return v, err
 }
 
-// loginPage answers the link: a page with one button. The link does not
-// sign in by itself, because chat apps fetch links for previews and would
-// spend it.
-func (b *Board) loginPage(w http.ResponseWriter, r *http.Request) {
-	if !b.limiter.Allow() {
-		b.message(w, r, http.StatusTooManyRequests, "Too many sign-in attempts; wait a minute.")
-		return
+// liveLink reads the sign-in grant of token, nil when there is none or it
+// has expired.
+func (b *Board) liveLink(r *http.Request, token string) (*grant, error) {
+	if token == "" {
+		return nil, nil
 	}
-	token := r.URL.Query().Get("t")
 	var g *grant
 	err := b.env.Store.View(r.Context(), func(tx *store.Tx) error {
 		raw, err := tx.GetState(loginKey(token))
@@ -172,12 +169,36 @@ func (b *Board) loginPage(w http.ResponseWriter, r *http.Request) {
 		g = &grant{}
 		return json.Unmarshal(raw, g)
 	})
+	if err != nil || g == nil || !b.env.Now().Before(g.Expires) {
+		return nil, err
+	}
+	return g, nil
+}
+
+// refuseLink answers a link that is not (or no longer) valid. Only such
+// failures spend the sign-in limit: someone trying links by the thousand
+// is slowed down, and a coordinator's real link still works meanwhile.
+func (b *Board) refuseLink(w http.ResponseWriter, r *http.Request) {
+	if !b.limiter.Allow() {
+		b.message(w, r, http.StatusTooManyRequests, "Too many sign-in attempts; wait a minute.")
+		return
+	}
+	b.env.Log.Warn("board sign-in refused: link unknown, spent or expired")
+	b.message(w, r, http.StatusForbidden, "This sign-in link is not valid any more. Send /board to the bot for a new one.")
+}
+
+// loginPage answers the link: a page with one button. The link does not
+// sign in by itself, because chat apps fetch links for previews and would
+// spend it.
+func (b *Board) loginPage(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("t")
+	g, err := b.liveLink(r, token)
 	if err != nil {
 		b.fail(w, r, err)
 		return
 	}
-	if token == "" || g == nil || !b.env.Now().Before(g.Expires) {
-		b.message(w, r, http.StatusForbidden, "This sign-in link is not valid any more. Send /board to the bot for a new one.")
+	if g == nil {
+		b.refuseLink(w, r)
 		return
 	}
 	b.render(w, r, http.StatusOK, "login", &page{Lang: b.env.Language, Title: tr(b.env.Language, "Sign in"),
@@ -186,16 +207,22 @@ func (b *Board) loginPage(w http.ResponseWriter, r *http.Request) {
 
 // login spends the link and starts a session.
 func (b *Board) login(w http.ResponseWriter, r *http.Request) {
-	if !b.limiter.Allow() {
-		b.message(w, r, http.StatusTooManyRequests, "Too many sign-in attempts; wait a minute.")
-		return
-	}
 	if !b.sameOrigin(r) {
 		b.env.Log.Warn("board sign-in refused: foreign origin", "origin", r.Header.Get("Origin"))
 		b.message(w, r, http.StatusForbidden, "The form expired; reload the page and try again.")
 		return
 	}
 	token := r.PostFormValue("t")
+	// Read before writing: a guessed or spent link costs a read and the
+	// failure limit, never a write, and never blocks a real link.
+	if g, err := b.liveLink(r, token); err != nil || g == nil {
+		if err != nil {
+			b.fail(w, r, err)
+			return
+		}
+		b.refuseLink(w, r)
+		return
+	}
 	session, err := newToken()
 	if err != nil {
 		b.fail(w, r, err)
@@ -220,9 +247,8 @@ func (b *Board) login(w http.ResponseWriter, r *http.Request) {
 		b.fail(w, r, err)
 		return
 	}
-	if token == "" || who == "" {
-		b.env.Log.Warn("board sign-in refused: link spent or expired")
-		b.message(w, r, http.StatusForbidden, "This sign-in link is not valid any more. Send /board to the bot for a new one.")
+	if who == "" {
+		b.refuseLink(w, r) // spent by a second press meanwhile
 		return
 	}
 	b.env.Log.Info("board sign-in", "person", who)

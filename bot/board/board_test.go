@@ -362,6 +362,13 @@ func TestLoginIsRateLimited(t *testing.T) {
 	if codes[http.StatusForbidden] != 3 || codes[http.StatusTooManyRequests] != 3 {
 		t.Fatalf("codes %v, want 3 refused links then 3 rate-limited", codes)
 	}
+	// Someone trying links keeps the limit spent; a real link still
+	// signs its person in, page and button both.
+	h.team()
+	h.signIn("vol")
+	if code, _ := c.post("/board/login", url.Values{"t": {"guess"}}, h.srv.URL); code != http.StatusTooManyRequests {
+		t.Errorf("a guessed link after the limit: %d, want 429", code)
+	}
 }
 
 func TestDirectoryEditsForCoordinatorsOnly(t *testing.T) {
