@@ -7,6 +7,8 @@ import (
 
 	"github.com/lifeline-aid/lifeline/bot/access"
 	"github.com/lifeline-aid/lifeline/bot/i18n"
+	"github.com/lifeline-aid/lifeline/bot/intake"
+	"github.com/lifeline-aid/lifeline/bot/platform"
 	"github.com/lifeline-aid/lifeline/store"
 	"github.com/lifeline-aid/lifeline/triage"
 )
@@ -47,8 +49,6 @@ type NewCase struct {
 // Opened is what Open did.
 type Opened struct {
 	Case *store.Case
-	// Read is the level the triage read in the words (None: no request).
-	Read triage.Urgency
 	// Alerted says the coordination chats were alerted.
 	Alerted bool
 }
@@ -101,33 +101,24 @@ func (a *Actions) Open(tx *store.Tx, actor access.Actor, n NewCase) (*Opened, er
 			}
 		}
 	}
-	as := a.opts.Triage.Assess(text)
-	level := n.Urgency
-	if level == triage.None {
-		level = max(as.Urgency, triage.Normal)
-	}
-	category := as.Category
-	if category == triage.CatNone {
-		category = triage.CatOther
-	}
 	at := n.At
 	if at.IsZero() {
 		at = a.env.Now()
 	}
-	proposal := store.Case{
-		Asker: n.Asker, AskerName: n.AskerName,
-		SourceChat: n.SourceChat, SourceMsg: n.SourceMsg,
-		Text: text, Assessment: as, Category: category, Urgency: level,
-		Status: store.StatusNew, Phones: as.Phones, Language: as.Language,
-		Created: at, Updated: at,
+	as := a.opts.Triage.Assess(text)
+	plea := platform.Message{Chat: n.SourceChat, ID: n.SourceMsg, Sender: n.Asker, SenderName: n.AskerName, Text: text, Time: at}
+	proposal := intake.ProposalAtLeast(plea, as, triage.Normal)
+	if n.Urgency != triage.None {
+		proposal.Urgency = n.Urgency
 	}
-	if level != as.Urgency {
-		// The card shows why its level is not the triage's.
-		proposal.Override = &store.Override{From: as.Urgency.String(), To: level.String(),
-			Reason: i18n.T(lang, "opened by hand by %s", actor.Display()), By: actor.Ref, At: a.env.Now()}
-		if as.Urgency == triage.None {
-			proposal.Override.Reason = actor.Display() // the card's line says the rest
+	if level := proposal.Urgency; level != as.Urgency {
+		// The card shows why its level is not the triage's; when the
+		// triage read no request its own line says the rest.
+		reason := actor.Display()
+		if as.Urgency != triage.None {
+			reason = i18n.T(lang, "opened by hand by %s", reason)
 		}
+		proposal.Override = &store.Override{From: as.Urgency.String(), To: level.String(), Reason: reason, By: actor.Ref, At: a.env.Now()}
 	}
 	res, err := tx.Ingest(store.IngestRequest{Msg: openedKey(n), At: at, Case: proposal, Kind: store.SourceFirst})
 	if err != nil {
@@ -137,17 +128,17 @@ func (a *Actions) Open(tx *store.Tx, actor access.Actor, n NewCase) (*Opened, er
 		return nil, conflict(i18n.T(lang, "That plea was opened as a case already."))
 	}
 	c := res.Case
-	if err := a.event(tx, actor, c, "opened", as.Urgency.String(), level.String(), ""); err != nil {
+	if err := a.event(tx, actor, c, "opened", as.Urgency.String(), c.Urgency.String(), ""); err != nil {
 		return nil, err
 	}
-	out := &Opened{Case: c, Read: as.Urgency}
+	out := &Opened{Case: c}
 	if c.Urgency >= a.opts.AlertAt {
 		if err := a.opts.Alerts.QueueAlerts(tx, c); err != nil {
 			return nil, err
 		}
 		out.Alerted = true
 	}
-	a.env.Log.Info("case opened by hand", "case", c.ID, "by", actor.Ref, "urgency", level.String(), "triage", as.Urgency.String())
+	a.env.Log.Info("case opened by hand", "case", c.ID, "by", actor.Ref, "urgency", c.Urgency.String(), "triage", as.Urgency.String())
 	return out, nil
 }
 

@@ -95,11 +95,7 @@ func (as *Asker) passDraft(ctx context.Context, person string, now time.Time) (b
 		a := as.triage.Assess(text)
 		m := platform.Message{Chat: chat, Private: true, ID: "draft-" + strconv.FormatInt(conv.DraftAt.Unix(), 10),
 			Sender: person, SenderName: p.Name, Text: text, Time: conv.DraftAt}
-		proposal := intake.Proposal(m, a)
-		proposal.Urgency = max(a.Urgency, triage.Normal)
-		if proposal.Category == triage.CatNone {
-			proposal.Category = triage.CatOther
-		}
+		proposal := intake.ProposalAtLeast(m, a, triage.Normal)
 		proposal.Location = conv.Location
 		res, err := tx.Ingest(store.IngestRequest{Msg: store.MessageKey{Chat: chat, ID: m.ID}, At: conv.DraftAt, Case: proposal})
 		if err != nil || res.Duplicate {

@@ -91,10 +91,6 @@ func (in *Intake) assess(ctx context.Context, m platform.Message) triage.Assessm
 	return a
 }
 
-// Ingest records a request message as a new case or merges it into an
-// open one (same phone or a near-duplicate text), queueing the alerts. It
-// returns nil for a message that was already handled. Each then runs in
-// the same transaction once the case is recorded (media relays).
 // Proposal is the case a plea would open: its asker (the original sender of
 // a forward, with the forwarder as relayer), text, assessment and media.
 func Proposal(m platform.Message, a triage.Assessment) store.Case {
@@ -118,6 +114,22 @@ func Proposal(m platform.Message, a triage.Assessment) store.Case {
 	}
 }
 
+// ProposalAtLeast is the case m opens when it is one whatever the triage
+// reads (a voice note, details left unanswered, a volunteer's /new): its
+// urgency at least floor, its category "other" when the triage names none.
+func ProposalAtLeast(m platform.Message, a triage.Assessment, floor triage.Urgency) store.Case {
+	c := Proposal(m, a)
+	c.Urgency = max(c.Urgency, floor)
+	if c.Category == triage.CatNone {
+		c.Category = triage.CatOther
+	}
+	return c
+}
+
+// Ingest records a request message as a new case or merges it into an
+// open one (same phone or a near-duplicate text), queueing the alerts. It
+// returns nil for a message that was already handled. Each then runs in
+// the same transaction once the case is recorded (media relays).
 func (in *Intake) Ingest(ctx context.Context, m platform.Message, chat *store.Chat, a triage.Assessment, then ...func(tx *store.Tx, c *store.Case, merged bool) error) (*store.Case, error) {
 	proposal := Proposal(m, a)
 	var res store.IngestResult

@@ -438,19 +438,8 @@ func (in *Intake) UnknownUrgency() triage.Urgency { return max(in.alertAt, triag
 // earlier). Each then runs in the same transaction. It returns nil for a
 // message already handled.
 func (in *Intake) IngestUnread(ctx context.Context, m platform.Message, text string, then ...func(tx *store.Tx, c *store.Case, merged bool) error) (*store.Case, error) {
-	a := in.triage.Assess(text)
-	askerName, relayedBy := askerNames(m)
-	proposal := store.Case{
-		Asker: m.Sender, AskerName: askerName, RelayedBy: relayedBy,
-		SourceChat: m.Chat, SourceMsg: m.ID,
-		Text: text, Assessment: a, Category: a.Category, Phones: a.Phones, Language: a.Language,
-		Urgency: max(a.Urgency, in.UnknownUrgency()), UrgencyUnknown: true,
-		Status: store.StatusNew, Media: caseMedia(m),
-		Created: m.Time, Updated: m.Time,
-	}
-	if proposal.Category == triage.CatNone {
-		proposal.Category = triage.CatOther
-	}
+	proposal := ProposalAtLeast(m, in.triage.Assess(text), in.UnknownUrgency())
+	proposal.Text, proposal.UrgencyUnknown = text, true
 	var res store.IngestResult
 	err := in.env.Store.Update(ctx, func(tx *store.Tx) error {
 		var err error
