@@ -253,7 +253,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	wg.Go(func() { e.directory.Watch(ctx, directoryPoll) })
 	wg.Go(func() { e.escalate.Run(ctx, escalateEvery) })
 	wg.Go(func() {
-		e.env.Every(ctx, escalateEvery, "passing on waiting details", func(ctx context.Context) error {
+		e.env.Every(ctx, draftsEvery, "passing on waiting details", func(ctx context.Context) error {
 			_, err := e.asker.RunDueDrafts(ctx)
 			return err
 		})
@@ -276,6 +276,10 @@ func (e *Engine) ReloadDirectory(ctx context.Context) (bool, error) { return e.d
 // escalateEvery is how often unclaimed urgent cases are checked: a small
 // part of the shortest sensible wait (minutes).
 const escalateEvery = 30 * time.Second
+
+// draftsEvery is how often details waiting for a request are checked: a
+// small part of asker.DraftWait.
+const draftsEvery = 30 * time.Second
 
 // RunDueDrafts opens as cases the details people sent privately without a
 // request and did not follow up within asker.DraftWait. Run calls it every
