@@ -42,12 +42,9 @@ func (a *Adapter) mapMessage(m *models.Message, edited bool) (bot.Message, bool)
 	if edited && m.EditDate != 0 {
 		out.Time = time.Unix(int64(m.EditDate), 0)
 	}
-	switch {
-	case m.From != nil:
-		out.Sender, out.SenderName, out.SenderHandle = Ref(m.From.ID), userName(*m.From), m.From.Username
-	case m.SenderChat != nil:
-		// An anonymous admin or a linked channel speaks as a chat.
-		out.Sender, out.SenderName = Ref(m.SenderChat.ID), chatName(*m.SenderChat)
+	out.Sender, out.SenderName = senderOf(m)
+	if m.From != nil {
+		out.SenderHandle = m.From.Username
 	}
 	if m.IsTopicMessage && m.MessageThreadID != 0 {
 		out.Thread = strconv.Itoa(m.MessageThreadID)
@@ -70,10 +67,7 @@ func (a *Adapter) mapMessage(m *models.Message, edited bool) (bot.Message, bool)
 			return out, true
 		}
 	}
-	text := m.Text
-	if text == "" {
-		text = m.Caption
-	}
+	text := textOf(m)
 	out.Media = mediaOf(m)
 	out.Location = locationOf(m)
 	out.Contact = contactOf(m.Contact)
@@ -387,26 +381,37 @@ func userName(u models.User) string {
 	return name
 }
 
-// repliedOf is who wrote the message a reply answers and what it said
-// (its caption for media), or nil when it carries neither.
-func repliedOf(r *models.Message) *bot.Replied {
-	text := r.Text
-	if text == "" {
-		text = r.Caption
-	}
-	var out bot.Replied
+// senderOf is who wrote m: a person, or a chat when an anonymous admin or
+// a linked channel speaks as one.
+func senderOf(m *models.Message) (ref, name string) {
 	switch {
-	case r.From != nil:
-		out.Sender, out.SenderName = Ref(r.From.ID), userName(*r.From)
-	case r.SenderChat != nil:
-		out.Sender, out.SenderName = Ref(r.SenderChat.ID), chatName(*r.SenderChat)
+	case m.From != nil:
+		return Ref(m.From.ID), userName(*m.From)
+	case m.SenderChat != nil:
+		return Ref(m.SenderChat.ID), chatName(*m.SenderChat)
 	}
-	if out.Sender == "" && text == "" {
+	return "", ""
+}
+
+// textOf is what m says: its text, or the caption of its media.
+func textOf(m *models.Message) string {
+	if m.Text != "" {
+		return m.Text
+	}
+	return m.Caption
+}
+
+// repliedOf is who wrote the message a reply answers and what it said,
+// or nil when it carries neither.
+func repliedOf(r *models.Message) *bot.Replied {
+	sender, name := senderOf(r)
+	text := textOf(r)
+	if sender == "" && text == "" {
 		return nil
 	}
-	out.Text = text
+	out := &bot.Replied{Sender: sender, SenderName: name, Text: text}
 	if r.Date > 0 {
 		out.Time = time.Unix(int64(r.Date), 0)
 	}
-	return &out
+	return out
 }
