@@ -429,16 +429,7 @@ func TestChineseFollowsThePerson(t *testing.T) {
 	h := newHarness(t)
 	h.team()
 	h.say("[@vol] vol: /volunteer medical") // keep registered
-	if err := h.st.Update(context.Background(), func(tx *store.Tx) error {
-		p, err := tx.Person("console:vol")
-		if err != nil {
-			return err
-		}
-		p.Language = "zh"
-		return tx.PutPerson(p)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	h.setLanguage("console:vol", "zh")
 	c := h.signIn("vol")
 	_, body := c.get("/board/")
 	mustContain(t, body, "求助单", "第 1/1 页")
@@ -498,3 +489,18 @@ func TestFirstViewFromTheIndexMatchesTheFullSort(t *testing.T) {
 }
 
 var rowIDRE = regexp.MustCompile(`<tr id="case-(\d+)"`)
+
+// setLanguage stores the language person reads the bot in.
+func (h *harness) setLanguage(person, lang string) {
+	h.t.Helper()
+	if err := h.st.Update(context.Background(), func(tx *store.Tx) error {
+		p, err := tx.Person(person)
+		if err != nil {
+			return err
+		}
+		p.Language = lang
+		return tx.PutPerson(p)
+	}); err != nil {
+		h.t.Fatal(err)
+	}
+}

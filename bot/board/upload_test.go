@@ -271,16 +271,7 @@ func TestBoardImportRefusesOversize(t *testing.T) {
 // coordinator's language.
 func TestBoardImportGBKAndMap(t *testing.T) {
 	h := newImportHarness(t)
-	if err := h.st.Update(context.Background(), func(tx *store.Tx) error {
-		p, err := tx.Person("console:coord")
-		if err != nil {
-			return err
-		}
-		p.Language = "zh"
-		return tx.PutPerson(p)
-	}); err != nil {
-		t.Fatal(err)
-	}
+	h.setLanguage("console:coord", "zh")
 	c := h.signIn("coord")
 	gbk, err := simplifiedchinese.GBK.NewEncoder().Bytes([]byte("求助者留言,联系电话,小区\n胰岛素快用完了,13900001111,浦东新区金桥\n"))
 	if err != nil {
