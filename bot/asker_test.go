@@ -23,19 +23,6 @@ func askerCases(t *testing.T, h *harness, person string) []*store.Case {
 	return cases
 }
 
-func askerCase(t *testing.T, h *harness, id int64) *store.Case {
-	t.Helper()
-	var c *store.Case
-	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
-		var err error
-		c, err = tx.Case(id)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // TestAskerConversationToResolution walks one asker per language from the
 // first message through the questions, the privacy notice (once), /status,
 // and the notices when volunteers verify, take and resolve the case.
@@ -157,21 +144,21 @@ func TestAskerSeveralCasesAndCancel(t *testing.T) {
 	mustNotContain(t, second, "About your data") // told once, not per case
 	// "#N" picks the case; the rest goes to the newest open one.
 	mustContain(t, h.say("[@Ann] Ann: #1 he takes 10 units a day"), "request #1")
-	if c := askerCase(t, h, 1); !strings.Contains(c.Text, "10 units") {
+	if c := h.caseByID(1); !strings.Contains(c.Text, "10 units") {
 		t.Errorf("#1 text lacks the addition: %q", c.Text)
 	}
 	mustContain(t, h.say("[@Ann] Ann: #7 hello"), "can't find a request #7")
 	// A bare "#1" makes #1 the case that later messages go to.
 	mustContain(t, h.say("[@Ann] Ann: #1"), "added to request #1")
 	mustContain(t, h.say("[@Ann] Ann: the pharmacy on Yanping Road has it"), "request #1")
-	if c := askerCase(t, h, 2); strings.Contains(c.Text, "pharmacy") {
+	if c := h.caseByID(2); strings.Contains(c.Text, "pharmacy") {
 		t.Errorf("#2 got the message meant for #1: %q", c.Text)
 	}
 	mustContain(t, h.say("[@Ann] Ann: /status"), "#1", "#2")
 	mustContain(t, h.say("[@Ann] Ann: /cancel"), "Which request", "#1", "#2")
 	mustContain(t, h.say("[@Ann] Ann: /cancel abc"), "Usage")
 	mustContain(t, h.say("[@Ann] Ann: /cancel 2"), "request #2 is withdrawn")
-	if c := askerCase(t, h, 2); c.Status != store.StatusClosed || c.CloseReason != "withdrawn" {
+	if c := h.caseByID(2); c.Status != store.StatusClosed || c.CloseReason != "withdrawn" {
 		t.Errorf("case 2: %s (%s), want closed (withdrawn)", c.Status, c.CloseReason)
 	}
 	mustContain(t, h.say("[@Ann] Ann: /cancel 2"), "no open request #2")
@@ -189,7 +176,7 @@ func TestAskerUrgencyRaisedByAnAnswerAlerts(t *testing.T) {
 	mustNotContain(t, out, "[volunteers]")
 	out = h.say("[@Ann] Ann: my father is unconscious and not breathing")
 	mustContain(t, out, "[volunteers] lifeline: 🔴 CRITICAL", "now marked 🔴 CRITICAL")
-	if c := askerCase(t, h, 1); c.Status != store.StatusNew || len(askerCases(t, h, "console:Ann")) != 1 {
+	if c := h.caseByID(1); c.Status != store.StatusNew || len(askerCases(t, h, "console:Ann")) != 1 {
 		t.Errorf("answer changed the case count or status: %+v", c)
 	}
 }
@@ -207,7 +194,7 @@ func TestAskerRedeliveryChangesNothing(t *testing.T) {
 	if out := h.handle(answer); out != "" {
 		t.Errorf("redelivered answer handled again: %q", out)
 	}
-	if c := askerCase(t, h, 1); strings.Count(c.Address, "Yanping") != 1 {
+	if c := h.caseByID(1); strings.Count(c.Address, "Yanping") != 1 {
 		t.Errorf("address %q", c.Address)
 	}
 }
@@ -224,10 +211,10 @@ func TestAskerPleaLikeAnotherCaseStaysItsOwn(t *testing.T) {
 	mustNotContain(t, mine, "#1", "川沙", "热心人")
 	mustContain(t, linesOf(out, "volunteers"), "#2", "#1", "same phone", "/merge 2 1")
 	mustContain(t, h.say("[@王阿姨] 王阿姨: 静安区延平路5号"), "已补充到您的求助 #2")
-	if c := askerCase(t, h, 2); !strings.Contains(c.Address, "延平路") || c.Asker != "console:王阿姨" {
+	if c := h.caseByID(2); !strings.Contains(c.Address, "延平路") || c.Asker != "console:王阿姨" {
 		t.Errorf("answer not filed on her own case: %+v", c)
 	}
-	if c := askerCase(t, h, 1); strings.Contains(c.Address+c.Text, "延平路") || c.SourceCount != 1 {
+	if c := h.caseByID(1); strings.Contains(c.Address+c.Text, "延平路") || c.SourceCount != 1 {
 		t.Errorf("the other case changed: %+v", c)
 	}
 	var linked int
@@ -268,7 +255,7 @@ func TestAskerSeesOnlyTheirOwnWords(t *testing.T) {
 	h := newHarness(t)
 	h.say("[intake] 王阿姨: 我妈妈透析两周没做了，浦东川沙，电话13812345678")
 	h.say("[intake2] 热心人: 【转发】我妈妈透析两周没做了，浦东川沙，电话13812345678 另一个联系人13999990000")
-	if c := askerCase(t, h, 1); len(c.Phones) != 2 {
+	if c := h.caseByID(1); len(c.Phones) != 2 {
 		t.Fatalf("the repost did not merge its phone: %v", c.Phones)
 	}
 	out := h.say("[@王阿姨] 王阿姨: /status 1")

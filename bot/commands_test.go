@@ -88,14 +88,7 @@ func TestCommandsRejectBadInputWithUsage(t *testing.T) {
 		mustContain(t, h.say(c.line), c.want)
 	}
 	// Nothing above changed case #1 beyond its creation.
-	var c *store.Case
-	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
-		var err error
-		c, err = tx.Case(1)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	c := h.caseByID(1)
 	if c.Status != store.StatusNew || len(c.Assignees) != 0 {
 		t.Errorf("bad commands changed the case: status %s, assignees %v", c.Status, c.Assignees)
 	}

@@ -63,14 +63,7 @@ func TestRepostVariantsMergeIntoOneCaseWithEveryText(t *testing.T) {
 	if c := strings.Count(out, "CRITICAL"); c != 1 {
 		t.Errorf("%d critical alerts for one plea:\n%s", c, out)
 	}
-	var c *store.Case
-	if err := h.st.View(context.Background(), func(tx *store.Tx) error {
-		var err error
-		c, err = tx.Case(1)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	c := h.caseByID(1)
 	if c.SourceCount != 4 {
 		t.Errorf("case #1 has %d sources, want 4", c.SourceCount)
 	}

@@ -78,7 +78,7 @@ func TestAssignNeedsAVolunteerOrAnyway(t *testing.T) {
 
 	out := h.say("[volunteers] coord: /assign 1 @alice_w")
 	mustContain(t, out, "Alice (console:alice_w) is not a registered volunteer", "/assign 1 console:alice_w anyway")
-	if slices.Contains(askerCase(t, h, 1).Assignees, "console:alice_w") {
+	if slices.Contains(h.caseByID(1).Assignees, "console:alice_w") {
 		t.Fatal("assigned without anyway")
 	}
 	out = h.say("[volunteers] coord: /assign 1 @alice_w anyway")

@@ -36,7 +36,7 @@ func TestRetentionPurgeThroughTheEngine(t *testing.T) {
 	h.say("[volunteers] admin: /export")
 	h.say("[volunteers] admin: /export csv")
 	h.say("[volunteers] admin: /resolve 2")
-	if c := askerCase(t, h, 2); c.Status != store.StatusResolved {
+	if c := h.caseByID(2); c.Status != store.StatusResolved {
 		t.Fatalf("case 2 is %s", c.Status)
 	}
 	withPhone := 0
@@ -78,7 +78,7 @@ func TestRetentionPurgeThroughTheEngine(t *testing.T) {
 		t.Errorf("purge report %+v, want 2 cases, 2 exports, Gone, Ann and Alice, the dead letters", r)
 	}
 	for _, id := range []int64{1, 2} {
-		if c := askerCase(t, h, id); c.Text != "" || len(c.Phones) != 0 || c.Address != "" || c.Asker != "" {
+		if c := h.caseByID(id); c.Text != "" || len(c.Phones) != 0 || c.Address != "" || c.Asker != "" {
 			t.Errorf("case %d keeps personal data: %+v", id, c)
 		}
 		for _, ev := range caseEvents(t, h, id) {
@@ -87,7 +87,7 @@ func TestRetentionPurgeThroughTheEngine(t *testing.T) {
 			}
 		}
 	}
-	if c := askerCase(t, h, 3); c.Text == "" || c.Asker != "console:Ben" {
+	if c := h.caseByID(3); c.Text == "" || c.Asker != "console:Ben" {
 		t.Errorf("the open case lost its data: %+v", c)
 	}
 	for _, d := range deadLetters(t, h) {

@@ -174,7 +174,7 @@ func TestRoomBridgedTopicRelaysBothWaysAndCloses(t *testing.T) {
 	mustContain(t, f.take("fake:coord", "77"), "Rescue room for case #1", "13812345678")
 	mustContain(t, f.take("fake:coord", ""), "Room opened for case #1")
 	mustContain(t, f.take("fake:@ann", ""), "opened a room for your request #1")
-	if c := askerCase(t, h, 1); c.Room != "fake:coord" {
+	if c := h.caseByID(1); c.Room != "fake:coord" {
 		t.Errorf("case room %q", c.Room)
 	}
 	if !hasEvent(caseEvents(t, h, 1), "room", "") {
@@ -273,7 +273,7 @@ func TestRoomConsoleFallbackAndClose(t *testing.T) {
 	h.say("[intake] 小陈: 外婆突然昏迷不醒，闵行莘庄，电话13912345672")
 	out := h.say("[volunteers] admin: /room 1")
 	mustContain(t, out, "[volunteers] lifeline: Room for case #1", "console can't open rooms", "13912345672", "no separate room")
-	if c := askerCase(t, h, 1); c.Room != "console:volunteers" {
+	if c := h.caseByID(1); c.Room != "console:volunteers" {
 		t.Errorf("case room %q", c.Room)
 	}
 	out = h.say("[volunteers] admin: /resolve 1")
@@ -285,7 +285,7 @@ func TestRoomOpensAutomaticallyForCriticalCases(t *testing.T) {
 		f := &fakeRooms{room: bot.Room{Chat: "fake:coord", Thread: "5", Bridged: true}}
 		h := newRoomHarness(t, f, func(o *bot.Options) { o.RoomAt = triage.Critical })
 		fakeSay(h, "@ann", "", "ann", fakePlea)
-		eventually(t, h, "automatic room", func() bool { return askerCase(t, h, 1).Room == "fake:coord" })
+		eventually(t, h, "automatic room", func() bool { return h.caseByID(1).Room == "fake:coord" })
 		eventually(t, h, "room card", func() bool { return strings.Contains(f.take("fake:coord", "5"), "Rescue room for case #1") })
 		// Not for a normal request.
 		fakeSay(h, "@bob", "", "bob", "I need groceries")
@@ -320,7 +320,7 @@ func TestRoomRefusalsAndUsage(t *testing.T) {
 	for _, tc := range tests {
 		mustContain(t, h.say(tc.line), tc.want)
 	}
-	if c := askerCase(t, h, 1); c.Room != "" {
+	if c := h.caseByID(1); c.Room != "" {
 		t.Errorf("a refused /room recorded room %q", c.Room)
 	}
 	h.say("[volunteers] admin: /close 1 invalid")

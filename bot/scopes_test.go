@@ -84,7 +84,7 @@ func TestPublicGroupsHearNoStrayCommands(t *testing.T) {
 			t.Errorf("%s answered:\n%s", line, out)
 		}
 	}
-	if c := askerCase(t, h, 1); len(c.Assignees) > 0 {
+	if c := h.caseByID(1); len(c.Assignees) > 0 {
 		t.Errorf("a command for another bot claimed the case: %v", c.Assignees)
 	}
 	logs := h.logs.String()
@@ -115,7 +115,7 @@ func TestCaseCommandsOnlyInTheirPlace(t *testing.T) {
 	setUpTeam(t, h)
 	mustContain(t, h.say("[intake] admin: /status 1 verified"), "works in the volunteers' coordination chat")
 	mustContain(t, h.say("[@admin] admin: /status 1 verified"), "works in the volunteers' coordination chat")
-	if c := askerCase(t, h, 1); c.Status != store.StatusNew {
+	if c := h.caseByID(1); c.Status != store.StatusNew {
 		t.Errorf("status changed from outside: %s", c.Status)
 	}
 	mustContain(t, h.say("[@admin] admin: /status"), "no open requests") // the asker's own list
@@ -127,14 +127,14 @@ func TestCaseCommandsOnlyInTheirPlace(t *testing.T) {
 	h.say("[intake] 小李: 我爸爸透析三天没做了，浦东，电话13700001111")
 	fakeSay(h, "coord", "", "vol", "/volunteer")
 	fakeSay(h, "coord", "", "vol", "/room 1")
-	if c := askerCase(t, h, 1); c.Room != "fake:room1" {
+	if c := h.caseByID(1); c.Room != "fake:room1" {
 		t.Fatalf("room of case 1: %q", c.Room)
 	}
 	fakeSay(h, "room1", "", "vol", "/note 1 on my way")
 	mustContain(t, f.take("fake:room1", ""), "Note added to case #1")
 	fakeSay(h, "room1", "", "vol", "/claim 2")
 	mustContain(t, f.take("fake:room1", ""), "This is the room of case #1", "#2")
-	if c := askerCase(t, h, 2); len(c.Assignees) > 0 {
+	if c := h.caseByID(2); len(c.Assignees) > 0 {
 		t.Errorf("case 2 claimed from case 1's room: %v", c.Assignees)
 	}
 }

@@ -39,7 +39,7 @@ func setUpVictim(t *testing.T, h *harness) *store.Case {
 	h.say("[@王阿姨] 王阿姨: " + victimAddress)
 	h.handle(bot.Message{Chat: "console:volunteers", ID: "alice-1", Sender: "console:alice_w", SenderName: "Alice",
 		Text: "/volunteer verify", Time: h.now()})
-	return askerCase(t, h, 1)
+	return h.caseByID(1)
 }
 
 // sameCase says how the victim's case changed, "" when it did not.
@@ -107,7 +107,7 @@ var strangerDoors = []door{
 		for _, s := range leaked(linesOf(out, "@mallory"), victimAddress, "川沙", "王阿姨", "#1") {
 			leaks = append(leaks, "the stranger's reply shows "+s)
 		}
-		if d := sameCase(before, askerCase(t, h, 1)); d != "" {
+		if d := sameCase(before, h.caseByID(1)); d != "" {
 			leaks = append(leaks, "the victim's case changed: "+d)
 		}
 		return leaks
@@ -120,7 +120,7 @@ var strangerDoors = []door{
 		for _, s := range leaked(linesOf(out, "@mallory"), victimAddress, "川沙", "王阿姨", "#1") {
 			leaks = append(leaks, "the stranger's reply shows "+s)
 		}
-		if d := sameCase(before, askerCase(t, h, 1)); d != "" {
+		if d := sameCase(before, h.caseByID(1)); d != "" {
 			leaks = append(leaks, "the victim's case changed: "+d)
 		}
 		return leaks
@@ -136,7 +136,7 @@ var strangerDoors = []door{
 		for _, s := range leaked(linesOf(out, "@mallory"), victimAddress, "川沙", "王阿姨") {
 			leaks = append(leaks, "the stranger's reply shows "+s)
 		}
-		after := askerCase(t, h, 1)
+		after := h.caseByID(1)
 		if d := sameCase(before, after); d != "" {
 			leaks = append(leaks, "the victim's case changed: "+d)
 		}
@@ -149,7 +149,7 @@ var strangerDoors = []door{
 		before := setUpVictim(t, h)
 		strangerSays(h, "@mallory", "我妈妈需要透析，电话"+victimPhone)
 		h.say("[intake2] 热心人: 【转发】王阿姨的妈妈要透析，联系电话" + victimPhone)
-		if c := askerCase(t, h, 2); c.SourceCount != 1 {
+		if c := h.caseByID(2); c.SourceCount != 1 {
 			return []string{fmt.Sprintf("the stranger's case gathered %d reposts of the victim's plea", c.SourceCount-1)}
 		}
 		_ = before
@@ -174,7 +174,7 @@ var strangerDoors = []door{
 		strangerSays(h, "intake", "大家好")
 		strangerSays(h, "@mallory", "你好")
 		out := h.say("[volunteers] admin: /assign 1 @Alice")
-		if slices.Contains(askerCase(t, h, 1).Assignees, "console:mallory") {
+		if slices.Contains(h.caseByID(1).Assignees, "console:mallory") {
 			leaks = append(leaks, "the stranger named Alice was assigned the victim's case")
 		}
 		if len(leaked(linesOf(out, "@mallory"), "#1")) > 0 {
@@ -260,7 +260,7 @@ var strangerDoors = []door{
 		var leaks []string
 		before := setUpVictim(t, h)
 		out := h.say("[intake] admin: /status 1 verified")
-		if askerCase(t, h, 1).Status != before.Status {
+		if h.caseByID(1).Status != before.Status {
 			leaks = append(leaks, "/status from an intake group changed the case")
 		}
 		if strings.Contains(linesOf(out, "intake"), "#1") {
@@ -272,7 +272,7 @@ var strangerDoors = []door{
 		before := setUpVictim(t, h)
 		h.say("[volunteers] vol: /volunteer")
 		h.say("[volunteers] vol: /claim@otherbot 1")
-		if d := sameCase(before, askerCase(t, h, 1)); d != "" {
+		if d := sameCase(before, h.caseByID(1)); d != "" {
 			return []string{"/claim@otherbot changed the case: " + d}
 		}
 		return nil
@@ -406,10 +406,10 @@ func TestStrangersCaseGathersNoReposts(t *testing.T) {
 	h.say("[intake] 王阿姨: 我妈妈透析两周没做了，浦东川沙路100弄，电话13812345678")
 	h.say("[@mallory] mallory: 我妈妈需要透析，电话13812345678")
 	h.say("[intake2] 热心人: 【转发】我妈妈透析两周没做了，浦东川沙路100弄，电话13812345678")
-	if c := askerCase(t, h, 2); c.Asker != "console:mallory" || c.SourceCount != 1 {
+	if c := h.caseByID(2); c.Asker != "console:mallory" || c.SourceCount != 1 {
 		t.Errorf("the stranger's case gathered a repost: %s, %d sources", c.Asker, c.SourceCount)
 	}
-	if c := askerCase(t, h, 1); c.SourceCount != 2 {
+	if c := h.caseByID(1); c.SourceCount != 2 {
 		t.Errorf("the victim's case has %d sources, want her post and the repost", c.SourceCount)
 	}
 	if n := h.countCases(); n != 2 {
